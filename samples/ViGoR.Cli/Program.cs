@@ -1,0 +1,14 @@
+using Spectre.Console.Cli;
+using ViGoR.Cli;
+using ViGoR.Cli.Commands;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("vigor");
+    config.PropagateExceptions();
+    config.AddCommand<VersionCommand>("version").WithDescription("Print the vigor version.");
+    // Each verb lives in Commands/<Verb>Command.cs; register it here.
+});
+
+return await CliHost.RunAsync(app, args);

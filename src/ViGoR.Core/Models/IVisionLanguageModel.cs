@@ -1,0 +1,33 @@
+namespace ViGoR;
+
+/// <summary>A vision-language model that describes images (LLaVA in the paper).</summary>
+public interface IVisionLanguageModel
+{
+    /// <summary>
+    /// Samples <see cref="SamplingOptions.NumSamples"/> answers to <paramref name="prompt"/> about
+    /// <paramref name="image"/>. Returns exactly that many texts, in sample order.
+    /// </summary>
+    Task<IReadOnlyList<string>> SampleAsync(
+        ImageInput image,
+        string prompt,
+        SamplingOptions? options = null,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>A vision-language model that can also be fine-tuned and saved.</summary>
+public interface IFineTunableVisionLanguageModel : IVisionLanguageModel
+{
+    /// <summary>
+    /// Fine-tunes on <paramref name="examples"/> with the standard autoregressive loss on the target
+    /// tokens. Resumes from <see cref="FineTuningOptions.CheckpointDirectory"/> when it holds an
+    /// unfinished run of the same data.
+    /// </summary>
+    Task<FineTuningResult> FineTuneAsync(
+        IReadOnlyList<FineTuningExample> examples,
+        FineTuningOptions? options = null,
+        IProgress<FineTuningProgress>? progress = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the current weights (and what is needed to load them) to <paramref name="directory"/>.</summary>
+    Task SaveCheckpointAsync(string directory, CancellationToken cancellationToken = default);
+}

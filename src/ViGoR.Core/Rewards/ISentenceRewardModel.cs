@@ -1,0 +1,24 @@
+namespace ViGoR;
+
+/// <summary>
+/// The LVLM reward model of ViGoR: judges each sentence of a description given the image and
+/// all the text before it ("Assess the accuracy of the last sentence in the following
+/// description of this image, and return a single number.").
+/// </summary>
+/// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
+public interface ISentenceRewardModel
+{
+    /// <summary>
+    /// Judges every sentence of <paramref name="description"/>; returns exactly one judgement per
+    /// sentence, in sentence order.
+    /// </summary>
+    /// <param name="image">The image described.</param>
+    /// <param name="prompt">The instruction the description answers.</param>
+    /// <param name="description">The description split into sentences.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(
+        ImageInput image,
+        string prompt,
+        ParsedText description,
+        CancellationToken cancellationToken = default);
+}

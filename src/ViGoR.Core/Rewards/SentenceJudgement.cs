@@ -1,0 +1,38 @@
+namespace ViGoR;
+
+/// <summary>The fine-grained error categories of the ViGoR human annotations (Yan et al., Sec. 3.2).</summary>
+public enum SentenceErrorKind
+{
+    /// <summary>The sentence is correct.</summary>
+    None,
+
+    /// <summary>Names an object that is not in the image.</summary>
+    ObjectHallucination,
+
+    /// <summary>Wrong attribute (colour, size, material, count...).</summary>
+    Attribute,
+
+    /// <summary>Wrong relationship between objects.</summary>
+    Relationship,
+
+    /// <summary>Wrong location of an object.</summary>
+    Location,
+
+    /// <summary>A conjecture the image does not support.</summary>
+    UnreasonableConjecture,
+}
+
+/// <summary>The reward model's verdict on one sentence.</summary>
+/// <param name="Score">
+/// The number the reward model returned. Negative means an error (its magnitude is the penalty);
+/// zero or positive means correct (its value is the positive signal: creativity, detail).
+/// </param>
+/// <param name="Error">The error category when the model reports one, else <see cref="SentenceErrorKind.None"/>.</param>
+public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = SentenceErrorKind.None)
+{
+    /// <summary>The negative signal, max(0, -Score).</summary>
+    public double Penalty => Math.Max(0, -Score);
+
+    /// <summary>The positive signal, max(0, Score).</summary>
+    public double Bonus => Math.Max(0, Score);
+}
