@@ -35,6 +35,21 @@ public sealed class FineTuningOptions
 
     /// <summary>Settings the abstraction does not name (e.g. LoRA rank, frozen modules).</summary>
     public IDictionary<string, object?> AdditionalProperties { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>A copy.</summary>
+    public FineTuningOptions Clone() => new()
+    {
+        LearningRate = LearningRate,
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        MicroBatchSize = MicroBatchSize,
+        WarmupRatio = WarmupRatio,
+        WeightDecay = WeightDecay,
+        Seed = Seed,
+        CheckpointDirectory = CheckpointDirectory,
+        SaveEverySteps = SaveEverySteps,
+        AdditionalProperties = new Dictionary<string, object?>(AdditionalProperties),
+    };
 }
 
 /// <summary>Progress of a fine-tuning run, reported after each optimizer step.</summary>

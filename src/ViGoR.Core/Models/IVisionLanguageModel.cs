@@ -19,8 +19,10 @@ public interface IFineTunableVisionLanguageModel : IVisionLanguageModel
 {
     /// <summary>
     /// Fine-tunes on <paramref name="examples"/> with the standard autoregressive loss on the target
-    /// tokens. Resumes from <see cref="FineTuningOptions.CheckpointDirectory"/> when it holds an
-    /// unfinished run of the same data.
+    /// tokens. When <see cref="FineTuningOptions.CheckpointDirectory"/> holds an unfinished run of
+    /// the same data, resumes it at the step it reached; when it holds a finished run, restores its
+    /// final weights and returns without training (so a resumed online job gets back the weights
+    /// of its earlier rounds).
     /// </summary>
     Task<FineTuningResult> FineTuneAsync(
         IReadOnlyList<FineTuningExample> examples,

@@ -1,0 +1,121 @@
+using System.Text.Json;
+
+namespace ViGoR;
+
+/// <summary>
+/// An <see cref="IVisionLanguageModel"/> that replays descriptions sampled earlier — by
+/// <c>vigor generate</c>, by LLaVA's own scripts, or shipped as a demo — so the reward, selection
+/// and refinement steps can run (and be re-run with other settings) without the model.
+/// </summary>
+/// <remarks>
+/// Reads JSON Lines of <c>{"image": ..., "samples": ["...", ...]}</c> (the <c>vigor generate</c>
+/// format; <c>image_id</c> or <c>id</c> also name the image). An image is matched by its
+/// <see cref="ImageInput.Id"/>, or by the file name of the recorded image. Sampling options other
+/// than <see cref="SamplingOptions.NumSamples"/> do not apply: the first k recorded samples are
+/// returned, always the same. Thread-safe after construction.
+/// </remarks>
+public sealed class RecordedVisionLanguageModel : IVisionLanguageModel
+{
+    private readonly Dictionary<string, IReadOnlyList<string>> _samples;
+    private readonly string _source;
+
+    /// <summary>Replays <paramref name="samplesByImage"/> (image id to samples).</summary>
+    public RecordedVisionLanguageModel(IReadOnlyDictionary<string, IReadOnlyList<string>> samplesByImage, string source = "recorded samples")
+    {
+        ArgumentNullException.ThrowIfNull(samplesByImage);
+        _samples = new Dictionary<string, IReadOnlyList<string>>(samplesByImage, StringComparer.Ordinal);
+        _source = source;
+    }
+
+    /// <summary>The image ids that have recorded samples.</summary>
+    public IReadOnlyCollection<string> ImageIds => _samples.Keys;
+
+    /// <summary>Reads a recorded-samples file.</summary>
+    /// <exception cref="InvalidDataException">A line is malformed or repeats an image; the message names the file and line.</exception>
+    public static RecordedVisionLanguageModel Load(string path)
+    {
+        using var reader = new StreamReader(path);
+        return Load(reader, path);
+    }
+
+    /// <summary>Reads recorded samples from <paramref name="reader"/>; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A line is malformed or repeats an image.</exception>
+    public static RecordedVisionLanguageModel Load(TextReader reader, string sourceName)
+    {
+        var samples = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                var image = ReadId(root) ?? throw new InvalidDataException("needs 'image', 'image_id' or 'id'");
+                if (!root.TryGetProperty("samples", out var array) || array.ValueKind != JsonValueKind.Array)
+                {
+                    throw new InvalidDataException("needs a 'samples' array of strings");
+                }
+
+                var texts = array.EnumerateArray()
+                    .Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new InvalidDataException("'samples' must hold strings only"))
+                    .ToList();
+                if (!samples.TryAdd(image, texts))
+                {
+                    throw new InvalidDataException($"image '{image}' is recorded twice");
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException)
+            {
+                throw new InvalidDataException($"{sourceName}, line {lineNumber}: {e.Message}", e);
+            }
+        }
+
+        return new RecordedVisionLanguageModel(samples, sourceName);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="KeyNotFoundException">No samples are recorded for the image.</exception>
+    /// <exception cref="InvalidOperationException">Fewer samples are recorded than asked for.</exception>
+    public Task<IReadOnlyList<string>> SampleAsync(ImageInput image, string prompt, SamplingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        cancellationToken.ThrowIfCancellationRequested();
+        var k = (options ?? new SamplingOptions()).NumSamples;
+        if (!_samples.TryGetValue(image.Id, out var recorded)
+            && (image.Path is null || !_samples.TryGetValue(Path.GetFileName(image.Path), out recorded)))
+        {
+            throw new KeyNotFoundException($"No recorded samples for image '{image.Id}' in {_source}.");
+        }
+
+        if (recorded.Count < k)
+        {
+            throw new InvalidOperationException($"{_source} has {recorded.Count} samples for image '{image.Id}'; {k} were asked for.");
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(recorded.Take(k).ToList());
+    }
+
+    private static string? ReadId(JsonElement root)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["image", "image_id", "id"])
+        {
+            if (root.TryGetProperty(name, out var value))
+            {
+                return value.ValueKind switch
+                {
+                    JsonValueKind.String => Path.GetFileName(value.GetString()),
+                    JsonValueKind.Number => value.GetRawText(),
+                    _ => null,
+                };
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,82 @@
+namespace ViGoR;
+
+/// <summary>Which reward streams score the samples (the paper's ablation, Yan et al., Table 4).</summary>
+public enum RewardSources
+{
+    /// <summary>Both the automatic (detector) stream and the reward model: ViGoR-All.</summary>
+    Both,
+
+    /// <summary>The automatic stream only: ViGoR-AT.</summary>
+    Automatic,
+
+    /// <summary>The reward model only: ViGoR-RM.</summary>
+    RewardModel,
+}
+
+/// <summary>How the reward model's judgements are used.</summary>
+public enum RewardGranularity
+{
+    /// <summary>One judgement per sentence, summed (the paper's method).</summary>
+    FineGrained,
+
+    /// <summary>
+    /// One judgement for the whole text: the worst sentence's score, so the text is negative if any
+    /// sentence is wrong (the paper's holistic ablation).
+    /// </summary>
+    Holistic,
+}
+
+/// <summary>Where the supervision comes from (Yan et al., Sec. 3.4).</summary>
+public enum TrainingMode
+{
+    /// <summary>All supervision is generated once by the initial model, then one fine-tune (paper default).</summary>
+    Offline,
+
+    /// <summary>Rounds: regenerate supervision with the current model, fine-tune, repeat.</summary>
+    Online,
+}
+
+/// <summary>Settings of the automatic (detector) stream.</summary>
+public sealed class AutomaticScoringOptions
+{
+    /// <summary>Detector thresholds; defaults are the paper's 0.25 / 0.25.</summary>
+    public GroundingOptions Grounding { get; set; } = new();
+
+    /// <summary>
+    /// Also penalise a stated count ("three zebras") that differs from the number of detections of
+    /// that phrase. Off by default: the paper penalises only missing objects, and detectors
+    /// under-count crowds.
+    /// </summary>
+    public bool CheckCounts { get; set; }
+}
+
+/// <summary>Settings of the rejection-sampling trainer. Defaults follow the ViGoR paper.</summary>
+public sealed class RejectionSamplingOptions
+{
+    /// <summary>How the k samples are drawn; k = 5 by default (paper, Sec. 3.1).</summary>
+    public SamplingOptions Sampling { get; set; } = new();
+
+    /// <summary>Which streams score the samples. Default both (ViGoR-All).</summary>
+    public RewardSources RewardSources { get; set; } = RewardSources.Both;
+
+    /// <summary>Fine-grained (paper) or holistic reward-model judgements.</summary>
+    public RewardGranularity RewardGranularity { get; set; } = RewardGranularity.FineGrained;
+
+    /// <summary>Automatic stream settings.</summary>
+    public AutomaticScoringOptions Automatic { get; set; } = new();
+
+    /// <summary>Offline (paper default) or online.</summary>
+    public TrainingMode Mode { get; set; } = TrainingMode.Offline;
+
+    /// <summary>Rounds of generate-then-fine-tune in online mode (ignored offline).</summary>
+    public int OnlineRounds { get; set; } = 2;
+
+    /// <summary>Fine-tuning settings (lr 2e-5, 2 epochs, batch 32 by default, from the paper).</summary>
+    public FineTuningOptions FineTuning { get; set; } = new();
+
+    /// <summary>
+    /// Base seed for sampling. Each image's seed is derived from it and the image id (and round),
+    /// so a resumed or sharded run samples exactly as an uninterrupted one.
+    /// </summary>
+    public int Seed { get; set; } = 1234;
+}

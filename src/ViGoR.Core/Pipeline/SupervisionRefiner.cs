@@ -1,0 +1,56 @@
+namespace ViGoR;
+
+/// <summary>Why a sentence was dropped from the refined target.</summary>
+/// <param name="SentenceIndex">The sentence's index in the chosen sample.</param>
+/// <param name="Text">The dropped sentence.</param>
+/// <param name="MissingObjects">The asserted objects the detector did not find.</param>
+public sealed record DroppedSentence(int SentenceIndex, string Text, IReadOnlyList<string> MissingObjects);
+
+/// <summary>The refined supervision text.</summary>
+/// <param name="Text">The kept sentences, verbatim, with the original white space between them; empty when nothing is left.</param>
+/// <param name="Dropped">The dropped sentences and why.</param>
+public sealed record RefinedText(string Text, IReadOnlyList<DroppedSentence> Dropped)
+{
+    /// <summary>True when no sentence is left to train on.</summary>
+    public bool IsEmpty => Text.Length == 0;
+}
+
+/// <summary>
+/// Refinement (Yan et al., Sec. 3.4): drops every sentence that names an object the detector did
+/// not find, and keeps the rest verbatim. A sentence is kept when the automatic stream did not run.
+/// </summary>
+public static class SupervisionRefiner
+{
+    /// <summary>Refines <paramref name="sample"/>.</summary>
+    public static RefinedText Refine(ScoredSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var text = sample.Text;
+        var sentences = sample.Parsed.Sentences;
+        var dropped = new List<DroppedSentence>();
+        var builder = new System.Text.StringBuilder(text.Length);
+        var first = true;
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            var sentence = sentences[i];
+            var missing = sample.Sentences[i].Automatic?.Missing ?? [];
+            if (missing.Count > 0)
+            {
+                dropped.Add(new DroppedSentence(i, sentence.Text, missing));
+                continue;
+            }
+
+            if (!first)
+            {
+                // The white space that preceded this sentence in the original (a space, or a paragraph break).
+                var gapStart = i == 0 ? 0 : sentences[i - 1].End;
+                builder.Append(text, gapStart, sentence.Start - gapStart);
+            }
+
+            builder.Append(sentence.Text);
+            first = false;
+        }
+
+        return new RefinedText(builder.ToString(), dropped);
+    }
+}
