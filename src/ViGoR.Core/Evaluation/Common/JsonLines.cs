@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace ViGoR.Evaluation;
+
+/// <summary>One parsed line of a JSON Lines file, with where it came from for error messages.</summary>
+/// <param name="Source">The file path (or a name for in-memory input).</param>
+/// <param name="Line">One-based line number.</param>
+/// <param name="Value">The parsed JSON value (an object for every format this library reads).</param>
+public readonly record struct JsonLine(string Source, int Line, JsonElement Value)
+{
+    /// <summary>"file, line N": the prefix of every error about this line.</summary>
+    public string Where => $"{Source}, line {Line}";
+
+    /// <summary>A required string field.</summary>
+    /// <exception cref="InvalidDataException">The field is missing or not a string.</exception>
+    public string GetString(string name) =>
+        TryGetString(name) ?? throw new InvalidDataException($"{Where}: missing string field '{name}'.");
+
+    /// <summary>An optional string field; null when absent or JSON null.</summary>
+    /// <exception cref="InvalidDataException">The field is present but not a string.</exception>
+    public string? TryGetString(string name)
+    {
+        if (!Value.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return p.ValueKind == JsonValueKind.String
+            ? p.GetString()
+            : throw new InvalidDataException($"{Where}: field '{name}' must be a string, found {p.ValueKind}.");
+    }
+
+    /// <summary>
+    /// An optional id field that may be a JSON number or string (question ids, image ids), as its
+    /// invariant text; null when absent.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The field is present but neither a number nor a string.</exception>
+    public string? TryGetId(string name)
+    {
+        if (!Value.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return p.ValueKind switch
+        {
+            JsonValueKind.String => p.GetString(),
+            JsonValueKind.Number => p.TryGetInt64(out var i) ? i.ToString(CultureInfo.InvariantCulture) : p.GetRawText(),
+            _ => throw new InvalidDataException($"{Where}: field '{name}' must be a number or a string, found {p.ValueKind}."),
+        };
+    }
+
+    /// <summary>True when the object has the field (even if null).</summary>
+    public bool Has(string name) => Value.TryGetProperty(name, out _);
+}
+
+/// <summary>Reads JSON Lines files line by line, with file and line in every error.</summary>
+public static class JsonLines
+{
+    /// <summary>
+    /// Reads every non-blank line of <paramref name="path"/> as a JSON object. A line that is not
+    /// valid JSON, or not an object, throws <see cref="InvalidDataException"/> naming the file and line.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tolerateTruncatedLastLine">
+    /// When true, an unparsable <em>last</em> line without a trailing newline (a write cut short by a
+    /// crash) is skipped instead of throwing; used when resuming files this library appends to.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async IAsyncEnumerable<JsonLine> ReadAsync(
+        string path,
+        bool tolerateTruncatedLastLine = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"File not found: '{path}'.", path);
+        }
+
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"Cannot read '{path}': {e.Message}", e);
+        }
+
+        foreach (var line in Parse(text, path, tolerateTruncatedLastLine))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return line;
+        }
+    }
+
+    /// <summary>Parses JSON Lines text held in memory; <paramref name="source"/> names it in errors.</summary>
+    public static IEnumerable<JsonLine> Parse(string text, string source, bool tolerateTruncatedLastLine = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lines = text.Split('\n');
+        var endsWithNewline = text.EndsWith('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var raw = lines[i].TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                continue;
+            }
+
+            JsonElement value;
+            try
+            {
+                using var doc = JsonDocument.Parse(raw);
+                value = doc.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                var isLast = i == lines.Length - 1 && !endsWithNewline;
+                if (tolerateTruncatedLastLine && isLast)
+                {
+                    yield break;
+                }
+
+                throw new InvalidDataException($"{source}, line {i + 1}: not valid JSON ({e.Message}).", e);
+            }
+
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{source}, line {i + 1}: expected a JSON object, found {value.ValueKind}.");
+            }
+
+            yield return new JsonLine(source, i + 1, value);
+        }
+    }
+}
