@@ -1,0 +1,236 @@
+using ViGoR.Torch.Modeling;
+using static TorchSharp.torch;
+
+namespace ViGoR.Torch.Generation;
+
+/// <summary>Decoding settings for <see cref="LlavaGenerator"/>.</summary>
+public sealed class GenerationSettings
+{
+    /// <summary>Samples per prompt (k); they share one prefill.</summary>
+    public int NumSamples { get; init; } = 1;
+
+    /// <summary>Softmax temperature; 0 = greedy (argmax).</summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Nucleus mass in (0, 1]; 1 disables it.</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>Most tokens generated per sample (the EOS token counts).</summary>
+    public int MaxNewTokens { get; init; } = 512;
+
+    /// <summary>Seed of the sampling generator (one per call, so calls are reproducible).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Ids that end a sample.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [2];
+
+    /// <summary>Keep keys/values between steps (true), or recompute the whole sequence each step (for tests and benchmarks).</summary>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>Record the raw float32 logits [rows, vocab] of every step in <see cref="GenerationOutput.StepLogits"/>.</summary>
+    public bool RecordLogits { get; init; }
+}
+
+/// <summary>What <see cref="LlavaGenerator.Generate"/> produced. Dispose to free recorded logits.</summary>
+public sealed class GenerationOutput : IDisposable
+{
+    internal GenerationOutput(long[][][] tokens, List<Tensor>? stepLogits)
+    {
+        Tokens = tokens;
+        StepLogits = stepLogits;
+    }
+
+    /// <summary>Generated ids per prompt, per sample (without EOS).</summary>
+    public long[][][] Tokens { get; }
+
+    /// <summary>Raw logits of each step, [prompts × samples, vocab] (row = prompt × k + sample), when recorded.</summary>
+    public IReadOnlyList<Tensor>? StepLogits { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in StepLogits ?? [])
+        {
+            t.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Autoregressive decoding for LLaVA: prompts are left-padded into one batch and prefilled once; the
+/// KV cache is then gathered to k rows per prompt and the k samples decode together.
+/// </summary>
+/// <remarks>Runs synchronously on the calling thread (TorchSharp dispose scopes are thread-static). Not thread-safe per model.</remarks>
+public static class LlavaGenerator
+{
+    /// <summary>Generates <see cref="GenerationSettings.NumSamples"/> continuations of each prompt.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="prompts">Token ids per prompt (image tokens marked), e.g. from <c>LlavaTokenizer.EncodePrompt</c>.</param>
+    /// <param name="pixelValues">[N, 3, H, W] for the N image tokens across prompts, or null.</param>
+    /// <param name="settings">Decoding settings.</param>
+    /// <param name="onStep">Called after each decoding step with the number of tokens generated so far.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    public static GenerationOutput Generate(
+        LlavaForConditionalGeneration model,
+        IReadOnlyList<long[]> prompts,
+        Tensor? pixelValues,
+        GenerationSettings settings,
+        Action<int>? onStep = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.NumSamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxNewTokens);
+        if (settings.Temperature < 0 || settings.TopP <= 0 || settings.TopP > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), "Temperature must be >= 0 and top-p in (0, 1].");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var noGrad = no_grad();
+        int k = settings.NumSamples;
+        int rows = prompts.Count * k;
+        var device = model.Device;
+        var lm = model.LanguageModel;
+        var gatherIndex = Enumerable.Range(0, prompts.Count).SelectMany(p => Enumerable.Repeat((long)p, k)).ToArray();
+        var generated = Enumerable.Range(0, rows).Select(_ => new List<long>()).ToArray();
+        var finished = new bool[rows];
+        var eos = settings.EosTokenIds.Select(e => (long)e).ToHashSet();
+        var stepLogits = settings.RecordLogits ? new List<Tensor>() : null;
+        using var generator = new Generator((ulong)settings.Seed, device);
+
+        Tensor logits, mask, nextPosition;
+        Tensor? allEmbeds = null, allPositions = null;
+        KvCache? cache = null;
+        try
+        {
+            using (var scope = NewDisposeScope())
+            {
+                using var inputs = model.BuildInputs(prompts, pixelValues, labels: null, PaddingSide.Left);
+                using var index = tensor(gatherIndex, ScalarType.Int64, device);
+                long t = inputs.InputsEmbeds.shape[1];
+                Tensor hidden;
+                if (settings.UseCache)
+                {
+                    using var prefillCache = KvCache.Allocate(lm.Model.LayerCount, prompts.Count, model.Config.Text.KeyValueHeads, (int)t + settings.MaxNewTokens, model.Config.Text.HeadDimension, device, model.DType);
+                    hidden = lm.Model.Forward(inputs.InputsEmbeds, inputs.PositionIds, inputs.AttentionMask, prefillCache);
+                    cache = prefillCache.Gather(gatherIndex);
+                }
+                else
+                {
+                    allEmbeds = inputs.InputsEmbeds.index_select(0, index).DetachFromDisposeScope();
+                    allPositions = inputs.PositionIds.index_select(0, index).DetachFromDisposeScope();
+                    hidden = lm.Model.Forward(inputs.InputsEmbeds, inputs.PositionIds, inputs.AttentionMask, null);
+                }
+
+                var last = lm.LmHead(hidden.narrow(1, t - 1, 1).squeeze(1)).to(ScalarType.Float32);
+                logits = last.index_select(0, index).DetachFromDisposeScope();
+                mask = inputs.AttentionMask.index_select(0, index).DetachFromDisposeScope();
+                nextPosition = (inputs.PositionIds.narrow(1, t - 1, 1) + 1).index_select(0, index).DetachFromDisposeScope();
+            }
+
+            for (int step = 0; step < settings.MaxNewTokens; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                stepLogits?.Add(logits.clone().DetachFromDisposeScope());
+                var next = Sample(logits, settings, generator);
+                var ids = next.cpu().data<long>().ToArray();
+                bool allDone = true;
+                for (int r = 0; r < rows; r++)
+                {
+                    if (finished[r])
+                    {
+                        continue;
+                    }
+
+                    if (eos.Contains(ids[r]))
+                    {
+                        finished[r] = true;
+                    }
+                    else
+                    {
+                        generated[r].Add(ids[r]);
+                        allDone = false;
+                    }
+                }
+
+                onStep?.Invoke(step + 1);
+                if (allDone || step == settings.MaxNewTokens - 1)
+                {
+                    break;
+                }
+
+                var embeds = lm.Model.Embed(next.view(rows, 1));
+                Replace(ref mask, cat([mask, ones([rows, 1], ScalarType.Int64, device)], 1));
+                Tensor h;
+                if (cache is not null)
+                {
+                    h = lm.Model.Forward(embeds, nextPosition, mask, cache);
+                }
+                else
+                {
+                    Replace(ref allEmbeds!, cat([allEmbeds!, embeds], 1));
+                    Replace(ref allPositions!, cat([allPositions!, nextPosition], 1));
+                    var full = lm.Model.Forward(allEmbeds, allPositions, mask, null);
+                    h = full.narrow(1, full.shape[1] - 1, 1);
+                }
+
+                Replace(ref logits, lm.LmHead(h.squeeze(1)).to(ScalarType.Float32));
+                Replace(ref nextPosition, nextPosition + 1);
+            }
+
+            logits.Dispose();
+            mask.Dispose();
+            nextPosition.Dispose();
+        }
+        finally
+        {
+            cache?.Dispose();
+            allEmbeds?.Dispose();
+            allPositions?.Dispose();
+        }
+
+        var tokens = Enumerable.Range(0, prompts.Count)
+            .Select(p => Enumerable.Range(0, k).Select(s => generated[(p * k) + s].ToArray()).ToArray())
+            .ToArray();
+        return new GenerationOutput(tokens, stepLogits);
+    }
+
+    /// <summary>
+    /// Next token per row: argmax when temperature is 0; otherwise logits / temperature, then Hugging Face's
+    /// top-p filter (drop the lowest-probability tokens whose cumulative mass is at most 1 - top_p, always
+    /// keeping the most likely), then one multinomial draw from <paramref name="generator"/>.
+    /// </summary>
+    internal static Tensor Sample(Tensor logits, GenerationSettings settings, Generator generator)
+    {
+        if (settings.Temperature == 0f)
+        {
+            return logits.argmax(-1);
+        }
+
+        var scaled = logits / settings.Temperature;
+        if (settings.TopP < 1f)
+        {
+            var (sorted, order) = scaled.sort(-1, descending: false);
+            var cumulative = sorted.softmax(-1).cumsum(-1);
+            var remove = cumulative.le(1 - settings.TopP);
+            // Keep at least the most likely token (the last one in ascending order).
+            remove.narrow(-1, remove.shape[^1] - 1, 1).fill_(false);
+            var removeOriginal = zeros_like(remove).scatter(-1, order, remove);
+            scaled = scaled.masked_fill(removeOriginal, float.NegativeInfinity);
+        }
+
+        var probs = scaled.softmax(-1);
+        return multinomial(probs, 1, replacement: false, generator: generator).squeeze(-1);
+    }
+
+    private static void Replace(ref Tensor field, Tensor value)
+    {
+        var old = field;
+        field = value.DetachFromDisposeScope();
+        old.Dispose();
+    }
+}

@@ -1,0 +1,310 @@
+using System.Collections;
+using System.Text.Json;
+using TorchSharp.PyBridge;
+using ViGoR.Torch.Modeling;
+using static TorchSharp.torch;
+
+namespace ViGoR.Torch.Loading;
+
+/// <summary>
+/// Loads checkpoint tensors into an already built <see cref="LlavaForConditionalGeneration"/>, file by
+/// file (and, for safetensors, in slices of at most <see cref="SliceBytes"/>), converting each tensor
+/// to the parameter's dtype and device as it is copied in. Peak memory is the model plus one slice.
+/// </summary>
+public static class LlavaCheckpointLoader
+{
+    /// <summary>Upper bound on checkpoint bytes held in memory at once while loading safetensors.</summary>
+    public const long SliceBytes = 256L << 20;
+
+    private static readonly string[] IgnoredSuffixes = ["rotary_emb.inv_freq", "embeddings.position_ids"];
+    private static readonly string[] ClipIgnoredPrefixes = ["text_model.", "visual_projection.", "text_projection.", "logit_scale"];
+
+    /// <summary>
+    /// The weight files of a Hugging Face-style folder: the shards listed by
+    /// <c>model.safetensors.index.json</c> / <c>pytorch_model.bin.index.json</c>, else
+    /// <c>model.safetensors</c> / <c>pytorch_model.bin</c>, else every <c>*.safetensors</c>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No weights in the folder, or an index names a missing shard.</exception>
+    public static IReadOnlyList<string> FindWeightFiles(string directory)
+    {
+        foreach (var index in new[] { "model.safetensors.index.json", "pytorch_model.bin.index.json" })
+        {
+            var indexPath = Path.Combine(directory, index);
+            if (File.Exists(indexPath))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidDataException($"{indexPath}: no weight_map object.");
+                }
+
+                var files = map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                    .Select(f => Path.Combine(directory, f)).ToList();
+                var absent = files.Where(f => !File.Exists(f)).ToList();
+                if (absent.Count > 0)
+                {
+                    throw new FileNotFoundException($"{indexPath} lists shard(s) that do not exist: {string.Join(", ", absent.Select(Path.GetFileName))}.");
+                }
+
+                return files;
+            }
+        }
+
+        foreach (var single in new[] { "model.safetensors", "pytorch_model.bin" })
+        {
+            var p = Path.Combine(directory, single);
+            if (File.Exists(p))
+            {
+                return [p];
+            }
+        }
+
+        var any = Directory.Exists(directory) ? Directory.GetFiles(directory, "*.safetensors").Order(StringComparer.Ordinal).ToList() : [];
+        return any.Count > 0
+            ? any
+            : throw new FileNotFoundException($"'{directory}' holds no weights (model.safetensors[.index.json], pytorch_model.bin[.index.json] or *.safetensors).");
+    }
+
+    /// <summary>
+    /// Fills every parameter of <paramref name="model"/> from <paramref name="directory"/> and, for
+    /// original LLaVA, the CLIP tower from <paramref name="visionTowerDirectory"/>.
+    /// </summary>
+    /// <exception cref="CheckpointLoadException">Keys are missing, unexpected or mis-shaped (all are listed).</exception>
+    public static void Load(LlavaForConditionalGeneration model, string directory, string? visionTowerDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        var filled = new HashSet<string>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        var misShaped = new List<string>();
+        var layout = model.Config.Layout;
+        bool tied = model.Config.Text.TieWordEmbeddings;
+
+        void Sink(string file, string key, Tensor source)
+        {
+            string? name = Map(key, layout, clip: false);
+            if (name is null || (tied && name == "language_model.lm_head.weight"))
+            {
+                return;
+            }
+
+            Copy(file, key, name, source);
+        }
+
+        void Copy(string file, string key, string name, Tensor source)
+        {
+            if (!parameters.TryGetValue(name, out var target))
+            {
+                unexpected.Add(key);
+                return;
+            }
+
+            if (!source.shape.SequenceEqual(target.shape))
+            {
+                misShaped.Add($"{key} ({Path.GetFileName(file)}): checkpoint [{string.Join(", ", source.shape)}] vs model [{string.Join(", ", target.shape)}]");
+                return;
+            }
+
+            using (no_grad())
+            {
+                target.copy_(source);
+            }
+
+            filled.Add(name);
+        }
+
+        foreach (var file in FindWeightFiles(directory))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report($"Loading {Path.GetFileName(file)}");
+            ReadFile(file, Sink, cancellationToken);
+        }
+
+        if (layout == LlavaCheckpointLayout.OriginalLlava && visionTowerDirectory is not null)
+        {
+            foreach (var file in FindWeightFiles(visionTowerDirectory))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report($"Loading vision tower {Path.GetFileName(file)}");
+                ReadFile(file, (f, key, t) =>
+                {
+                    var name = Map(key, layout, clip: true);
+                    // The LLaVA checkpoint's own copy of the tower (if any) wins over the CLIP folder.
+                    if (name is not null && !filled.Contains(name))
+                    {
+                        Copy(f, key, name, t);
+                    }
+                }, cancellationToken);
+            }
+        }
+
+        var missing = parameters.Keys.Where(k => !filled.Contains(k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0)
+        {
+            throw new CheckpointLoadException(directory, missing, unexpected, misShaped);
+        }
+    }
+
+    /// <summary>
+    /// The model parameter name for checkpoint key <paramref name="key"/>, or null for keys that are
+    /// deliberately skipped (rotary inv_freq, position_ids buffers, CLIP text tower).
+    /// </summary>
+    public static string? Map(string key, LlavaCheckpointLayout layout, bool clip)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (IgnoredSuffixes.Any(s => key.EndsWith(s, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        if (clip)
+        {
+            return ClipIgnoredPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)) ? null
+                : key.StartsWith("vision_model.", StringComparison.Ordinal) ? "vision_tower." + key
+                : key;
+        }
+
+        if (layout == LlavaCheckpointLayout.OriginalLlava)
+        {
+            return Replace(key, "model.mm_projector.0.", "multi_modal_projector.linear_1.")
+                ?? Replace(key, "model.mm_projector.2.", "multi_modal_projector.linear_2.")
+                ?? Replace(key, "model.mm_projector.", "multi_modal_projector.linear_1.")
+                ?? Replace(key, "model.vision_tower.vision_tower.", "vision_tower.")
+                ?? Replace(key, "model.", "language_model.model.")
+                ?? Replace(key, "lm_head.", "language_model.lm_head.")
+                ?? key;
+        }
+
+        return Replace(key, "model.vision_tower.", "vision_tower.")
+            ?? Replace(key, "model.multi_modal_projector.", "multi_modal_projector.")
+            ?? Replace(key, "model.language_model.", "language_model.model.")
+            ?? Replace(key, "lm_head.", "language_model.lm_head.")
+            ?? key;
+    }
+
+    private static string? Replace(string key, string prefix, string with) =>
+        key.StartsWith(prefix, StringComparison.Ordinal) ? with + key[prefix.Length..] : null;
+
+    private static void ReadFile(string file, Action<string, string, Tensor> sink, CancellationToken cancellationToken)
+    {
+        if (file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            ReadSafetensors(file, sink, cancellationToken);
+            return;
+        }
+
+        Hashtable table;
+        try
+        {
+            table = PyTorchUnpickler.UnpickleStateDict(file);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidDataException($"{file}: not a readable PyTorch state_dict ({e.Message}).", e);
+        }
+
+        try
+        {
+            foreach (DictionaryEntry entry in table)
+            {
+                if (entry.Value is Tensor t)
+                {
+                    sink(file, (string)entry.Key, t);
+                }
+            }
+        }
+        finally
+        {
+            foreach (DictionaryEntry entry in table)
+            {
+                (entry.Value as Tensor)?.Dispose();
+            }
+        }
+    }
+
+    private static void ReadSafetensors(string file, Action<string, string, Tensor> sink, CancellationToken cancellationToken)
+    {
+        Dictionary<string, long> sizes;
+        try
+        {
+            using var stream = File.OpenRead(file);
+            sizes = ReadSafetensorsSizes(stream);
+        }
+        catch (Exception e) when (e is JsonException or EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"{file}: not a valid safetensors file ({e.Message}).", e);
+        }
+
+        var slice = new List<string>();
+        long bytes = 0;
+        foreach (var (key, size) in sizes)
+        {
+            if (slice.Count > 0 && bytes + size > SliceBytes)
+            {
+                Flush();
+            }
+
+            slice.Add(key);
+            bytes += size;
+        }
+
+        Flush();
+
+        void Flush()
+        {
+            if (slice.Count == 0)
+            {
+                return;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var tensors = Safetensors.LoadStateDict(file, slice);
+            try
+            {
+                foreach (var (key, t) in tensors)
+                {
+                    sink(file, key, t);
+                }
+            }
+            finally
+            {
+                foreach (var t in tensors.Values)
+                {
+                    t.Dispose();
+                }
+            }
+
+            slice = [];
+            bytes = 0;
+        }
+    }
+
+    /// <summary>Tensor names and byte sizes from a safetensors header (8-byte little-endian length, then JSON).</summary>
+    private static Dictionary<string, long> ReadSafetensorsSizes(Stream stream)
+    {
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        ulong length = BitConverter.ToUInt64(lengthBytes);
+        if (length > 100_000_000)
+        {
+            throw new ArgumentException($"header length {length} is implausible");
+        }
+
+        var header = new byte[length];
+        stream.ReadExactly(header);
+        using var doc = JsonDocument.Parse(header);
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (p.Name == "__metadata__")
+            {
+                continue;
+            }
+
+            var offsets = p.Value.GetProperty("data_offsets");
+            sizes[p.Name] = offsets[1].GetInt64() - offsets[0].GetInt64();
+        }
+
+        return sizes;
+    }
+}
