@@ -1,0 +1,18 @@
+// A consumer of the packed ViGoR packages: composes the trainer through DI the way the README
+// shows, with recorded samples and ground-truth boxes, and prints what it decided.
+using Microsoft.Extensions.DependencyInjection;
+using ViGoR;
+
+var folder = args[0];
+var services = new ServiceCollection();
+services.AddViGoR(o => o.RewardSources = RewardSources.Automatic)
+    .UseWordNetNounExtractor()
+    .UseAnnotationGroundingDetector(Path.Combine(folder, "boxes.jsonl"))
+    .UseVisionLanguageModel(RecordedVisionLanguageModel.Load(Path.Combine(folder, "samples.jsonl")));
+using var provider = services.BuildServiceProvider();
+var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
+
+var items = new[] { new TrainingItem(ImageInput.FromId("000000081552.jpg"), "Describe the image.") };
+var records = await trainer.GenerateSupervisionAsync(items, Path.Combine(folder, "journal.jsonl"));
+Console.WriteLine($"status={records[0].Status} chosen={records[0].Chosen} target={records[0].Target}");
+Console.WriteLine($"torch-targets={typeof(ViGoR.Torch.LlavaVisionLanguageModel).Assembly.GetName().Name}");

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.IO.Compression;
+
+namespace ViGoR.Packaging.Tests;
+
+/// <summary>
+/// Packs the four library packages, then restores and runs a consumer project from a local folder
+/// feed: the packages work as packages, not only as project references. (The vigor tool package
+/// carries libtorch and ONNX Runtime natives, over a gigabyte; it is packed by hand, not here.)
+/// </summary>
+public sealed class PackagingTests : IDisposable
+{
+    private const string Version = "0.0.0-packagetest";
+    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch"];
+    private readonly string _work = Directory.CreateTempSubdirectory("vigor-pack-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Fact]
+    public async Task Packed_packages_restore_and_run_in_a_consumer_project()
+    {
+        var repo = FindRepositoryRoot();
+        var feed = Path.Combine(_work, "feed");
+        foreach (var project in Libraries.Select(l => $"src/{l}/{l}.csproj"))
+        {
+            await RunAsync(repo, "dotnet", "pack", Path.Combine(repo, project), "-c", "Release", "-o", feed, $"-p:Version={Version}", "--artifacts-path", Path.Combine(_work, "artifacts"));
+        }
+
+        foreach (var library in Libraries)
+        {
+            using var package = ZipFile.OpenRead(Path.Combine(feed, $"{library}.{Version}.nupkg"));
+            var entries = package.Entries.Select(e => e.FullName).ToHashSet();
+            Assert.Contains("README.md", entries);
+            Assert.Contains($"lib/net10.0/{library}.xml", entries);
+            Assert.Contains($"lib/net10.0/{library}.dll", entries);
+            Assert.True(File.Exists(Path.Combine(feed, $"{library}.{Version}.snupkg")), $"{library} has no symbol package");
+            if (library == "ViGoR.Torch")
+            {
+                Assert.Contains("buildTransitive/ViGoR.Torch.targets", entries);
+            }
+        }
+
+        var consumer = Path.Combine(_work, "consumer");
+        Directory.CreateDirectory(consumer);
+        var source = Path.Combine(AppContext.BaseDirectory, "Consumer");
+        File.Copy(Path.Combine(source, "Program.cs"), Path.Combine(consumer, "Program.cs"));
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), File.ReadAllText(Path.Combine(source, "Consumer.csproj.template")).Replace("$(ViGoRVersion)", Version, StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        File.Copy(Path.Combine(repo, "samples/ViGoR.Cli/Demo/demo_samples.jsonl"), Path.Combine(consumer, "samples.jsonl"));
+        File.Copy(Path.Combine(repo, "samples/ViGoR.Cli/Demo/demo_boxes.jsonl"), Path.Combine(consumer, "boxes.jsonl"));
+
+        // A private packages folder, so no copy of these test versions lingers in the user's cache.
+        var packages = Path.Combine(_work, "packages");
+        await RunAsync(consumer, "dotnet", "restore", "--packages", packages);
+        var output = await RunAsync(consumer, "dotnet", "run", "--no-restore", "--", consumer);
+
+        Assert.Contains("status=Ok chosen=", output);
+        Assert.Contains("torch-targets=ViGoR.Torch", output);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ViGoR.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ViGoR.sln not found above the test assembly: this test runs from a checkout.");
+    }
+
+    private static async Task<string> RunAsync(string workingDirectory, string fileName, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The outer `dotnet test` sets MSBuild variables that must not leak into the nested builds.
+        foreach (var variable in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "DOTNET_HOST_PATH" })
+        {
+            start.Environment.Remove(variable);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var text = await stdout + await stderr;
+        Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{text}");
+        return text;
+    }
+}
