@@ -1,0 +1,32 @@
+namespace ViGoR.Detection.Onnx;
+
+/// <summary>Images that go through the model in one call.</summary>
+/// <param name="Images">Indexes of the images, in order.</param>
+/// <param name="Slots">Batch size fed (more than the images when the export's batch is fixed).</param>
+/// <param name="Height">Height of the pixel tensor (the largest image, others padded bottom-right).</param>
+/// <param name="Width">Width of the pixel tensor.</param>
+internal sealed record BatchGroup(IReadOnlyList<int> Images, int Slots, int Height, int Width);
+
+/// <summary>Groups preprocessed images into model calls.</summary>
+internal static class BatchPlanner
+{
+    /// <summary>
+    /// Splits images into calls of at most <paramref name="batchSize"/>. Without a pixel mask the
+    /// model cannot tell padding from image, so only images of the same size share a call; with one,
+    /// images are padded to the largest as transformers' processor does (zeros, mask 0).
+    /// </summary>
+    public static IEnumerable<BatchGroup> Plan(IReadOnlyList<ProcessedImage> images, int batchSize, bool canPad, bool fixedBatch = false)
+    {
+        var keys = Enumerable.Range(0, images.Count)
+            .GroupBy(i => canPad ? (0, 0) : (images[i].Height, images[i].Width));
+        foreach (var sameKey in keys)
+        {
+            foreach (var part in sameKey.Chunk(batchSize))
+            {
+                var height = part.Max(i => images[i].Height);
+                var width = part.Max(i => images[i].Width);
+                yield return new BatchGroup(part, fixedBatch ? batchSize : part.Length, height, width);
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace ViGoR.Detection.Onnx;
+
+/// <summary>
+/// Grounding DINO on ONNX Runtime, with the pre- and post-processing of Hugging Face transformers'
+/// <c>GroundingDinoProcessor</c>. Loads a Hugging Face / transformers.js export or an export of the
+/// original IDEA-Research model (recognised from the graph's inputs and outputs).
+/// </summary>
+/// <remarks>
+/// One <see cref="InferenceSession"/> per detector; safe for concurrent callers. Phrases are
+/// lower-cased and joined as "a . b . c ."; lists longer than 256 tokens are split between phrases
+/// into several model calls and the detections merged. Dispose to release the session.
+/// </remarks>
+public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly ModelSignature _signature;
+    private readonly GroundingDinoTokenizer _tokenizer;
+    private readonly GroundingDinoImageProcessor _processor;
+    private readonly GroundingDinoOptions _options;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    /// <summary>Loads the model folder named by <paramref name="options"/>.</summary>
+    /// <exception cref="FileNotFoundException">The folder, the .onnx file or the tokenizer file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, or the graph is neither export signature (the message lists expected and found inputs and outputs).</exception>
+    /// <exception cref="InvalidOperationException">The requested execution provider is unavailable and <see cref="GroundingDinoOptions.RequireExecutionProvider"/> is set.</exception>
+    public GroundingDinoDetector(GroundingDinoOptions options, ILogger<GroundingDinoDetector>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (_options.MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxBatchSize, "GroundingDinoOptions.MaxBatchSize must be at least 1.");
+        }
+
+        if (_options.MaxTextTokens < 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTextTokens, "GroundingDinoOptions.MaxTextTokens must be at least 4.");
+        }
+
+        var (modelFile, assets) = ModelFolder.Resolve(_options.ModelPath, _options.ModelFileName);
+        ModelFile = modelFile;
+        _tokenizer = GroundingDinoTokenizer.Load(assets);
+        var preprocessorConfig = Path.Combine(assets, "preprocessor_config.json");
+        _processor = File.Exists(preprocessorConfig)
+            ? GroundingDinoImageProcessor.Load(preprocessorConfig)
+            : GroundingDinoImageProcessor.Default;
+
+        (_session, ExecutionProvider) = SessionFactory.Create(modelFile, _options, _logger);
+        try
+        {
+            _signature = ModelSignature.Detect(_session, modelFile);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
+        if (_signature.FixedHeight is { } fh && _signature.FixedWidth is { } fw)
+        {
+            // A fixed-size export must be fed exactly its size, whatever the preprocessor config says.
+            _processor = _processor.WithExactSize(fh, fw);
+        }
+
+        _logger.LogInformation(
+            "Loaded Grounding DINO {Format} export {Model} on {Provider} (batch {Batch}, image {Size}, tokenizer {Tokenizer}).",
+            _signature.Format,
+            modelFile,
+            ExecutionProvider,
+            _signature.FixedBatch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "dynamic",
+            _signature.FixedHeight is null ? "dynamic" : $"{_signature.FixedHeight}x{_signature.FixedWidth}",
+            _tokenizer.Source);
+    }
+
+    /// <summary>The .onnx file loaded.</summary>
+    public string ModelFile { get; }
+
+    /// <summary>Which export signature the graph has.</summary>
+    public GroundingDinoExportFormat ExportFormat => _signature.Format;
+
+    /// <summary>The execution provider actually in use (after any fallback to the CPU).</summary>
+    public GroundingDinoExecutionProvider ExecutionProvider { get; }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CoreDetection>> DetectAsync(
+        ImageInput image,
+        IReadOnlyList<string> phrases,
+        GroundingOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var results = await DetectBatchAsync([image], phrases, options, cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
+    /// Detects the same <paramref name="phrases"/> in several images, several images per model call
+    /// when the export's batch dimension allows (up to <see cref="GroundingDinoOptions.MaxBatchSize"/>).
+    /// </summary>
+    /// <returns>One list per image, in the order given.</returns>
+    /// <exception cref="ImageDecodeException">An image cannot be decoded.</exception>
+    /// <exception cref="ArgumentException">A single phrase is longer than the text input allows.</exception>
+    public Task<IReadOnlyList<IReadOnlyList<CoreDetection>>> DetectBatchAsync(
+        IReadOnlyList<ImageInput> images,
+        IReadOnlyList<string> phrases,
+        GroundingOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(phrases);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        options ??= new GroundingOptions();
+        return Task.Run<IReadOnlyList<IReadOnlyList<CoreDetection>>>(() => Detect(images, phrases, options, cancellationToken), cancellationToken);
+    }
+
+    private List<CoreDetection>[] Detect(
+        IReadOnlyList<ImageInput> images, IReadOnlyList<string> phrases, GroundingOptions options, CancellationToken cancellationToken)
+    {
+        var (queryTexts, originals) = PhraseList.Normalise(phrases);
+        var chunks = _tokenizer.Plan(queryTexts, Math.Min(_options.MaxTextTokens, _signature.FixedTextLength ?? int.MaxValue));
+        var results = images.Select(_ => new List<CoreDetection>()).ToArray();
+        if (chunks.Count == 0 || images.Count == 0)
+        {
+            return results;
+        }
+
+        var processed = new ProcessedImage[images.Count];
+        var sizes = new (int Width, int Height)[images.Count];
+        for (var i = 0; i < images.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var decoded = images[i].Decode();
+            sizes[i] = (decoded.Width, decoded.Height);
+            processed[i] = _processor.Process(decoded);
+        }
+
+        foreach (var group in BatchPlanner.Plan(processed, _signature.FixedBatch ?? _options.MaxBatchSize, canPad: _signature.HasInput("pixel_mask"), fixedBatch: _signature.FixedBatch is not null))
+        {
+            foreach (var chunk in chunks)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var stopwatch = Stopwatch.StartNew();
+                var (logits, textPositions, boxes) = Run(group, processed, chunk, cancellationToken);
+                var perImageLogits = logits.Length / Math.Max(1, group.Slots);
+                var perImageBoxes = boxes.Length / Math.Max(1, group.Slots);
+                for (var slot = 0; slot < group.Images.Count; slot++)
+                {
+                    var index = group.Images[slot];
+                    var raw = GroundingDinoPostProcessor.Process(
+                        logits.AsSpan(slot * perImageLogits, perImageLogits),
+                        boxes.AsSpan(slot * perImageBoxes, perImageBoxes),
+                        textPositions,
+                        chunk.InputIds,
+                        chunk.Spans,
+                        options.BoxThreshold,
+                        options.TextThreshold,
+                        sizes[index].Width,
+                        sizes[index].Height);
+                    foreach (var r in raw)
+                    {
+                        results[index].Add(new CoreDetection(
+                            _tokenizer.Decode(r.LabelTokenIds),
+                            r.PhraseIndex >= 0 ? originals[r.PhraseIndex] : null,
+                            r.Score,
+                            r.Box));
+                    }
+                }
+
+                _logger.LogDebug(
+                    "Grounding DINO call: {Images} image(s), {Tokens} tokens, {Milliseconds} ms.",
+                    group.Images.Count,
+                    chunk.InputIds.Length,
+                    stopwatch.ElapsedMilliseconds);
+            }
+        }
+
+        return results;
+    }
+
+    private (float[] Logits, int TextPositions, float[] Boxes) Run(BatchGroup group, ProcessedImage[] processed, TextChunk chunk, CancellationToken cancellationToken)
+    {
+        var batch = group.Slots;
+        var (height, width) = (group.Height, group.Width);
+        var pixels = new float[batch * 3 * height * width];
+        var pixelMask = new long[batch * height * width];
+        var plane = height * width;
+        for (var slot = 0; slot < batch; slot++)
+        {
+            // Spare slots of a fixed-size batch repeat the last image; their outputs are dropped.
+            var image = processed[group.Images[Math.Min(slot, group.Images.Count - 1)]];
+            var target = pixels.AsSpan(slot * 3 * plane, 3 * plane);
+            for (var c = 0; c < 3; c++)
+            {
+                for (var y = 0; y < image.Height; y++)
+                {
+                    image.Pixels.AsSpan((c * image.Height * image.Width) + (y * image.Width), image.Width)
+                        .CopyTo(target.Slice((c * plane) + (y * width), image.Width));
+                }
+            }
+
+            for (var y = 0; y < image.Height; y++)
+            {
+                pixelMask.AsSpan((slot * plane) + (y * width), image.Width).Fill(1);
+            }
+        }
+
+        var ids = chunk.InputIds;
+        var length = _signature.FixedTextLength ?? ids.Length;
+        var paddedIds = new long[length];
+        ids.CopyTo(paddedIds, 0);
+        var attention = new long[length];
+        attention.AsSpan(0, ids.Length).Fill(1);
+
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        try
+        {
+            void Add(string name, OrtValue value)
+            {
+                names.Add(name);
+                values.Add(value);
+            }
+
+            Add(_signature.ImageInput, OrtValue.CreateTensorValueFromMemory(pixels, [batch, 3, height, width]));
+            Add("input_ids", IntTensor("input_ids", Repeat(paddedIds, batch), [batch, length]));
+            Add("attention_mask", IntTensor("attention_mask", Repeat(attention, batch), [batch, length]));
+            if (_signature.HasInput("token_type_ids"))
+            {
+                Add("token_type_ids", IntTensor("token_type_ids", new long[batch * length], [batch, length]));
+            }
+
+            if (_signature.HasInput("pixel_mask"))
+            {
+                Add("pixel_mask", IntTensor("pixel_mask", pixelMask, [batch, height, width]));
+            }
+
+            if (_signature.Format == GroundingDinoExportFormat.IdeaResearch)
+            {
+                var (mask, positions) = SubSentenceMask.Build(paddedIds, _tokenizer.SpecialIds);
+                Add("position_ids", IntTensor("position_ids", Repeat(positions, batch), [batch, length]));
+                Add("text_token_mask", IntTensor("text_token_mask", Repeat(mask.Select(b => b ? 1L : 0L).ToArray(), batch), [batch, length, length]));
+            }
+
+            using var runOptions = new RunOptions();
+            using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+            using var outputs = _session.Run(runOptions, names, values, [ModelSignature.LogitsOutput, _signature.BoxesOutput]);
+            cancellationToken.ThrowIfCancellationRequested();
+            var logitsShape = outputs[0].GetTensorTypeAndShape().Shape;
+            var boxesShape = outputs[1].GetTensorTypeAndShape().Shape;
+            if (logitsShape.Length != 3 || logitsShape[0] != batch || boxesShape.Length != 3 || boxesShape[0] != batch || boxesShape[2] != 4 || boxesShape[1] != logitsShape[1])
+            {
+                throw new InvalidDataException($"Model '{ModelFile}' returned logits [{string.Join(",", logitsShape)}] and boxes [{string.Join(",", boxesShape)}]; expected [{batch},Q,T] and [{batch},Q,4].");
+            }
+
+            return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)logitsShape[2], outputs[1].GetTensorDataAsSpan<float>().ToArray());
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private OrtValue IntTensor(string name, long[] data, long[] shape) => _signature.InputTypes[name] switch
+    {
+        TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(data, shape),
+        TensorElementType.Int32 => OrtValue.CreateTensorValueFromMemory(data.Select(v => (int)v).ToArray(), shape),
+        TensorElementType.Bool => OrtValue.CreateTensorValueFromMemory(data.Select(v => v != 0).ToArray(), shape),
+        var other => throw new InvalidDataException($"Model '{ModelFile}': input '{name}' has element type {other}; expected int64, int32 or bool."),
+    };
+
+    private static long[] Repeat(long[] row, int times)
+    {
+        var result = new long[row.Length * times];
+        for (var i = 0; i < times; i++)
+        {
+            row.CopyTo(result, i * row.Length);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _session.Dispose();
+        }
+    }
+}
