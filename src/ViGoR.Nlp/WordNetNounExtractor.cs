@@ -1,0 +1,131 @@
+using System.Collections.Frozen;
+using ViGoR.Evaluation;
+
+namespace ViGoR.Nlp;
+
+/// <summary>
+/// Splits LVLM descriptions into sentences and finds the visual nouns the automatic reward checks,
+/// using an embedded WordNet 3.0 lexicon and hand-written rules (no model, no network, no Debian
+/// install). Each mention carries its singular lemma, whether it is a countable thing or stuff, a
+/// stated count, and whether it is negated or hedged.
+/// </summary>
+/// <remarks>
+/// Thread-safe: one instance serves any number of concurrent callers (per-thread buffers keep calls
+/// allocation-light). The lexicon is loaded once per process, on first use (about 0.3 s).
+/// </remarks>
+public sealed class WordNetNounExtractor : INounExtractor
+{
+    private static readonly Lazy<SentenceParser> DefaultParser = new(() => CreateParser(new WordNetNounExtractorOptions()));
+
+    [ThreadStatic]
+    private static SentenceParser.Scratch? t_scratch;
+
+    private readonly SentenceParser _parser;
+
+    /// <summary>An extractor with the default vocabulary.</summary>
+    public WordNetNounExtractor()
+    {
+        _parser = DefaultParser.Value;
+    }
+
+    /// <summary>An extractor with adjusted vocabulary; <paramref name="options"/> is copied.</summary>
+    public WordNetNounExtractor(WordNetNounExtractorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _parser = CreateParser(options.Clone());
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ParsedText> ExtractAsync(string text, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Extract(text));
+    }
+
+    /// <summary>Parses <paramref name="text"/> synchronously (the work is CPU-bound and takes microseconds).</summary>
+    /// <returns>The sentences of the text with their mentions; zero sentences for empty or white-space text.</returns>
+    public ParsedText Extract(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = t_scratch ??= new SentenceParser.Scratch();
+        var spans = scratch.Sentences;
+        spans.Clear();
+        SentenceSplitter.Split(text.AsSpan(), spans);
+        if (spans.Count == 0)
+        {
+            return new ParsedText(text, []);
+        }
+
+        if (scratch.Lower.Length < text.Length)
+        {
+            scratch.Lower = new char[Math.Max(text.Length, scratch.Lower.Length * 2)];
+        }
+
+        var lower = scratch.Lower.AsSpan(0, text.Length);
+        text.AsSpan().ToLowerInvariant(lower);
+        lower.Replace('’', '\'');
+
+        var sentences = new ParsedSentence[spans.Count];
+        var mentions = scratch.Mentions;
+        for (var i = 0; i < sentences.Length; i++)
+        {
+            var (start, end) = spans[i];
+            mentions.Clear();
+            _parser.Parse(text, lower, start, end, scratch, mentions);
+            sentences[i] = new ParsedSentence(i, start, end, text[start..end], mentions.Count == 0 ? [] : mentions.ToArray());
+        }
+
+        return new ParsedText(text, sentences);
+    }
+
+    private static SentenceParser CreateParser(WordNetNounExtractorOptions options)
+    {
+        var lexicon = WordNetLexicon.Default;
+        var kinds = new Dictionary<string, LexicalKind>(StringComparer.Ordinal);
+        void Set(IEnumerable<string> words, LexicalKind kind)
+        {
+            foreach (var word in words)
+            {
+                kinds[word.Trim().ToLowerInvariant()] = kind;
+            }
+        }
+
+        if (options.IncludeCocoVocabulary)
+        {
+            Set(CocoVocabulary.Default.Words, LexicalKind.Thing);
+        }
+
+        Set(CuratedWords.Things, LexicalKind.Thing);
+        Set(CuratedWords.Stuff, LexicalKind.Stuff);
+        Set(CuratedWords.NotVisual, LexicalKind.NotVisual);
+        Set(options.ThingWords, LexicalKind.Thing);
+        Set(options.StuffWords, LexicalKind.Stuff);
+        Set(options.NotVisualWords, LexicalKind.NotVisual);
+
+        var collocations = new Dictionary<string, SentenceParser.Collocation>(StringComparer.Ordinal);
+        foreach (var entry in lexicon.Entries)
+        {
+            if (entry.Form.Contains(' ', StringComparison.Ordinal) && entry.Kind is LexicalKind.Thing or LexicalKind.Stuff)
+            {
+                collocations[entry.Form] = new(entry.Form, kinds.GetValueOrDefault(entry.Form, entry.Kind));
+            }
+        }
+
+        foreach (var (word, kind) in kinds)
+        {
+            if (word.Contains(' ', StringComparison.Ordinal))
+            {
+                if (kind == LexicalKind.NotVisual)
+                {
+                    collocations.Remove(word);
+                }
+                else
+                {
+                    collocations[word] = new(word, kind);
+                }
+            }
+        }
+
+        return new SentenceParser(lexicon, kinds.ToFrozenDictionary(StringComparer.Ordinal), collocations.ToFrozenDictionary(StringComparer.Ordinal));
+    }
+}
