@@ -1,0 +1,142 @@
+using System.Globalization;
+
+namespace ViGoR.Torch.Training;
+
+/// <summary>
+/// The settings of LLaVA fine-tuning (<c>LlavaVisionLanguageModel.FineTuneAsync</c>) beyond <see cref="FineTuningOptions"/>.
+/// Set them through <see cref="FineTuningOptions.AdditionalProperties"/> with the <c>*Key</c> names below
+/// (values may be numbers, booleans or their invariant-culture strings), or build one and call
+/// <see cref="ApplyTo"/>. Defaults follow LLaVA-1.5's fine-tuning scripts and Hugging Face's Trainer.
+/// </summary>
+public sealed class LlavaFineTuningOptions
+{
+    /// <summary>Key of <see cref="FreezeVisionTower"/>.</summary>
+    public const string FreezeVisionTowerKey = "freeze_vision_tower";
+
+    /// <summary>Key of <see cref="LoraRank"/>.</summary>
+    public const string LoraRankKey = "lora_rank";
+
+    /// <summary>Key of <see cref="LoraAlpha"/>.</summary>
+    public const string LoraAlphaKey = "lora_alpha";
+
+    /// <summary>Key of <see cref="LoraDropout"/>.</summary>
+    public const string LoraDropoutKey = "lora_dropout";
+
+    /// <summary>Key of <see cref="MaxGradNorm"/>.</summary>
+    public const string MaxGradNormKey = "max_grad_norm";
+
+    /// <summary>Key of <see cref="KeepCheckpoints"/>.</summary>
+    public const string KeepCheckpointsKey = "keep_checkpoints";
+
+    /// <summary>
+    /// Keep the CLIP vision tower frozen; the projector and the language model are trained. Default
+    /// true, as LLaVA's visual instruction tuning stage (<c>finetune.sh</c>: <c>mm_vision_tower</c> frozen,
+    /// <c>tune_mm_mlp_adapter</c> off, so the projector and LLM train).
+    /// </summary>
+    public bool FreezeVisionTower { get; set; } = true;
+
+    /// <summary>
+    /// LoRA rank on the language model's attention projections (<c>q_proj</c>, <c>k_proj</c>,
+    /// <c>v_proj</c>, <c>o_proj</c>); 0 (default) trains the full weights. With LoRA only the adapters
+    /// (and, unless frozen with full weights, nothing else) are trained; the projector stays as loaded.
+    /// </summary>
+    public int LoraRank { get; set; }
+
+    /// <summary>LoRA scaling numerator (update = B·A·alpha/rank). Null: 2 × rank, LLaVA-1.5's ratio (<c>finetune_lora.sh</c>: r 128, alpha 256).</summary>
+    public double? LoraAlpha { get; set; }
+
+    /// <summary>Dropout on the LoRA input. Default 0.05 (LLaVA-1.5 <c>finetune_lora.sh</c>).</summary>
+    public double LoraDropout { get; set; } = 0.05;
+
+    /// <summary>Gradient clipping by global L2 norm; 0 disables. Default 1.0 (Hugging Face <c>TrainingArguments.max_grad_norm</c>, which LLaVA keeps).</summary>
+    public double MaxGradNorm { get; set; } = 1.0;
+
+    /// <summary>AdamW β1. Default 0.9 (PyTorch / Hugging Face default).</summary>
+    public double AdamBeta1 { get; set; } = 0.9;
+
+    /// <summary>AdamW β2. Default 0.999 (PyTorch / Hugging Face default).</summary>
+    public double AdamBeta2 { get; set; } = 0.999;
+
+    /// <summary>AdamW ε. Default 1e-8 (PyTorch / Hugging Face default).</summary>
+    public double AdamEpsilon { get; set; } = 1e-8;
+
+    /// <summary>How many resumable checkpoints to keep in the checkpoint directory (oldest deleted first). Default 1.</summary>
+    public int KeepCheckpoints { get; set; } = 1;
+
+    /// <summary>Reads the settings from <paramref name="options"/>' additional properties (absent keys keep the defaults).</summary>
+    /// <exception cref="ArgumentException">A value has the wrong type or range; the message names the key.</exception>
+    public static LlavaFineTuningOptions From(FineTuningOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = new LlavaFineTuningOptions();
+        var bag = options.AdditionalProperties;
+        if (bag.TryGetValue(FreezeVisionTowerKey, out var freeze) && freeze is not null)
+        {
+            result.FreezeVisionTower = freeze is bool b ? b : bool.Parse(Convert.ToString(freeze, CultureInfo.InvariantCulture)!);
+        }
+
+        result.LoraRank = (int)Number(bag, LoraRankKey, result.LoraRank);
+        result.LoraAlpha = bag.TryGetValue(LoraAlphaKey, out var alpha) && alpha is not null ? Number(bag, LoraAlphaKey, 0) : null;
+        result.LoraDropout = Number(bag, LoraDropoutKey, result.LoraDropout);
+        result.MaxGradNorm = Number(bag, MaxGradNormKey, result.MaxGradNorm);
+        result.KeepCheckpoints = (int)Number(bag, KeepCheckpointsKey, result.KeepCheckpoints);
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>Writes these settings into <paramref name="options"/>' additional properties.</summary>
+    public void ApplyTo(FineTuningOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate();
+        options.AdditionalProperties[FreezeVisionTowerKey] = FreezeVisionTower;
+        options.AdditionalProperties[LoraRankKey] = LoraRank;
+        options.AdditionalProperties[LoraAlphaKey] = LoraAlpha;
+        options.AdditionalProperties[LoraDropoutKey] = LoraDropout;
+        options.AdditionalProperties[MaxGradNormKey] = MaxGradNorm;
+        options.AdditionalProperties[KeepCheckpointsKey] = KeepCheckpoints;
+    }
+
+    /// <summary>The effective LoRA alpha.</summary>
+    internal double EffectiveLoraAlpha => LoraAlpha ?? (2.0 * LoraRank);
+
+    private void Validate()
+    {
+        if (LoraRank < 0)
+        {
+            throw new ArgumentException($"{LoraRankKey} must be >= 0, not {LoraRank}.");
+        }
+
+        if (LoraDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException($"{LoraDropoutKey} must be in [0, 1), not {LoraDropout}.");
+        }
+
+        if (MaxGradNorm < 0)
+        {
+            throw new ArgumentException($"{MaxGradNormKey} must be >= 0, not {MaxGradNorm}.");
+        }
+
+        if (KeepCheckpoints < 1)
+        {
+            throw new ArgumentException($"{KeepCheckpointsKey} must be >= 1, not {KeepCheckpoints}.");
+        }
+    }
+
+    private static double Number(IDictionary<string, object?> bag, string key, double fallback)
+    {
+        if (!bag.TryGetValue(key, out var value) || value is null)
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return value is string s ? double.Parse(s, CultureInfo.InvariantCulture) : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+        {
+            throw new ArgumentException($"FineTuningOptions.AdditionalProperties[\"{key}\"] = '{value}' is not a number.", e);
+        }
+    }
+}

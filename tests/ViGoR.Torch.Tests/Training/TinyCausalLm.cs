@@ -1,0 +1,73 @@
+using TorchSharp;
+using ViGoR.Torch.Training;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace ViGoR.Torch.Tests.Training;
+
+/// <summary>A two-layer next-token model with dropout, enough to exercise the loop without LLaVA.</summary>
+internal sealed class TinyCausalLm : nn.Module, ITrainingTarget<TinyExample>
+{
+    private readonly nn.Module<Tensor, Tensor> _embed;
+    private readonly nn.Module<Tensor, Tensor> _head;
+    private readonly double _dropout;
+
+    public TinyCausalLm(long seed, int vocab = 16, int hidden = 8, double dropout = 0.1)
+        : base(nameof(TinyCausalLm))
+    {
+        torch.manual_seed(seed);
+        _embed = nn.Embedding(vocab, hidden);
+        _head = nn.Linear(hidden, vocab);
+        _dropout = dropout;
+        RegisterComponents();
+    }
+
+    public int SavedModels { get; private set; }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => named_parameters().Select(p => (p.name, p.parameter)).ToList();
+
+    public (Tensor LossSum, long TargetTokens) ComputeLoss(IReadOnlyList<TinyExample> microBatch, Generator generator)
+    {
+        Tensor? total = null;
+        long tokens = 0;
+        foreach (var example in microBatch)
+        {
+            var ids = tensor(example.Ids);
+            var h = _embed.call(ids);
+            if (training && _dropout > 0)
+            {
+                var keep = bernoulli(full_like(h, 1 - _dropout), generator);
+                h = h * keep / (1 - _dropout);
+            }
+
+            var logits = _head.call(h);
+            var loss = nn.functional.cross_entropy(logits[..^1], tensor(example.Labels)[1..], ignore_index: -100, reduction: nn.Reduction.Sum);
+            total = total is null ? loss : total + loss;
+            tokens += example.Labels.Skip(1).Count(l => l != -100);
+        }
+
+        return (total!, tokens);
+    }
+
+    public void SetTraining(bool training) => train(training);
+
+    public void SaveModel(string directory, CancellationToken cancellationToken)
+    {
+        SavedModels++;
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), state_dict().ToList(), cancellationToken);
+    }
+}
+
+internal sealed record TinyExample(long[] Ids, long[] Labels)
+{
+    public static List<TinyExample> Make(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var ids = Enumerable.Range(0, 6).Select(_ => (long)random.Next(16)).ToArray();
+            var labels = ids.Select((id, i) => i < 3 ? -100L : id).ToArray(); // the first 3 are the "prompt"
+            return new TinyExample(ids, labels);
+        }).ToList();
+    }
+}
