@@ -1,0 +1,111 @@
+using ViGoR.Evaluation;
+
+namespace ViGoR.Detection.Onnx.Tests;
+
+public class AnnotationGroundingDetectorTests
+{
+    private static readonly string Llava = Fixtures.Path("annotations", "caps_boxes_excerpt.jsonl");
+    private static readonly string Coco = Fixtures.Path("annotations", "instances_tiny.json");
+
+    [Fact]
+    public async Task Coco_boxes_answer_by_synonym_and_plural_in_pixels()
+    {
+        var detector = AnnotationGroundingDetector.Load(Coco);
+
+        var detections = await detector.DetectAsync(ImageInput.FromId("COCO_val2014_000000000139.jpg"), ["men", "chairs", "dog", "television", "man"]);
+
+        // "men" and "man" both name person (two boxes each); chair via plural; no dog; tv is not annotated here.
+        Assert.Equal(["men", "men", "chairs", "man", "man"], detections.Select(d => d.Query));
+        Assert.Equal(["person", "person", "chair", "person", "person"], detections.Select(d => d.Label));
+        Assert.All(detections, d => Assert.Equal(1f, d.Score));
+        Boxes.Equal(new BoundingBox(412.8f, 157.61f, 465.85f, 295.62f), detections[0].Box);
+        Boxes.Equal(new BoundingBox(7.03f, 167.76f, 156.35f, 262.63f), detections[2].Box);
+    }
+
+    [Theory]
+    [InlineData("139")]
+    [InlineData("COCO_val2014_000000000139")]
+    [InlineData("/data/coco/val2014/COCO_val2014_000000000139.jpg")]
+    [InlineData("000000000139.jpg")]
+    public async Task Images_match_by_file_name_stem_or_numeric_id(string id)
+    {
+        var detector = AnnotationGroundingDetector.Load(Coco);
+        Assert.Single(await detector.DetectAsync(ImageInput.FromId(id), ["chair"]));
+    }
+
+    [Fact]
+    public async Task Llava_caps_boxes_are_normalised_without_pixels_and_scaled_with_them()
+    {
+        var detector = AnnotationGroundingDetector.Load(Llava);
+
+        var byId = await detector.DetectWithDetailsAsync(ImageInput.FromId("000000296284"), ["donuts", "doughnut"]);
+        Assert.True(byId.BoxesNormalised);
+        Assert.Equal(20, byId.Detections.Count);
+        Boxes.Equal(new BoundingBox(0.37f, 0.584f, 0.504f, 0.709f), byId.Detections[0].Box, 1e-6f);
+
+        var withPixels = Fixtures.Image(200, 100, "000000296284.jpg");
+        var scaled = await detector.DetectWithDetailsAsync(withPixels, ["donut"]);
+        Assert.False(scaled.BoxesNormalised);
+        Boxes.Equal(new BoundingBox(74f, 58.4f, 100.8f, 70.9f), scaled.Detections[0].Box);
+    }
+
+    [Fact]
+    public async Task Multiword_categories_and_absent_objects()
+    {
+        var detector = AnnotationGroundingDetector.Load(Llava);
+        var detections = await detector.DetectAsync(ImageInput.FromId("000000151358.jpg"), ["teddy bears", "apple", "dog", "tie"]);
+        Assert.Equal(["teddy bears", "apple", "tie"], detections.Select(d => d.Query).Distinct());
+        Assert.DoesNotContain(detections, d => d.Query == "dog");
+    }
+
+    [Fact]
+    public async Task A_custom_synonym_map_replaces_coco()
+    {
+        using var reader = new StringReader("donut, pastry\n");
+        var detector = AnnotationGroundingDetector.Load(Llava, new AnnotationDetectorOptions { Vocabulary = CocoVocabulary.Parse(reader) });
+        Assert.Equal(10, (await detector.DetectAsync(ImageInput.FromId("000000296284"), ["pastries"])).Count);
+        Assert.Empty(await detector.DetectAsync(ImageInput.FromId("000000296284"), ["doughnut"]));
+    }
+
+    [Fact]
+    public async Task Box_threshold_of_one_keeps_nothing() =>
+        Assert.Empty(await AnnotationGroundingDetector.Load(Coco).DetectAsync(ImageInput.FromId("139"), ["chair"], new GroundingOptions { BoxThreshold = 1f }));
+
+    [Fact]
+    public async Task Unknown_image_is_a_clear_error()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => AnnotationGroundingDetector.Load(Coco).DetectAsync(ImageInput.FromId("42.jpg"), ["cat"]));
+        Assert.Contains("'42.jpg'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("instances_tiny.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_json_lines_name_file_and_line()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("vigor-ann-").FullName, "boxes.jsonl");
+        File.WriteAllLines(path,
+        [
+            """{"id": "1", "image": "1.jpg", "instances": []}""",
+            string.Empty,
+            """{"id": "2", "image": "2.jpg", "instances": [{"category": "cat", "bbox": [0.1, 0.2]}]}""",
+        ]);
+        var e = Assert.Throws<InvalidDataException>(() => GroundTruthAnnotations.Load(path));
+        Assert.Contains($"{path}, line 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("instances[0].bbox", e.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(path, "{\"id\": \"1\", \"instances\": [}\n");
+        Assert.Contains($"{path}, line 1", Assert.Throws<InvalidDataException>(() => GroundTruthAnnotations.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_coco_names_the_field()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("vigor-ann-").FullName, "instances.json");
+        File.WriteAllText(path, """{"images": [{"id": 1, "file_name": "a.jpg"}], "annotations": [{"image_id": 1, "category_id": 9, "bbox": [1, 2, 3, 4]}], "categories": []}""");
+        var e = Assert.Throws<InvalidDataException>(() => GroundTruthAnnotations.Load(path));
+        Assert.Contains("annotations[0].category_id 9", e.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(path, "{\n  \"images\": [\n  oops\n]}");
+        Assert.Contains($"{path}, line 3", Assert.Throws<InvalidDataException>(() => GroundTruthAnnotations.Load(path)).Message, StringComparison.Ordinal);
+    }
+}
