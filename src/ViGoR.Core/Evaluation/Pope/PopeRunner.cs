@@ -118,7 +118,8 @@ public sealed class PopeRunner
             }
 
             await writer.WriteAsync(PopeFiles.FormatLlavaAnswer(question.QuestionId, prompt, texts[0].Trim(), _options.ModelId));
-            await writer.FlushAsync(cancellationToken);
+            // Not cancellable: an answer already paid for is always kept.
+            await writer.FlushAsync(CancellationToken.None);
             done.Add(question.QuestionId);
             answered++;
             progress?.Report(new PopeRunProgress(done.Count, questions.Count, resumed));

@@ -1,0 +1,14 @@
+namespace ViGoR.Core.Tests.Evaluation;
+
+internal static class EvaluationFixtures
+{
+    public static string Path(params string[] parts) =>
+        System.IO.Path.Combine([AppContext.BaseDirectory, "Evaluation", "Fixtures", .. parts]);
+
+    public static string TempDirectory()
+    {
+        var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vigor-eval-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}
