@@ -77,6 +77,7 @@ public static class LlavaCheckpointLoader
         var filled = new HashSet<string>(StringComparer.Ordinal);
         var unexpected = new List<string>();
         var misShaped = new List<string>();
+        var misShapedNames = new HashSet<string>(StringComparer.Ordinal);
         var layout = model.Config.Layout;
         bool tied = model.Config.Text.TieWordEmbeddings;
 
@@ -101,6 +102,7 @@ public static class LlavaCheckpointLoader
 
             if (!source.shape.SequenceEqual(target.shape))
             {
+                misShapedNames.Add(name);
                 misShaped.Add($"{key} ({Path.GetFileName(file)}): checkpoint [{string.Join(", ", source.shape)}] vs model [{string.Join(", ", target.shape)}]");
                 return;
             }
@@ -138,7 +140,7 @@ public static class LlavaCheckpointLoader
             }
         }
 
-        var missing = parameters.Keys.Where(k => !filled.Contains(k)).ToList();
+        var missing = parameters.Keys.Where(k => !filled.Contains(k) && !misShapedNames.Contains(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0)
         {
             throw new CheckpointLoadException(directory, missing, unexpected, misShaped);
