@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using ViGoR.Torch.Modeling;
+using ViGoR.Torch.Tokenization;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace ViGoR.Torch.Training;
+
+/// <summary>
+/// Fine-tuning LLaVA: each example becomes the conversation prompt plus the target answer, tokenized as
+/// LLaVA's <c>preprocess_v1</c> (labels -100 on the prompt, the answer and its EOS supervised), with the
+/// image features spliced in at the image token (their positions -100 too). The loss is next-token
+/// cross-entropy in float32 summed over supervised positions. Freezes what the settings say and
+/// restores every parameter's <c>requires_grad</c> when disposed.
+/// </summary>
+internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, IDisposable
+{
+    private readonly LlavaVisionLanguageModel _model;
+    private readonly Dictionary<string, bool> _requiresGrad = new(StringComparer.Ordinal);
+    private readonly List<(string Name, Parameter Parameter)> _trainable = [];
+
+    public LlavaTrainingTarget(LlavaVisionLanguageModel model, LlavaFineTuningOptions settings, int seed)
+    {
+        _model = model;
+        foreach (var (name, p) in model.Module.named_parameters())
+        {
+            _requiresGrad[name] = p.requires_grad;
+        }
+
+        if (settings.LoraRank > 0)
+        {
+            Lora = LoraAdapters.Attach(model.Module, "language_model.", LoraAdapters.AttentionProjections, settings.LoraRank, settings.EffectiveLoraAlpha, settings.LoraDropout, (ulong)(uint)seed);
+            foreach (var (_, p) in model.Module.named_parameters())
+            {
+                p.requires_grad = false;
+            }
+
+            _trainable.AddRange(Lora.Parameters);
+        }
+        else
+        {
+            foreach (var (name, p) in model.Module.named_parameters())
+            {
+                var train = !(settings.FreezeVisionTower && name.StartsWith("vision_tower.", StringComparison.Ordinal));
+                p.requires_grad = train;
+                if (train)
+                {
+                    _trainable.Add((name, p));
+                }
+            }
+        }
+    }
+
+    /// <summary>The LoRA adapters when the run uses them.</summary>
+    public LoraAdapters? Lora { get; }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _trainable;
+
+    /// <summary>A SHA-256 over the examples (image id, prompt, target) in order: what a resume must match.</summary>
+    public static string Fingerprint(IReadOnlyList<FineTuningExample> examples)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var e in examples)
+        {
+            foreach (var part in new[] { e.Image.Id, e.Prompt, e.Target })
+            {
+                var bytes = Encoding.UTF8.GetBytes(part);
+                sha.AppendData(BitConverter.GetBytes(bytes.Length));
+                sha.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public (Tensor LossSum, long TargetTokens) ComputeLoss(IReadOnlyList<FineTuningExample> microBatch, Generator generator)
+    {
+        if (Lora is not null)
+        {
+            Lora.Generator = generator;
+        }
+
+        var rows = new List<long[]>(microBatch.Count);
+        var labels = new List<long[]>(microBatch.Count);
+        var images = new List<RgbImage>(microBatch.Count);
+        foreach (var example in microBatch)
+        {
+            if (!example.Image.HasPixels)
+            {
+                throw new InvalidDataException($"Fine-tuning example for image '{example.Image.Id}' has no pixels (given by id only); give the image file.");
+            }
+
+            var prompt = ConversationTemplate.Format(_model.ConversationMode, example.Prompt);
+            var (ids, lab) = _model.Tokenizer.EncodeForTraining(prompt, example.Target);
+            rows.Add(ids);
+            labels.Add(lab);
+            images.Add(example.Image.Decode());
+        }
+
+        using var pixels = _model.ImageProcessor.Preprocess(images, _model.Module.Device);
+        using var inputs = _model.Module.BuildInputs(rows, pixels, labels, PaddingSide.Right);
+        var logits = _model.Module.Logits(inputs);
+        long vocab = logits.shape[^1];
+        var shiftedLogits = logits[.., ..^1, ..].to(ScalarType.Float32).reshape(-1, vocab);
+        var shiftedLabels = inputs.Labels![.., 1..].reshape(-1);
+        var loss = nn.functional.cross_entropy(shiftedLogits, shiftedLabels, ignore_index: LlavaForConditionalGeneration.IgnoreIndex, reduction: nn.Reduction.Sum);
+        long tokens = shiftedLabels.ne(LlavaForConditionalGeneration.IgnoreIndex).sum().item<long>();
+        return (loss, tokens);
+    }
+
+    public void SetTraining(bool training)
+    {
+        _model.Module.train(training);
+        if (Lora is not null)
+        {
+            Lora.Training = training;
+        }
+    }
+
+    public void SaveModel(string directory, CancellationToken cancellationToken) => LlavaCheckpointWriter.Write(_model, directory, Lora, cancellationToken);
+
+    public void Dispose()
+    {
+        foreach (var (name, p) in _model.Module.named_parameters())
+        {
+            if (_requiresGrad.TryGetValue(name, out var old))
+            {
+                p.requires_grad = old;
+            }
+
+            p.grad?.Dispose();
+            p.grad = null;
+        }
+
+        Lora?.Dispose();
+    }
+}

@@ -1,0 +1,188 @@
+using ViGoR.Torch.Training;
+using static TorchSharp.torch;
+
+namespace ViGoR.Torch.Tests.Training;
+
+public sealed class LlavaFineTuningTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("vigor-llava-ft-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static List<FineTuningExample> Examples() =>
+    [
+        new(ImageInput.FromFile(TinyLlava.Image(0)), "Describe this image in detail.", "A red square on a blue background."),
+        new(ImageInput.FromFile(TinyLlava.Image(1)), "Describe this image in detail.", "Two green circles."),
+        new(ImageInput.FromFile(TinyLlava.Image(0)), "What is in the image?", "A square."),
+    ];
+
+    private static FineTuningOptions Options(string? checkpoints = null) => new()
+    {
+        LearningRate = 1e-3,
+        Epochs = 2,
+        BatchSize = 2,
+        MicroBatchSize = 1,
+        Seed = 3,
+        CheckpointDirectory = checkpoints,
+    };
+
+    private static Dictionary<string, Tensor> Snapshot(LlavaVisionLanguageModel model) =>
+        model.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
+
+    [Fact]
+    public async Task FullFineTuningTrainsProjectorAndLanguageModelWithTheVisionTowerFrozen()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var before = Snapshot(model);
+        var reports = new List<FineTuningProgress>();
+        var options = Options();
+        options.Epochs = 6;
+        var result = await model.FineTuneAsync(Examples(), options, new SyncProgress<FineTuningProgress>(reports.Add));
+
+        Assert.Equal(12, result.Steps); // ceil(3 / 2) = 2 steps per epoch
+        Assert.True(reports[^1].Loss < reports[1].Loss, $"loss {reports[1].Loss} -> {reports[^1].Loss}");
+        foreach (var (name, p) in model.Module.named_parameters())
+        {
+            var changed = !p.allclose(before[name], rtol: 0, atol: 0);
+            Assert.True(changed == !name.StartsWith("vision_tower.", StringComparison.Ordinal), $"{name} changed: {changed}");
+        }
+
+        Assert.All(model.Module.parameters(), p => Assert.Null(p.grad));
+    }
+
+    [Fact]
+    public async Task OnlyAnswerTokensAreSupervised()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        using var target = new LlavaTrainingTarget(model, new LlavaFineTuningOptions(), 0);
+        var example = Examples()[0];
+        var prompt = ViGoR.Torch.Tokenization.ConversationTemplate.Format(model.ConversationMode, example.Prompt);
+        var answerTokens = model.Tokenizer.EncodeForTraining(prompt, example.Target).Labels.Count(l => l != -100);
+        using var generator = new Generator(1);
+        using var scope = NewDisposeScope();
+        var (loss, tokens) = target.ComputeLoss([example], generator);
+        Assert.Equal(answerTokens, tokens); // the answer and its EOS; never the prompt or the image features
+        Assert.True(loss.item<float>() > 0);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task SavedCheckpointLoadsBackWithTheSameWeightsAndFiles()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var options = Options();
+        options.Epochs = 1;
+        await model.FineTuneAsync(Examples(), options);
+        var output = Path.Combine(_directory, "out");
+        await model.SaveCheckpointAsync(output);
+
+        foreach (var file in new[] { "config.json", "tokenizer.model", "tokenizer_config.json", "preprocessor_config.json", "model.safetensors" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        }
+
+        Assert.Empty(Directory.GetFiles(output, "*.tmp"));
+        using var reloaded = TinyLlava.Load(output);
+        var saved = Snapshot(model);
+        foreach (var (name, p) in reloaded.Module.named_parameters())
+        {
+            Assert.True(p.allclose(saved[name], rtol: 0, atol: 0), name);
+        }
+    }
+
+    [Fact]
+    public async Task OriginalLlavaLayoutIsSavedInItsOwnLayoutAndLoadsBack()
+    {
+        using var model = TinyLlava.Load(TinyLlava.Original);
+        var options = Options();
+        options.Epochs = 1;
+        await model.FineTuneAsync(Examples().Take(2).ToList(), options);
+        var output = Path.Combine(_directory, "original-out");
+        await model.SaveCheckpointAsync(output);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+
+        using var reloaded = LlavaVisionLanguageModel.Load(output, new LlavaModelOptions { Device = CPU, DType = ScalarType.Float32, VisionTowerDirectory = TinyLlava.Clip });
+        Assert.Equal(ViGoR.Torch.Modeling.LlavaCheckpointLayout.OriginalLlava, reloaded.Config.Layout);
+        var saved = Snapshot(model);
+        foreach (var (name, p) in reloaded.Module.named_parameters())
+        {
+            Assert.True(p.allclose(saved[name], rtol: 0, atol: 0), name);
+        }
+    }
+
+    [Fact]
+    public async Task CancelledRunResumesToTheSameWeightsAsAnUninterruptedOne()
+    {
+        var examples = Examples();
+        using var reference = TinyLlava.Load(TinyLlava.HuggingFace);
+        var full = await reference.FineTuneAsync(examples, Options());
+        Assert.Equal(4, full.Steps);
+
+        var checkpoints = Path.Combine(_directory, "run");
+        using (var interrupted = TinyLlava.Load(TinyLlava.HuggingFace))
+        {
+            using var cts = new CancellationTokenSource();
+            var stopAfterTwo = new SyncProgress<FineTuningProgress>(p =>
+            {
+                if (p.Step == 2)
+                {
+                    cts.Cancel();
+                }
+            });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted.FineTuneAsync(examples, Options(checkpoints), stopAfterTwo, cts.Token));
+        }
+
+        // The checkpoint is itself a loadable model folder.
+        using (var atTwo = TinyLlava.Load(Path.Combine(checkpoints, "checkpoint-2")))
+        {
+            Assert.NotNull(atTwo.Module);
+        }
+
+        using var resumed = TinyLlava.Load(TinyLlava.HuggingFace);
+        var result = await resumed.FineTuneAsync(examples, Options(checkpoints));
+        Assert.Equal(2, result.ResumedFromStep);
+        Assert.Equal(4, result.Steps);
+        var expected = Snapshot(reference);
+        foreach (var (name, p) in resumed.Module.named_parameters())
+        {
+            Assert.True(p.allclose(expected[name], rtol: 0, atol: 0), $"{name} differs after resume");
+        }
+    }
+
+    [Fact]
+    public async Task LoraTrainsOnlyAdaptersThenMergesThemIntoTheAttentionProjections()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var before = Snapshot(model);
+        var options = Options();
+        options.Epochs = 2;
+        new LlavaFineTuningOptions { LoraRank = 4, LoraDropout = 0.1 }.ApplyTo(options);
+        var checkpoints = Path.Combine(_directory, "lora");
+        options.CheckpointDirectory = checkpoints;
+        await model.FineTuneAsync(Examples(), options);
+
+        foreach (var (name, p) in model.Module.named_parameters())
+        {
+            var isTarget = name.StartsWith("language_model.", StringComparison.Ordinal)
+                && LoraAdapters.AttentionProjections.Any(t => name.EndsWith($".{t}.weight", StringComparison.Ordinal));
+            var changed = !p.allclose(before[name], rtol: 0, atol: 0);
+            Assert.True(changed == isTarget, $"{name} changed: {changed}");
+        }
+
+        // The checkpoint holds merged weights (loadable as a plain model) and the PEFT adapter.
+        var last = Path.Combine(checkpoints, File.ReadAllText(Path.Combine(checkpoints, "latest")));
+        Assert.True(File.Exists(Path.Combine(last, "adapter_model.safetensors")));
+        Assert.Contains("\"peft_type\": \"LORA\"", File.ReadAllText(Path.Combine(last, "adapter_config.json")), StringComparison.Ordinal);
+        using var reloaded = TinyLlava.Load(last);
+        var merged = Snapshot(model);
+        foreach (var (name, p) in reloaded.Module.named_parameters())
+        {
+            Assert.True(p.allclose(merged[name], rtol: 1e-5, atol: 1e-6), name);
+        }
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
