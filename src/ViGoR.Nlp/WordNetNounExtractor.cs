@@ -105,7 +105,9 @@ public sealed class WordNetNounExtractor : INounExtractor
         var collocations = new Dictionary<string, SentenceParser.Collocation>(StringComparer.Ordinal);
         foreach (var entry in lexicon.Entries)
         {
-            if (entry.Form.Contains(' ', StringComparison.Ordinal) && entry.Kind is LexicalKind.Thing or LexicalKind.Stuff)
+            // "left hand" names a hand: a side is not part of the object's name.
+            if (entry.Form.Contains(' ', StringComparison.Ordinal) && entry.Kind is LexicalKind.Thing or LexicalKind.Stuff &&
+                !entry.Form.StartsWith("left ", StringComparison.Ordinal) && !entry.Form.StartsWith("right ", StringComparison.Ordinal))
             {
                 collocations[entry.Form] = new(entry.Form, kinds.GetValueOrDefault(entry.Form, entry.Kind));
             }

@@ -95,7 +95,7 @@ internal static class CuratedWords
         "kind", "type", "sort", "style", "way", "manner", "detail", "details", "element", "feature", "aspect", "focus", "point",
         "attention", "interest", "presence", "appearance", "look", "color", "colour", "shade", "shape", "size", "pattern", "design",
         "texture", "touch", "charm", "beauty", "character", "contrast", "balance", "harmony", "sight", "purpose", "use", "function",
-        "answer", "question", "description", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
+        "answer", "question", "description", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
         "life", "lifestyle", "fun", "enjoyment", "excitement", "adventure", "leisure", "relaxation", "comfort", "warmth", "joy",
         "game", "match", "sport", "sports", "competition", "play", "performance", "meal", "lunch", "dinner", "breakfast", "snack",
         "item", "items", "object", "objects", "thing", "things", "stuff", "belongings", "equipment", "gear", "supplies", "surface",
@@ -105,14 +105,14 @@ internal static class CuratedWords
         "lighting", "light", "shadow", "shadows", "reflection", "silhouette", "glow", "daylight", "sunlight", "sunshine",
         "weather", "season", "summer", "winter", "spring", "autumn", "fall", "scale", "height", "length", "width", "angle",
         "close-up", "closeup", "perspective", "vantage", "path", "journey", "trip", "ride", "walk", "turn", "break", "rest",
-        "motion", "movement", "speed", "skill", "balance", "pose", "posture", "expression", "smile", "attire", "outfit", "clothing",
-        "clothes", "uniform", "costume", "setup", "layout", "interior", "exterior", "decor", "decoration", "decorations",
+        "motion", "movement", "speed", "skill", "balance", "pose", "posture", "expression", "smile", "attire", "clothing",
+        "clothes", "setup", "layout", "interior", "exterior", "decor", "decoration", "decorations",
         "vicinity", "proximity", "periphery", "outskirts", "horizon", "skyline", "distance", "surrounding", "neighborhood",
         "community", "city", "town", "village", "urban", "country", "countryside", "nature", "wildlife", "habitat", "region",
         "territory", "zone", "venue", "site", "premises", "establishment", "facility", "station", "stadium", "arena", "market",
         "restaurant", "cafe", "shop", "store", "office", "home", "hotel", "airport", "zoo", "farm", "garden", "yard",
         "park", "playground", "campus", "intersection", "crossing", "traffic", "trail", "route", "lane", "parking", "bit", "piece",
-        "slice", "chunk", "serving", "meal", "dish", "course", "cuisine", "food", "foods", "drink", "drinks", "beverage", "treat",
+        "slice", "chunk", "serving", "meal", "dish", "course", "cuisine", "food", "foods", "treat",
         "dessert", "toppings", "topping", "ingredient", "ingredients", "portion", "word", "words", "text", "letter",
         "letters", "message", "logo", "brand", "advertisement", "writing", "numbers", "name", "date", "year", "hour",
     }.ToFrozenSet(StringComparer.Ordinal);
@@ -136,7 +136,7 @@ internal static class CuratedWords
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
         "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "water's", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
@@ -165,7 +165,16 @@ internal static class CuratedWords
         "chef", "police officer", "officer", "worker", "passenger", "rider", "pedestrian", "tourist", "spectator", "catcher",
         "batter", "pitcher", "umpire", "referee", "crowd member", "bowl of fruit", "egg", "eggs", "tomato", "potato", "onion",
         "pepper", "lemon", "lime", "grape", "strawberry", "cookie", "muffin", "bagel", "pastry", "pie", "burger", "hamburger",
-        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
+        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Words that name light or matter when singular but objects when plural ("the lights on the ceiling").</summary>
+    public static readonly FrozenSet<string> ThingsWhenPlural = new[] { "light", "shadow" }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Fruit and food names that are also colours: objects only when counted.</summary>
+    public static readonly FrozenSet<string> ColorNouns = new[]
+    {
+        "orange", "lime", "peach", "olive", "cherry", "plum", "lemon", "lavender", "salmon", "chocolate", "cream", "coral", "tan",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Verbs and adjectives that, after a negation, make the subject absent ("no people are visible", "cars are not present").</summary>
@@ -231,7 +240,7 @@ internal static class CuratedWords
             "possibly", "probably", "likely", "perhaps", "maybe", "presumably", "apparently", "seemingly", "potentially",
             "additionally", "furthermore", "moreover", "however", "overall", "together", "here", "now", "again", "already",
             "always", "often", "usually", "currently", "clearly", "well", "away", "nearby", "closely", "further", "farther",
-            "alongside", "respectively", "especially", "closer", "nearer", "particularly", "either", "yet", "else", "instead", "ever");
+            "alongside", "respectively", "especially", "closer", "nearer", "straight", "ahead", "present", "visible", "alone", "upright", "apart", "particularly", "either", "yet", "else", "instead", "ever");
         return d.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

@@ -5,9 +5,10 @@ namespace ViGoR.Nlp;
 /// <summary>WordNet-style morphology (its <c>morphy</c> rules and exception lists) over the embedded lexicon.</summary>
 internal static class Morphology
 {
+    // Morphy's rules, with plain "-s" first so that "vases" is "vase" (not "vas") and "cookies" is "cookie" (not "cooky").
     private static readonly (string Suffix, string Ending)[] NounRules =
     [
-        ("ies", "y"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("oes", "o"), ("s", ""),
+        ("s", ""), ("ies", "y"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("oes", "o"),
     ];
 
     /// <summary>Finds the singular noun lemma of <paramref name="word"/> (lower case).</summary>

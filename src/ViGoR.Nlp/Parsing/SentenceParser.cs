@@ -182,6 +182,7 @@ internal sealed class SentenceParser
         }
 
         t.Readings = readings;
+        t.AdjectiveDominant = known && entry.Dominant == PartsOfSpeech.Adjective;
         t.NounDominant = hasNoun && (known && (entry.Pos & PartsOfSpeech.Noun) != 0
             ? entry.Dominant == PartsOfSpeech.Noun
             : form == VerbForm.None || verbDominant == PartsOfSpeech.Noun);
@@ -333,6 +334,11 @@ internal sealed class SentenceParser
     private static Tag TagOpen(ReadOnlySpan<char> lower, Span<Token> tokens, int i, Tag prev)
     {
         ref var t = ref tokens[i];
+        if (t.IsCapitalized && i > 0 && tokens[i - 1].Tag is not (Tag.Punctuation or Tag.Number) && !IsAcronym(lower, t))
+        {
+            return Tag.ProperNoun; // "the St. Louis Cardinals": names, not objects
+        }
+
         var n = t.Can(PartsOfSpeech.Noun);
         var v = t.Can(PartsOfSpeech.Verb);
         var a = t.Can(PartsOfSpeech.Adjective);
@@ -367,7 +373,9 @@ internal sealed class SentenceParser
         var nextOpenNoun = hasNext && next.Class == WordClass.Open && next.Can(PartsOfSpeech.Noun);
         var nextStartsObject = nextTag is Tag.Determiner or Tag.Quantifier or Tag.Number or Tag.Pronoun or Tag.Possessive;
 
-        if (n && a && !t.NounDominant && prev is not (Tag.Be or Tag.Verb) && hasNext && next.Class == WordClass.Open && next.Tag != Tag.Punctuation && next.Can(PartsOfSpeech.Noun))
+        if (n && a && t.AdjectiveDominant && prev != Tag.Be && hasNext &&
+            ((next.Class == WordClass.Open && next.Tag != Tag.Punctuation && next.Can(PartsOfSpeech.Noun)) ||
+             (next.Tag == Tag.Punctuation && next.Punctuation == ',' && i + 2 < tokens.Length && tokens[i + 2].Can(PartsOfSpeech.Adjective))))
         {
             return Tag.Adjective; // "in small herds"
         }
@@ -375,7 +383,12 @@ internal sealed class SentenceParser
         switch (prev)
         {
             case Tag.Determiner or Tag.Quantifier or Tag.Number or Tag.Possessive or Tag.Adjective:
-                if (n && a && !t.NounDominant && (hasNext && next.Class == WordClass.Open && next.Tag != Tag.Punctuation || nextTag is Tag.Punctuation or Tag.Conjunction && hasNext && next.Punctuation is ',' or '\0'))
+                if (n && a && nextTag == Tag.Conjunction && i + 2 < tokens.Length && tokens[i + 2].Can(PartsOfSpeech.Adjective) && !tokens[i + 2].NounDominant)
+                {
+                    return Tag.Adjective; // "an orange and white cat"
+                }
+
+                if (n && a && t.AdjectiveDominant && (hasNext && next.Class == WordClass.Open && next.Tag != Tag.Punctuation || nextTag is Tag.Punctuation or Tag.Conjunction && hasNext && next.Punctuation is ',' or '\0'))
                 {
                     return Tag.Adjective; // "a lush, grassy field", "a small remote-controlled plane"
                 }
@@ -393,9 +406,19 @@ internal sealed class SentenceParser
                     case VerbForm.Gerund or VerbForm.Past:
                         return Tag.Verb;
                     case VerbForm.ThirdSingular:
-                        if (nextStartsObject || nextTag is Tag.Adverb or Tag.Punctuation or Tag.Existential or Tag.Subordinator or Tag.To || !hasNext)
+                        if (hasNext && lower[next.Start..next.End] is "out" or "up" or "down" or "off" or "away")
+                        {
+                            return Tag.Verb; // "the dress stands out"
+                        }
+
+                        if (nextStartsObject || nextTag is Tag.Adverb or Tag.Existential or Tag.Subordinator or Tag.To)
                         {
                             return Tag.Verb;
+                        }
+
+                        if (nextTag == Tag.Punctuation || !hasNext)
+                        {
+                            return n && t.NounDominant ? Tag.Noun : Tag.Verb; // "stone tiles," vs "the sun shines."
                         }
 
                         if (nextTag == Tag.Preposition)
@@ -505,6 +528,9 @@ internal sealed class SentenceParser
     // "next to", "close to": "to" is a preposition, so what follows is a noun.
     private static bool IsPrepositionalTo(ReadOnlySpan<char> lower, in Token before) =>
         lower[before.Start..before.End] is "next" or "close" or "closer" or "due" or "adjacent" or "according" or "similar" or "attached" or "compared" or "up" or "down" or "back" or "home" or "way" or "nearby";
+
+    // "TV", "SUV": capitalised because they are acronyms, not names.
+    private static bool IsAcronym(ReadOnlySpan<char> lower, in Token t) => t.Length <= 4 && lower[t.Start..t.End] is "tv" or "suv" or "tvs" or "suvs" or "atv";
 
     private static bool Is(ReadOnlySpan<char> lower, in Token t, string word) => lower[t.Start..t.End].SequenceEqual(word);
 
@@ -788,9 +814,23 @@ internal sealed class SentenceParser
                 lemma = Singular(lemma); // "two glasses of wine" are drinking glasses
             }
 
+            if (head.AdjectiveDominant && !head.NounPlural && !head.IsCollocation && (head.Readings & PartsOfSpeech.Adjective) != 0)
+            {
+                continue; // "a large white", "the cozy": an adjective left without its noun
+            }
+
             var counted = count is not null || head.NounPlural;
+            if (!counted && CuratedWords.ColorNouns.Contains(lemma))
+            {
+                continue; // "a shade of orange" is a colour; "an orange" is a fruit
+            }
+
             LexicalKind kind;
-            if (_kindOverrides.TryGetValue(lemma, out var overridden))
+            if (head.NounPlural && CuratedWords.ThingsWhenPlural.Contains(lemma))
+            {
+                kind = LexicalKind.Thing;
+            }
+            else if (_kindOverrides.TryGetValue(lemma, out var overridden))
             {
                 kind = overridden;
             }

@@ -49,6 +49,7 @@ internal struct Token
     public int Value;
     public PartsOfSpeech Readings;
     public bool NounDominant;
+    public bool AdjectiveDominant;
     public string? NounLemma;
     public LexicalKind NounKind;
     public bool NounPlural;

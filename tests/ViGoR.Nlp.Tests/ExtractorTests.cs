@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ViGoR.Nlp.Tests;
+
+public class ExtractorTests
+{
+    [Fact]
+    public async Task Async_and_sync_calls_agree_and_honour_cancellation()
+    {
+        var text = Fixture.Gold[0].Text;
+        var viaAsync = await Fixture.Extractor.ExtractAsync(text);
+        Assert.Equal(Fixture.Extractor.Extract(text).Nouns, viaAsync.Nouns);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fixture.Extractor.ExtractAsync(text, cancelled.Token).AsTask());
+    }
+
+    [Fact]
+    public void Parallel_callers_get_the_same_results_as_one_caller()
+    {
+        var texts = Fixture.Gold.Select(g => g.Text).ToArray();
+        var expected = texts.Select(t => Fixture.Extractor.Extract(t).Nouns.ToList()).ToArray();
+        var actual = new List<NounMention>[texts.Length * 8];
+        Parallel.For(0, actual.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = Fixture.Extractor.Extract(texts[i % texts.Length]).Nouns.ToList());
+        for (var i = 0; i < actual.Length; i++)
+        {
+            Assert.Equal(expected[i % texts.Length], actual[i]);
+        }
+    }
+
+    [Fact]
+    public void Options_add_and_remove_words()
+    {
+        // llava 982: "paddle" is a thing by default; a user can declare it not visual, and add a word WordNet lacks.
+        const string sentence = "He stands confidently on the surfboard, holding a paddle to navigate through the water.";
+        var options = new WordNetNounExtractorOptions();
+        options.NotVisualWords.Add("paddle");
+        options.StuffWords.Add("surfboard");
+        var custom = new WordNetNounExtractor(options);
+        options.NotVisualWords.Clear(); // copied at construction
+        var nouns = custom.Extract(sentence).Nouns.ToList();
+        Assert.Equal([("surfboard", NounKind.Stuff), ("water", NounKind.Stuff)], nouns.Select(m => (m.Lemma, m.Kind)));
+
+        var drone = new WordNetNounExtractorOptions();
+        drone.ThingWords.Add("quadcopter");
+        Assert.Equal(["quadcopter"], new WordNetNounExtractor(drone).Extract("A quadcopter hovers above.").Nouns.Select(m => m.Lemma));
+        Assert.Empty(Fixture.Extractor.Extract("A quadcopter hovers above.").Nouns);
+    }
+
+    [Fact]
+    public void Registers_as_the_pipeline_noun_extractor_singleton()
+    {
+        var services = new ServiceCollection();
+        services.AddViGoR().UseWordNetNounExtractor(o => o.ThingWords.Add("quadcopter"));
+        using var provider = services.BuildServiceProvider();
+        var extractor = provider.GetRequiredService<INounExtractor>();
+        Assert.IsType<WordNetNounExtractor>(extractor);
+        Assert.Same(extractor, provider.GetRequiredService<INounExtractor>());
+        Assert.Equal(["quadcopter"], ((WordNetNounExtractor)extractor).Extract("A quadcopter hovers above.").Nouns.Select(m => m.Lemma));
+    }
+}
