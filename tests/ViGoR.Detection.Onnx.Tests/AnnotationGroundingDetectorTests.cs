@@ -1,6 +1,6 @@
 using ViGoR.Evaluation;
 
-namespace ViGoR.Detection.Onnx.Tests;
+namespace ViGoR.DetectionOnnx.Tests;
 
 public class AnnotationGroundingDetectorTests
 {

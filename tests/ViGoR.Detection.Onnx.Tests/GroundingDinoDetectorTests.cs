@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ViGoR.Detection.Onnx.Tests;
+namespace ViGoR.DetectionOnnx.Tests;
 
 /// <summary>End to end on the tiny generated exports; see scripts/generate_tiny_grounding_dino.py for the query table.</summary>
 public sealed class GroundingDinoDetectorTests : IDisposable

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ViGoR.Detection.Onnx.Tests;
+namespace ViGoR.DetectionOnnx.Tests;
 
 public class ImageProcessorTests
 {

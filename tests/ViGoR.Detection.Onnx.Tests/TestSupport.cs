@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ViGoR.Detection.Onnx.Tests;
+namespace ViGoR.DetectionOnnx.Tests;
 
 internal static class Fixtures
 {

@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx.Tests;
+namespace ViGoR.DetectionOnnx.Tests;
 
 public class TextTests
 {

@@ -1,6 +1,6 @@
 using ViGoR.Evaluation;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Settings of <see cref="AnnotationGroundingDetector"/>.</summary>
 public sealed class AnnotationDetectorOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>What <see cref="AnnotationGroundingDetector.DetectWithDetailsAsync"/> found.</summary>
 /// <param name="Detections">One detection per annotated box of each matched category (score 1).</param>
@@ -9,7 +9,7 @@ namespace ViGoR.Detection.Onnx;
 /// True when the boxes are fractions (0..1) of the image size rather than pixels: the annotations
 /// are normalised (LLaVA caps_boxes) and the image size was unknown (the image was given by id only).
 /// </param>
-public sealed record AnnotationDetectionResult(IReadOnlyList<CoreDetection> Detections, bool BoxesNormalised);
+public sealed record AnnotationDetectionResult(IReadOnlyList<Detection> Detections, bool BoxesNormalised);
 
 /// <summary>
 /// An <see cref="IGroundingDetector"/> that answers from ground-truth boxes instead of a model:
@@ -18,8 +18,8 @@ public sealed record AnnotationDetectionResult(IReadOnlyList<CoreDetection> Dete
 /// automatic reward, and a detector for demos without weights.
 /// </summary>
 /// <remarks>
-/// Each detection has score 1, the file's category name as <see cref="CoreDetection.Label"/> and the
-/// phrase as <see cref="CoreDetection.Query"/>; it passes any box threshold below 1. Boxes are in pixels
+/// Each detection has score 1, the file's category name as <see cref="Detection.Label"/> and the
+/// phrase as <see cref="Detection.Query"/>; it passes any box threshold below 1. Boxes are in pixels
 /// of the original image. LLaVA caps_boxes files store normalised boxes: they are scaled by the
 /// image size when the image has pixels (it is decoded once for its size); for an image given by
 /// id only they stay normalised, which <see cref="DetectWithDetailsAsync"/> reports and a warning logs.
@@ -51,7 +51,7 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The image is not in the annotations file.</exception>
-    public async Task<IReadOnlyList<CoreDetection>> DetectAsync(
+    public async Task<IReadOnlyList<Detection>> DetectAsync(
         ImageInput image,
         IReadOnlyList<string> phrases,
         GroundingOptions? options = null,
@@ -90,7 +90,7 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector
         }
 
         var (scaleX, scaleY, normalised) = Scale(annotated, image);
-        var detections = new List<CoreDetection>();
+        var detections = new List<Detection>();
         if (!(1f > options.BoxThreshold))
         {
             return Task.FromResult(new AnnotationDetectionResult(detections, normalised));
@@ -107,7 +107,7 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector
             foreach (var obj in objects)
             {
                 var b = obj.Box;
-                detections.Add(new CoreDetection(obj.Category, phrase, 1f, new BoundingBox(b.X1 * scaleX, b.Y1 * scaleY, b.X2 * scaleX, b.Y2 * scaleY)));
+                detections.Add(new Detection(obj.Category, phrase, 1f, new BoundingBox(b.X1 * scaleX, b.Y1 * scaleY, b.X2 * scaleX, b.Y2 * scaleY)));
             }
         }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>One annotated object: its category name as the file spells it and its box.</summary>
 /// <param name="Category">Category name, lower case.</param>

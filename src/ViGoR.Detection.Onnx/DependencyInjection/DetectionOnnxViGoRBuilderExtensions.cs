@@ -1,9 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ViGoR;
-// "ViGoR.Detection" is both Core's record and this package's namespace; the namespace is meant here.
-#pragma warning disable CS0435
-using ViGoR.Detection.Onnx;
-#pragma warning restore CS0435
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Images that go through the model in one call.</summary>
 /// <param name="Images">Indexes of the images, in order.</param>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>
 /// Grounding DINO on ONNX Runtime, with the pre- and post-processing of Hugging Face transformers'
@@ -90,7 +90,7 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
     public GroundingDinoExecutionProvider ExecutionProvider { get; }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<CoreDetection>> DetectAsync(
+    public async Task<IReadOnlyList<Detection>> DetectAsync(
         ImageInput image,
         IReadOnlyList<string> phrases,
         GroundingOptions? options = null,
@@ -108,7 +108,7 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
     /// <returns>One list per image, in the order given.</returns>
     /// <exception cref="ImageDecodeException">An image cannot be decoded.</exception>
     /// <exception cref="ArgumentException">A single phrase is longer than the text input allows.</exception>
-    public Task<IReadOnlyList<IReadOnlyList<CoreDetection>>> DetectBatchAsync(
+    public Task<IReadOnlyList<IReadOnlyList<Detection>>> DetectBatchAsync(
         IReadOnlyList<ImageInput> images,
         IReadOnlyList<string> phrases,
         GroundingOptions? options = null,
@@ -118,15 +118,15 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
         ArgumentNullException.ThrowIfNull(phrases);
         ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new GroundingOptions();
-        return Task.Run<IReadOnlyList<IReadOnlyList<CoreDetection>>>(() => Detect(images, phrases, options, cancellationToken), cancellationToken);
+        return Task.Run<IReadOnlyList<IReadOnlyList<Detection>>>(() => Detect(images, phrases, options, cancellationToken), cancellationToken);
     }
 
-    private List<CoreDetection>[] Detect(
+    private List<Detection>[] Detect(
         IReadOnlyList<ImageInput> images, IReadOnlyList<string> phrases, GroundingOptions options, CancellationToken cancellationToken)
     {
         var (queryTexts, originals) = PhraseList.Normalise(phrases);
         var chunks = _tokenizer.Plan(queryTexts, Math.Min(_options.MaxTextTokens, _signature.FixedTextLength ?? int.MaxValue));
-        var results = images.Select(_ => new List<CoreDetection>()).ToArray();
+        var results = images.Select(_ => new List<Detection>()).ToArray();
         if (chunks.Count == 0 || images.Count == 0)
         {
             return results;
@@ -166,7 +166,7 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
                         sizes[index].Height);
                     foreach (var r in raw)
                     {
-                        results[index].Add(new CoreDetection(
+                        results[index].Add(new Detection(
                             _tokenizer.Decode(r.LabelTokenIds),
                             r.PhraseIndex >= 0 ? originals[r.PhraseIndex] : null,
                             r.Score,

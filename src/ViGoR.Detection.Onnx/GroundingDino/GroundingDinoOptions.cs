@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Where ONNX Runtime runs the model.</summary>
 public enum GroundingDinoExecutionProvider

@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>One kept query before its label is decoded.</summary>
 /// <param name="QueryIndex">The decoder query (0..899) it came from.</param>

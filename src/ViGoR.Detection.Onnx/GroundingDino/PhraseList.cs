@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Turns the caller's phrases into Grounding DINO's query texts.</summary>
 internal static class PhraseList

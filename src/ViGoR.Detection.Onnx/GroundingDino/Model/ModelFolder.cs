@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Finds the .onnx file and the folder holding its tokenizer and preprocessor files.</summary>
 internal static class ModelFolder

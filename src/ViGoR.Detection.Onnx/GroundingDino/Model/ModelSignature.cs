@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>What the loaded ONNX graph expects, read from its input/output metadata (never from its file name).</summary>
 internal sealed class ModelSignature

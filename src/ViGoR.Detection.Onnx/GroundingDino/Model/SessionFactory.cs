@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Creates the one <see cref="InferenceSession"/> of a detector, with the requested execution provider or the CPU fallback.</summary>
 internal static class SessionFactory

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>One image ready for the model: CHW float pixels and the size they were resized to.</summary>
 internal sealed record ProcessedImage(float[] Pixels, int Height, int Width);

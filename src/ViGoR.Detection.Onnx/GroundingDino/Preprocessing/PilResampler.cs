@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>The resampling filters of PIL's <c>Image.resize</c>, by their PIL enum values.</summary>
 internal enum PilResample

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>Where one query phrase sits in a chunk: token positions [<see cref="Start"/>, <see cref="End"/>), the '.' excluded.</summary>
 internal readonly record struct PhraseSpan(int PhraseIndex, int Start, int End);

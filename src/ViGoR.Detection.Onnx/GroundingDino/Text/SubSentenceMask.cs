@@ -1,4 +1,4 @@
-namespace ViGoR.Detection.Onnx;
+namespace ViGoR;
 
 /// <summary>
 /// The sub-sentence self-attention mask and position ids of the original Grounding DINO
