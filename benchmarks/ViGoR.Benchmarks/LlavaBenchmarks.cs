@@ -1,0 +1,133 @@
+using BenchmarkDotNet.Attributes;
+using ViGoR.Torch.Generation;
+using ViGoR.Torch.Modeling;
+using static TorchSharp.torch;
+
+namespace ViGoR.Benchmarks;
+
+/// <summary>
+/// LLaVA on TorchSharp at a small config (text hidden 512, 8 layers, vocab 32064; CLIP 224 px / 28 px
+/// patches = 64 image tokens; 32 prompt tokens; 128 new tokens), random weights, CPU float32.
+/// Compare <see cref="Prefill"/> with <see cref="Matmul"/>: the setup prints both FLOP counts, so
+/// GFLOP/s = FLOPs / mean time. Decode with and without the KV cache, and k = 5 versus k = 1 samples
+/// from one image (one shared prefill).
+/// </summary>
+[MemoryDiagnoser(false)]
+public class LlavaBenchmarks : IDisposable
+{
+    private const int PromptTokens = 32;
+    private const int NewTokens = 128;
+    private const int MatmulSize = 512;
+
+    private LlavaForConditionalGeneration _model = null!;
+    private long[] _prompt = null!;
+    private Tensor _pixels = null!;
+    private Tensor _a = null!;
+    private Tensor _b = null!;
+
+    /// <summary>FLOPs of one prefill (vision tower up to the feature layer, projector, LM over all positions, lm_head on the last).</summary>
+    public static double PrefillFlops { get; private set; }
+
+    /// <summary>FLOPs of one <see cref="Matmul"/>.</summary>
+    public static double MatmulFlops => 2.0 * MatmulSize * MatmulSize * MatmulSize;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var text = new LlamaTextConfig
+        {
+            VocabSize = 32064, HiddenSize = 512, IntermediateSize = 1376, NumHiddenLayers = 8,
+            NumAttentionHeads = 8, NumKeyValueHeads = 8, RmsNormEps = 1e-5, MaxPositionEmbeddings = 2048,
+        };
+        var vision = new ClipVisionConfig
+        {
+            HiddenSize = 256, IntermediateSize = 1024, NumHiddenLayers = 4, NumAttentionHeads = 4, ImageSize = 224, PatchSize = 28,
+        };
+        var config = new LlavaModelConfig
+        {
+            Text = text, Vision = vision, Layout = LlavaCheckpointLayout.HuggingFace, ImageTokenIndex = 32000,
+            VisionFeatureLayers = [-2], KeepClsToken = false, ProjectorIsMlp = true,
+        };
+        _model = new LlavaForConditionalGeneration(config, CPU, ScalarType.Float32);
+        _model.InitializeRandom(1);
+        _model.eval();
+        var rng = new Random(1);
+        _prompt = [1, .. Enumerable.Range(0, 8).Select(_ => (long)rng.Next(3, 32000)), 32000, .. Enumerable.Range(0, PromptTokens - 10).Select(_ => (long)rng.Next(3, 32000))];
+        _pixels = randn(1, 3, 224, 224).DetachFromDisposeScope();
+        _a = randn(MatmulSize, MatmulSize).DetachFromDisposeScope();
+        _b = randn(MatmulSize, MatmulSize).DetachFromDisposeScope();
+
+        long t = PromptTokens - 1 + vision.NumPatches;
+        double lmPerToken = 2.0 * text.NumHiddenLayers * ((4.0 * text.HiddenSize * text.HiddenSize) + (3.0 * text.HiddenSize * text.IntermediateSize));
+        double attention = 2.0 * 2 * text.NumHiddenLayers * text.HiddenSize * t * (t + 1) / 2;
+        long vTokens = vision.NumPatches + 1;
+        double visionLayer = 2.0 * vTokens * ((4.0 * vision.HiddenSize * vision.HiddenSize) + (2.0 * vision.HiddenSize * vision.IntermediateSize))
+            + (2.0 * 2 * vTokens * vTokens * vision.HiddenSize);
+        double patch = 2.0 * vision.NumPatches * 3 * vision.PatchSize * vision.PatchSize * vision.HiddenSize;
+        double projector = 2.0 * vision.NumPatches * ((vision.HiddenSize * (double)text.HiddenSize) + ((double)text.HiddenSize * text.HiddenSize));
+        PrefillFlops = (t * lmPerToken) + attention + ((vision.NumHiddenLayers - 1) * visionLayer) + patch + projector + (2.0 * text.HiddenSize * text.VocabSize);
+        Console.WriteLine($"// LlavaBenchmarks: prefill of {t} positions = {PrefillFlops / 1e9:F3} GFLOP; matmul {MatmulSize}^3 = {MatmulFlops / 1e9:F3} GFLOP");
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        GC.SuppressFinalize(this);
+        _model.Dispose();
+        _pixels.Dispose();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    /// <summary>Reference: a plain float32 matmul, 512 × 512 × 512.</summary>
+    [Benchmark]
+    public float Matmul()
+    {
+        using var scope = NewDisposeScope();
+        return _a.matmul(_b)[0, 0].item<float>();
+    }
+
+    /// <summary>One prefill: image features, splicing, the LM over all positions, logits of the last.</summary>
+    [Benchmark]
+    public long Prefill()
+    {
+        using var output = LlavaGenerator.Generate(_model, [_prompt], _pixels, Settings(1, 0f, 1, cache: true));
+        return output.Tokens[0][0].Length;
+    }
+
+    /// <summary>Greedy, 128 new tokens, KV cache.</summary>
+    [Benchmark]
+    public long DecodeWithCache()
+    {
+        using var output = LlavaGenerator.Generate(_model, [_prompt], _pixels, Settings(1, 0f, NewTokens, cache: true));
+        return output.Tokens[0][0].Length;
+    }
+
+    /// <summary>Greedy, 128 new tokens, recomputing the whole sequence each step.</summary>
+    [Benchmark]
+    public long DecodeWithoutCache()
+    {
+        using var output = LlavaGenerator.Generate(_model, [_prompt], _pixels, Settings(1, 0f, NewTokens, cache: false));
+        return output.Tokens[0][0].Length;
+    }
+
+    /// <summary>One sample at temperature 0.7, 128 new tokens.</summary>
+    [Benchmark]
+    public long SampleK1()
+    {
+        using var output = LlavaGenerator.Generate(_model, [_prompt], _pixels, Settings(1, 0.7f, NewTokens, cache: true));
+        return output.Tokens[0][0].Length;
+    }
+
+    /// <summary>Five samples from one prefill, decoded as a batch of 5 rows.</summary>
+    [Benchmark]
+    public long SampleK5()
+    {
+        using var output = LlavaGenerator.Generate(_model, [_prompt], _pixels, Settings(5, 0.7f, NewTokens, cache: true));
+        return output.Tokens[0].Sum(s => s.Length);
+    }
+
+    // EOS -1 never occurs, so every run decodes exactly the requested number of tokens.
+    private static GenerationSettings Settings(int k, float temperature, int tokens, bool cache) =>
+        new() { NumSamples = k, Temperature = temperature, MaxNewTokens = tokens, UseCache = cache, Seed = 5, EosTokenIds = [-1] };
+}
