@@ -117,6 +117,9 @@ public sealed record SentenceRecord
     /// <summary>Objects whose stated count disagreed with the detections.</summary>
     public IReadOnlyList<string>? CountMismatches { get; init; }
 
+    /// <summary>Objects the detector could not judge (outside a closed vocabulary).</summary>
+    public IReadOnlyList<string>? Unverified { get; init; }
+
     /// <summary>The reward model's score (null when it did not run).</summary>
     public double? RewardScore { get; init; }
 

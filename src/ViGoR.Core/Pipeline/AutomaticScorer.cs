@@ -28,7 +28,11 @@ public sealed class AutomaticScorer
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(samples);
-        var queries = DetectorQueryPlanner.Plan(samples);
+        var vocabulary = _detector as IClosedVocabularyDetector;
+        var queries = DetectorQueryPlanner.Plan(samples)
+            .Where(q => vocabulary is null || vocabulary.CanVerify(q.Phrase))
+            .ToList();
+        var queried = queries.Select(q => q.Phrase).ToHashSet(StringComparer.Ordinal);
         var detectionsPerPhrase = new Dictionary<string, int>(StringComparer.Ordinal);
         if (queries.Count > 0)
         {
@@ -55,10 +59,17 @@ public sealed class AutomaticScorer
                 var found = new List<string>();
                 var missing = new List<string>();
                 var countMismatches = new List<string>();
+                var unverified = new List<string>();
                 foreach (var noun in sentence.Nouns)
                 {
                     if (noun.Kind != NounKind.Thing || !noun.IsAsserted)
                     {
+                        continue;
+                    }
+
+                    if (!queried.Contains(noun.Lemma))
+                    {
+                        unverified.Add(noun.Lemma);
                         continue;
                     }
 
@@ -76,7 +87,7 @@ public sealed class AutomaticScorer
                     }
                 }
 
-                perSentence.Add(new AutomaticSentenceSignal(found, missing, countMismatches));
+                perSentence.Add(new AutomaticSentenceSignal(found, missing, countMismatches, unverified));
             }
 
             result.Add(perSentence);

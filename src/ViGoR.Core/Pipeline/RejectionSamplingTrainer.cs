@@ -320,6 +320,7 @@ public sealed class RejectionSamplingTrainer
             Found = sample.Sentences[i].Automatic?.Found,
             Missing = sample.Sentences[i].Automatic?.Missing,
             CountMismatches = sample.Sentences[i].Automatic?.CountMismatches,
+            Unverified = sample.Sentences[i].Automatic?.Unverified is { Count: > 0 } unverified ? unverified : null,
             RewardScore = sample.Sentences[i].RewardModel?.Score,
             RewardError = sample.Sentences[i].RewardModel?.Error,
         }).ToList(),

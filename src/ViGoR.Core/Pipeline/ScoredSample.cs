@@ -4,10 +4,12 @@ namespace ViGoR;
 /// <param name="Found">Asserted thing lemmas the detector found (each mention counts once).</param>
 /// <param name="Missing">Asserted thing lemmas the detector did not find: the object-hallucination evidence.</param>
 /// <param name="CountMismatches">Lemmas whose stated count differs from the number of detections (only with the count check on).</param>
+/// <param name="Unverified">Asserted thing lemmas a closed-vocabulary detector cannot judge: neither found nor missing.</param>
 public sealed record AutomaticSentenceSignal(
     IReadOnlyList<string> Found,
     IReadOnlyList<string> Missing,
-    IReadOnlyList<string> CountMismatches)
+    IReadOnlyList<string> CountMismatches,
+    IReadOnlyList<string>? Unverified = null)
 {
     /// <summary>Negative signal: missing mentions plus count mismatches.</summary>
     public double Penalty => Missing.Count + CountMismatches.Count;

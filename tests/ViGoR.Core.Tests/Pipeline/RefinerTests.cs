@@ -91,4 +91,29 @@ public class RefinerTests
         Assert.Empty(withCheck[0][1].CountMismatches);
         Assert.Empty(without[0][0].CountMismatches);
     }
+
+    [Fact]
+    public async Task A_closed_vocabulary_detector_is_asked_only_what_it_can_judge()
+    {
+        var parsed = await new FakeNounExtractor().ExtractAsync("A dog sits on a bench. A cat sleeps.");
+        var detector = new ClosedDetector(new FakeDetector(_ => new HashSet<string> { "dog" }), ["dog", "cat"]);
+
+        var signals = await new AutomaticScorer(detector).ScoreAsync(ImageInput.FromId("img"), [parsed]);
+
+        Assert.Equal(["dog", "cat"], Assert.Single(detector.Inner.Calls).Phrases);
+        Assert.Equal(["bench"], signals[0][0].Unverified);
+        Assert.Equal(["dog"], signals[0][0].Found);
+        Assert.Empty(signals[0][0].Missing);
+        Assert.Equal(["cat"], signals[0][1].Missing);
+    }
+
+    private sealed class ClosedDetector(FakeDetector inner, string[] vocabulary) : IGroundingDetector, IClosedVocabularyDetector
+    {
+        public FakeDetector Inner => inner;
+
+        public bool CanVerify(string phrase) => vocabulary.Contains(phrase);
+
+        public Task<IReadOnlyList<Detection>> DetectAsync(ImageInput image, IReadOnlyList<string> phrases, GroundingOptions? options = null, CancellationToken cancellationToken = default) =>
+            inner.DetectAsync(image, phrases, options, cancellationToken);
+    }
 }
