@@ -8,6 +8,9 @@ app.Configure(config =>
     config.SetApplicationName("vigor");
     config.PropagateExceptions();
     config.AddCommand<VersionCommand>("version").WithDescription("Print the vigor version.");
+    config.AddCommand<DemoCommand>("demo").WithDescription("Run the ViGoR pipeline on the embedded default (3 COCO images, 5 real LVLM descriptions each).");
+    config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
+    config.AddCommand<MergeCommand>("merge").WithDescription("Join the supervision journals of --num-chunks jobs.");
     config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
     // Each verb lives in Commands/<Verb>Command.cs; register it here.
 });

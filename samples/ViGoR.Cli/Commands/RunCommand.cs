@@ -1,0 +1,149 @@
+using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ViGoR.Cli.Pipeline;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary><c>vigor run</c>: the ViGoR method on a data set (supervision, then fine-tuning).</summary>
+internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--data <FILE>")]
+        [Description("JSON Lines of images to describe: {\"id\", \"image\", \"prompt\"}. Default: the images of --samples.")]
+        public string? Data { get; init; }
+
+        [CommandOption("--images <DIR>")]
+        [Description("Folder the 'image' paths of --data are relative to.")]
+        public string? Images { get; init; }
+
+        [CommandOption("--prompt <TEXT>")]
+        [Description("Prompt for items that have none.")]
+        public string? Prompt { get; init; }
+
+        [CommandOption("--model <DIR>")]
+        [Description("LLaVA folder (llava-hf or original LLaVA) to sample and fine-tune.")]
+        public string? Model { get; init; }
+
+        [CommandOption("--samples <FILE>")]
+        [Description("Replay recorded samples (vigor generate output) instead of sampling a model; supervision only.")]
+        public string? Samples { get; init; }
+
+        [CommandOption("--detector <DIR>")]
+        [Description("Grounding DINO ONNX model folder for the automatic reward.")]
+        public string? Detector { get; init; }
+
+        [CommandOption("--annotations <FILE>")]
+        [Description("Ground-truth boxes (COCO instances JSON or LLaVA caps_boxes JSONL) instead of a detector.")]
+        public string? Annotations { get; init; }
+
+        [CommandOption("--reward-model <DIR>")]
+        [Description("LLaVA reward-model folder for the sentence reward.")]
+        public string? RewardModel { get; init; }
+
+        [CommandOption("--sources <SOURCES>")]
+        [Description("both | automatic | reward-model. Default: both if a reward model is given, else automatic.")]
+        public string? Sources { get; init; }
+
+        [CommandOption("--granularity <G>")]
+        [Description("fine-grained (default) | holistic reward-model judgements.")]
+        public string Granularity { get; init; } = "fine-grained";
+
+        [CommandOption("--mode <MODE>")]
+        [Description("offline (default) | online.")]
+        public string Mode { get; init; } = "offline";
+
+        [CommandOption("--rounds <N>")]
+        [Description("Online rounds (default 2).")]
+        public int Rounds { get; init; } = 2;
+
+        [CommandOption("-k|--num-samples <K>")]
+        [Description("Samples per image (default 5, the paper's k).")]
+        public int NumSamples { get; init; } = 5;
+
+        [CommandOption("--temperature <T>")]
+        [Description("Sampling temperature (default 0.7).")]
+        public float Temperature { get; init; } = 0.7f;
+
+        [CommandOption("--max-new-tokens <N>")]
+        public int MaxNewTokens { get; init; } = 512;
+
+        [CommandOption("--box-threshold <T>")]
+        public float BoxThreshold { get; init; } = 0.25f;
+
+        [CommandOption("--text-threshold <T>")]
+        public float TextThreshold { get; init; } = 0.25f;
+
+        [CommandOption("--check-counts")]
+        [Description("Also penalise stated counts that the detections contradict.")]
+        public bool CheckCounts { get; init; }
+
+        [CommandOption("--seed <S>")]
+        public int Seed { get; init; } = 1234;
+
+        [CommandOption("--work <DIR>")]
+        [Description("Folder for journals, optimizer state and models (default ./vigor-run).")]
+        public string Work { get; init; } = "vigor-run";
+
+        [CommandOption("--num-chunks <N>")]
+        [Description("Split the data set into N chunks (LLaVA's convention) and process one; supervision only.")]
+        public int NumChunks { get; init; } = 1;
+
+        [CommandOption("--chunk-idx <I>")]
+        public int ChunkIndex { get; init; }
+
+        [CommandOption("--supervision-only")]
+        [Description("Generate the supervision journal and stop before fine-tuning.")]
+        public bool SupervisionOnly { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        public int Epochs { get; init; } = 2;
+
+        [CommandOption("--lr <LR>")]
+        public double LearningRate { get; init; } = 2e-5;
+
+        [CommandOption("--batch-size <N>")]
+        public int BatchSize { get; init; } = 32;
+
+        [CommandOption("--micro-batch-size <N>")]
+        public int MicroBatchSize { get; init; } = 1;
+
+        [CommandOption("-v|--verbose")]
+        public bool Verbose { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if ((Model is null) == (Samples is null))
+            {
+                return ValidationResult.Error("Give exactly one of --model DIR (sample a LLaVA) or --samples FILE (replay recorded samples).");
+            }
+
+            if (Data is null && Samples is null)
+            {
+                return ValidationResult.Error("--data FILE is needed with --model.");
+            }
+
+            if (Detector is not null && Annotations is not null)
+            {
+                return ValidationResult.Error("Give at most one of --detector and --annotations.");
+            }
+
+            if (NumChunks < 1 || ChunkIndex < 0 || ChunkIndex >= NumChunks)
+            {
+                return ValidationResult.Error($"--chunk-idx must be in [0, --num-chunks); got {ChunkIndex} of {NumChunks}.");
+            }
+
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+        var result = await PipelineRunner.RunAsync(settings, token);
+        return result.Records.Any(r => r.Status == SupervisionStatus.Ok) ? 0 : 1;
+    }
+}

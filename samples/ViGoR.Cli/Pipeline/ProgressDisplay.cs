@@ -1,0 +1,55 @@
+using Spectre.Console;
+
+namespace ViGoR.Cli.Pipeline;
+
+/// <summary>Progress bars for supervision and fine-tuning; plain lines when the output is not a terminal.</summary>
+internal static class ProgressDisplay
+{
+    public static async Task RunAsync(Func<IProgress<RejectionSamplingProgress>, IProgress<FineTuningProgress>, Task> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            var lastRound = -1;
+            await work(
+                new Reporter<RejectionSamplingProgress>(p =>
+                {
+                    if (p.Completed == p.Total || p.Round != lastRound)
+                    {
+                        lastRound = p.Round;
+                        Console.WriteLine($"supervision round {p.Round}: {p.Completed}/{p.Total} images ({p.Failed} failed, {p.WithoutTarget} without target)");
+                    }
+                }),
+                new Reporter<FineTuningProgress>(p => Console.WriteLine($"fine-tuning step {p.Step}/{p.TotalSteps} epoch {p.Epoch} loss {p.Loss:F4} lr {p.LearningRate:E2}")));
+            return;
+        }
+
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask? supervision = null;
+                ProgressTask? training = null;
+                await work(
+                    new Reporter<RejectionSamplingProgress>(p =>
+                    {
+                        supervision ??= context.AddTask("supervision");
+                        supervision.Description = $"supervision r{p.Round} ({p.Failed} failed)";
+                        supervision.MaxValue = Math.Max(1, p.Total);
+                        supervision.Value = p.Completed;
+                    }),
+                    new Reporter<FineTuningProgress>(p =>
+                    {
+                        training ??= context.AddTask("fine-tuning");
+                        training.Description = $"fine-tuning loss {p.Loss:F3}";
+                        training.MaxValue = Math.Max(1, p.TotalSteps);
+                        training.Value = p.Step;
+                    }));
+            });
+    }
+
+    /// <summary>Reports synchronously, so the display follows the work step by step.</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
