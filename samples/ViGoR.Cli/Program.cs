@@ -12,6 +12,7 @@ app.Configure(config =>
     config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
     config.AddCommand<MergeCommand>("merge").WithDescription("Join the supervision journals of --num-chunks jobs.");
     config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
+    config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
     // Each verb lives in Commands/<Verb>Command.cs; register it here.
 });
 

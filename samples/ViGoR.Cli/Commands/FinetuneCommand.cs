@@ -1,0 +1,247 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ViGoR.Torch;
+using ViGoR.Torch.Tokenization;
+using ViGoR.Torch.Training;
+using static TorchSharp.torch;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary>
+/// <c>vigor finetune</c>: fine-tunes a LLaVA folder on the refined targets of a supervision journal
+/// (the records with status ok) and writes the result as a model folder. Checkpoints go to
+/// <c>OUT/checkpoints</c>; running the same command again after a crash or Ctrl+C resumes there.
+/// </summary>
+internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
+{
+    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <DIR>")]
+        [Description("LLaVA folder to start from: llava-hf or original LLaVA.")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--data <FILE>")]
+        [Description("Supervision journal (JSON Lines from `vigor run`); records with status ok and a target are the examples.")]
+        public string Data { get; init; } = "";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where the fine-tuned model folder is written (checkpoints in OUT/checkpoints).")]
+        public string Out { get; init; } = "";
+
+        [CommandOption("--images <DIR>")]
+        [Description("Folder for records whose image is relative or missing (then IMAGES/<image_id>[.jpg|.png...]). Default: the journal's folder.")]
+        public string? Images { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Passes over the data (default 2, the ViGoR paper).")]
+        public int Epochs { get; init; } = 2;
+
+        [CommandOption("--lr <LR>")]
+        [Description("Peak learning rate (default 2e-5, the ViGoR paper).")]
+        public double LearningRate { get; init; } = 2e-5;
+
+        [CommandOption("--batch-size <N>")]
+        [Description("Examples per optimizer step (default 32, the ViGoR paper).")]
+        public int BatchSize { get; init; } = 32;
+
+        [CommandOption("--micro-batch-size <N>")]
+        [Description("Examples per forward pass; gradients accumulate to --batch-size (default 1).")]
+        public int MicroBatchSize { get; init; } = 1;
+
+        [CommandOption("--warmup-ratio <R>")]
+        [Description("Fraction of steps of linear warm-up before the cosine decay (default 0.03, LLaVA).")]
+        public double WarmupRatio { get; init; } = 0.03;
+
+        [CommandOption("--lora-rank <R>")]
+        [Description("LoRA rank on q/k/v/o_proj; 0 (default) trains the projector and the full language model.")]
+        public int LoraRank { get; init; }
+
+        [CommandOption("--lora-alpha <A>")]
+        [Description("LoRA alpha (default 2 x rank, LLaVA-1.5's ratio).")]
+        public double? LoraAlpha { get; init; }
+
+        [CommandOption("--lora-dropout <P>")]
+        [Description("LoRA dropout (default 0.05, LLaVA-1.5).")]
+        public double LoraDropout { get; init; } = 0.05;
+
+        [CommandOption("--train-vision-tower")]
+        [Description("Also train the CLIP tower (LLaVA keeps it frozen).")]
+        public bool TrainVisionTower { get; init; }
+
+        [CommandOption("--save-every <N>")]
+        [Description("Checkpoint every N optimizer steps (default 50; always at the end and on Ctrl+C).")]
+        public int SaveEvery { get; init; } = 50;
+
+        [CommandOption("--seed <S>")]
+        [Description("Seed of the data order and dropout (default 42).")]
+        public int Seed { get; init; } = 42;
+
+        [CommandOption("--conv-mode <MODE>")]
+        [Description("vicuna_v1 | llava_v1 | llava_hf. Default: llava_hf for llava-hf folders, vicuna_v1 for original LLaVA. Use the mode you will sample with.")]
+        public string? ConvMode { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("cpu | cuda | cuda:N. Default: cuda if available, else cpu.")]
+        public string? Device { get; init; }
+
+        [CommandOption("--dtype <DTYPE>")]
+        [Description("float32 (default: updates at lr 2e-5 vanish in 16-bit weights) | bfloat16 | float16.")]
+        public string DType { get; init; } = "float32";
+
+        [CommandOption("--vision-tower <DIR>")]
+        [Description("Original LLaVA only: the local CLIP folder its mm_vision_tower names.")]
+        public string? VisionTower { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Model) || string.IsNullOrWhiteSpace(Data) || string.IsNullOrWhiteSpace(Out))
+            {
+                return ValidationResult.Error("--model, --data and --out are required.");
+            }
+
+            if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0)
+            {
+                return ValidationResult.Error("--epochs, --batch-size and --micro-batch-size must be >= 1, and --batch-size a multiple of --micro-batch-size.");
+            }
+
+            if (LearningRate <= 0 || WarmupRatio is < 0 or > 1 || LoraRank < 0 || SaveEvery < 0)
+            {
+                return ValidationResult.Error("--lr must be > 0, --warmup-ratio in [0, 1], --lora-rank and --save-every >= 0.");
+            }
+
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+        var examples = ReadExamples(settings.Data, settings.Images, out var skipped);
+        AnsiConsole.MarkupLineInterpolated($"{examples.Count} example(s) from {settings.Data} ({skipped} record(s) without a target skipped).");
+        if (examples.Count == 0)
+        {
+            throw new InvalidDataException($"{settings.Data} has no record with status ok and a target: nothing to fine-tune on.");
+        }
+
+        var modelOptions = new LlavaModelOptions
+        {
+            Device = settings.Device is null ? null : new Device(settings.Device),
+            DType = settings.DType switch
+            {
+                "float32" => ScalarType.Float32,
+                "bfloat16" => ScalarType.BFloat16,
+                "float16" => ScalarType.Float16,
+                _ => throw new ArgumentException($"--dtype '{settings.DType}' is not float32, bfloat16 or float16."),
+            },
+            ConversationMode = settings.ConvMode is null ? null : ConversationTemplate.Parse(settings.ConvMode),
+            VisionTowerDirectory = settings.VisionTower,
+        };
+
+        LlavaVisionLanguageModel? loaded = null;
+        AnsiConsole.Status().Start($"Loading {settings.Model}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Model, modelOptions));
+        using var model = loaded!;
+        AnsiConsole.MarkupLineInterpolated($"Loaded on {model.Module.Device.type} ({model.Module.DType}), prompt format {ConversationTemplate.Name(model.ConversationMode)}.");
+
+        var options = new FineTuningOptions
+        {
+            LearningRate = settings.LearningRate,
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            MicroBatchSize = settings.MicroBatchSize,
+            WarmupRatio = settings.WarmupRatio,
+            Seed = settings.Seed,
+            CheckpointDirectory = Path.Combine(settings.Out, "checkpoints"),
+            SaveEverySteps = settings.SaveEvery,
+        };
+        new LlavaFineTuningOptions
+        {
+            FreezeVisionTower = !settings.TrainVisionTower,
+            LoraRank = settings.LoraRank,
+            LoraAlpha = settings.LoraAlpha,
+            LoraDropout = settings.LoraDropout,
+        }.ApplyTo(options);
+
+        FineTuningResult? result = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progressContext =>
+            {
+                var task = progressContext.AddTask("Fine-tuning", maxValue: 1);
+                var progress = new InlineProgress(p =>
+                {
+                    task.MaxValue = p.TotalSteps;
+                    task.Value = p.Step;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"Step {p.Step}/{p.TotalSteps} (epoch {p.Epoch + 1}) loss {p.Loss:F4} lr {p.LearningRate:E2}");
+                });
+                result = await model.FineTuneAsync(examples, options, progress, ct);
+                task.Value = task.MaxValue;
+            });
+
+        if (result!.ResumedFromStep > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Resumed at step {result.ResumedFromStep}.");
+        }
+
+        AnsiConsole.Status().Start($"Saving to {settings.Out}", _ => model.SaveCheckpointAsync(settings.Out, ct).GetAwaiter().GetResult());
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done: {result.Steps} step(s), final loss {result.FinalLoss:F4}. Model written to {settings.Out}.");
+        return 0;
+    }
+
+    /// <summary>The training examples of a supervision journal: records with status ok and a non-empty target.</summary>
+    internal static List<FineTuningExample> ReadExamples(string journal, string? imagesDirectory, out int skipped)
+    {
+        if (!File.Exists(journal))
+        {
+            throw new FileNotFoundException($"Supervision journal '{journal}' does not exist.", journal);
+        }
+
+        var records = SupervisionJournal.Read(journal);
+        var baseDirectory = imagesDirectory ?? Path.GetDirectoryName(Path.GetFullPath(journal))!;
+        var examples = new List<FineTuningExample>();
+        skipped = 0;
+        for (int i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            if (record.Status != SupervisionStatus.Ok || string.IsNullOrWhiteSpace(record.Target))
+            {
+                skipped++;
+                continue;
+            }
+
+            var path = ResolveImage(record, baseDirectory)
+                ?? throw new FileNotFoundException(
+                    $"{journal}, record {i + 1} (image_id '{record.ImageId}'): " +
+                    (record.Image is null
+                        ? $"no image path, and no file {Path.Combine(baseDirectory, record.ImageId)}[.jpg|.png|...]."
+                        : $"image '{record.Image}' not found (relative paths resolve against {baseDirectory}).") +
+                    " Pass --images DIR.");
+            examples.Add(new FineTuningExample(ImageInput.FromFile(path, record.ImageId), record.Prompt, record.Target));
+        }
+
+        return examples;
+    }
+
+    private static string? ResolveImage(SupervisionRecord record, string baseDirectory)
+    {
+        if (record.Image is { } image)
+        {
+            var candidate = Path.IsPathRooted(image) ? image : Path.Combine(baseDirectory, image);
+            return File.Exists(candidate) ? candidate
+                : Path.IsPathRooted(image) && File.Exists(Path.Combine(baseDirectory, Path.GetFileName(image))) ? Path.Combine(baseDirectory, Path.GetFileName(image))
+                : null;
+        }
+
+        var byId = Path.Combine(baseDirectory, record.ImageId);
+        return File.Exists(byId) ? byId : ImageExtensions.Select(e => byId + e).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Reports on the training thread; Spectre's progress task is safe to update from there.</summary>
+    private sealed class InlineProgress(Action<FineTuningProgress> report) : IProgress<FineTuningProgress>
+    {
+        public void Report(FineTuningProgress value) => report(value);
+    }
+}
