@@ -14,6 +14,7 @@ app.Configure(config =>
     config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
     config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
     config.AddCommand<NounsCommand>("nouns").WithDescription("List the visual nouns of each caption in a JSON Lines file (sentences, lemmas, thing/stuff, counts, negation, hedging).");
+    config.AddBranch("eval", EvalBranch.Configure);
     // Each verb lives in Commands/<Verb>Command.cs; register it here.
 });
 
