@@ -103,7 +103,7 @@ internal sealed class EvalPopeCommand : AsyncCommand<EvalPopeCommand.Settings>
 
     private static void Print(PopeReport report, int showUnmatched)
     {
-        var table = new Table().Title("POPE").AddColumns("split", "TP", "FP", "TN", "FN", "accuracy %", "precision %", "recall %", "F1 %", "yes %", "unmatched answers", "unanswered labels");
+        var table = new Table().Title("POPE (accuracy, precision, recall, F1, yes ratio in %)").AddColumns("split", "TP", "FP", "TN", "FN", "Acc", "Prec", "Rec", "F1", "Yes", "unmatched answers", "unanswered labels");
         foreach (var (split, r) in report.Splits)
         {
             table.AddRow(Row(split, r));
@@ -111,7 +111,7 @@ internal sealed class EvalPopeCommand : AsyncCommand<EvalPopeCommand.Settings>
 
         if (report.Average is { } average && report.Splits.Count > 1)
         {
-            table.AddRow(Row("[bold]average[/]", average));
+            table.AddRow(Row("average", average));
         }
 
         AnsiConsole.Write(table);
@@ -137,10 +137,13 @@ internal sealed class EvalPopeCommand : AsyncCommand<EvalPopeCommand.Settings>
         }
     }
 
+    // One decimal, as papers print POPE; the JSON keeps full precision.
+    private static string P(double fraction) => EvalBranch.Number(fraction * 100, "0.0");
+
     private static string[] Row(string name, PopeSplitResult r) =>
     [
         name, $"{r.TruePositives}", $"{r.FalsePositives}", $"{r.TrueNegatives}", $"{r.FalseNegatives}",
-        EvalBranch.Percent(r.Accuracy), EvalBranch.Percent(r.Precision), EvalBranch.Percent(r.Recall), EvalBranch.Percent(r.F1), EvalBranch.Percent(r.YesRatio),
+        P(r.Accuracy), P(r.Precision), P(r.Recall), P(r.F1), P(r.YesRatio),
         $"{r.UnmatchedAnswers}", $"{r.UnansweredLabels}",
     ];
 }
