@@ -50,7 +50,7 @@ public sealed class ChairCaptionDetail
 /// <summary>CHAIR figures over a set of captions. Fractions are in 0..1.</summary>
 public sealed class ChairReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Hallucinated object mentions / all object mentions (repeats counted), CHAIR's CHAIRi.</summary>
     [JsonPropertyName("chair_i")] public double ChairI { get; init; }

@@ -12,7 +12,7 @@ internal sealed class JudgeJournal<T>
 {
     private readonly string? _path;
     private readonly Func<T, string> _key;
-    private readonly JsonSerializerOptions _json = new();
+    private readonly JsonSerializerOptions _json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public JudgeJournal(string? path, Func<T, string> key)
     {

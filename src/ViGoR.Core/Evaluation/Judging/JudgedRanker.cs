@@ -51,7 +51,7 @@ public readonly record struct JudgeProgress(int Done, int Total, int Failures);
 /// <summary>Average ranks per model and criterion.</summary>
 public sealed class JudgedRankingReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Model → criterion → mean rank over the images judged (1 = best).</summary>
     [JsonPropertyName("average_ranks")] public Dictionary<string, Dictionary<string, double>> AverageRanks { get; init; } = [];

@@ -38,7 +38,7 @@ public sealed class MmhalRating
 /// <summary>MMHal-Bench figures.</summary>
 public sealed class MmhalReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Mean rating, 0..6.</summary>
     [JsonPropertyName("average_score")] public double AverageScore { get; init; }

@@ -85,7 +85,7 @@ public sealed class MmeSubtaskResult
 /// <summary>MME scores per subtask and the perception and cognition totals.</summary>
 public sealed class MmeReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Every subtask read, by name.</summary>
     [JsonPropertyName("subtasks")] public IReadOnlyDictionary<string, MmeSubtaskResult> Subtasks { get; init; } = new Dictionary<string, MmeSubtaskResult>();

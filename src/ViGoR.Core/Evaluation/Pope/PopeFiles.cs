@@ -143,7 +143,7 @@ public static class PopeFiles
     public static string FormatLlavaAnswer(string questionId, string prompt, string text, string modelId)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             if (long.TryParse(questionId, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric)

@@ -114,7 +114,7 @@ public sealed record PopeUnmatchedAnswer(
 /// <summary>The result of a POPE evaluation: per split, their average, and what did not pair.</summary>
 public sealed class PopeReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Per split, in label-file order.</summary>
     [JsonPropertyName("splits")]
