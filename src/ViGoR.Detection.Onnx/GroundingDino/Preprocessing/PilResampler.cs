@@ -114,7 +114,7 @@ internal static class PilResampler
             }
 
             x *= Math.PI;
-            return Math.Sin(x) / x * (0.54 + (0.46 * Math.Cos(x)));
+            return Math.Sin(x) / x * (0.54f + (0.46f * Math.Cos(x))); // PIL uses float constants here
         }),
         PilResample.Lanczos => (3.0, static x => x is > -3.0 and < 3.0 ? Sinc(x) * Sinc(x / 3.0) : 0.0),
         _ => throw new NotSupportedException($"Unknown PIL resampling filter {(int)filter}; expected 0-5."),
@@ -230,22 +230,29 @@ internal static class PilResampler
 
     private static void ResampleVertical(byte[] source, int width, byte[] target, int outHeight, int ksize, int[] bounds, int[] kk)
     {
+        // Row-wise accumulation (same sums as PIL's per-pixel loop, in an order that reads memory sequentially).
         var stride = width * 3;
+        var sums = new int[stride];
         for (var yy = 0; yy < outHeight; yy++)
         {
             var ymin = bounds[yy * 2];
             var ymax = bounds[(yy * 2) + 1];
             var kOffset = yy * ksize;
-            var dstRow = yy * stride;
-            for (var x = 0; x < stride; x++)
+            Array.Fill(sums, 1 << (PrecisionBits - 1));
+            for (var y = 0; y < ymax; y++)
             {
-                var s = 1 << (PrecisionBits - 1);
-                for (var y = 0; y < ymax; y++)
+                var k = kk[kOffset + y];
+                var row = source.AsSpan((y + ymin) * stride, stride);
+                for (var x = 0; x < row.Length; x++)
                 {
-                    s += source[((y + ymin) * stride) + x] * kk[kOffset + y];
+                    sums[x] += row[x] * k;
                 }
+            }
 
-                target[dstRow + x] = Clip8(s);
+            var dst = target.AsSpan(yy * stride, stride);
+            for (var x = 0; x < dst.Length; x++)
+            {
+                dst[x] = Clip8(sums[x]);
             }
         }
     }
