@@ -13,6 +13,7 @@ It writes, under tests/ViGoR.Detection.Onnx.Tests/Fixtures/:
 * ``idea/`` -- the original IDEA-Research export signature (img, input_ids, attention_mask,
   position_ids, token_type_ids, text_token_mask -> logits, boxes), batch 1 and a fixed
   96x128 image, with ``tokenizer.json`` and no preprocessor config (defaults apply).
+* ``hf_fixed/`` -- the Hugging Face signature with a fixed batch (2) and text length (16).
 * ``resize/`` -- images and PIL's resize of them, the reference for the C# resampler.
 * ``wrong/`` -- a graph with neither signature (for the error message).
 
@@ -98,7 +99,7 @@ def const(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
 
-def build(signature):
+def build(signature, batch="batch_size", text="sequence_length"):
     t1, t2, h1, h2, low, pos, block, boxes, size_mask = query_tables()
     inits = [
         const("target1", t1), const("target2", t2), const("high1", h1), const("high2", h2),
@@ -121,15 +122,15 @@ def build(signature):
     image = "pixel_values" if signature == "hf" else "img"
     if signature == "hf":
         inputs = [
-            helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch_size", 3, "height", "width"]),
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-            helper.make_tensor_value_info("token_type_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "sequence_length"]),
-            helper.make_tensor_value_info("pixel_mask", TensorProto.INT64, ["batch_size", "height", "width"]),
+            helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, [batch, 3, "height", "width"]),
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, text]),
+            helper.make_tensor_value_info("token_type_ids", TensorProto.INT64, [batch, text]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [batch, text]),
+            helper.make_tensor_value_info("pixel_mask", TensorProto.INT64, [batch, "height", "width"]),
         ]
         outputs = [
-            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", NUM_QUERIES, MAX_TEXT]),
-            helper.make_tensor_value_info("pred_boxes", TensorProto.FLOAT, ["batch_size", NUM_QUERIES, 4]),
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, NUM_QUERIES, MAX_TEXT]),
+            helper.make_tensor_value_info("pred_boxes", TensorProto.FLOAT, [batch, NUM_QUERIES, 4]),
         ]
         box_out = "pred_boxes"
     else:
@@ -295,6 +296,14 @@ def main():
             "size": {"shortest_edge": 80, "longest_edge": 133},
         }, f, indent=2)
     onnx.save(build("idea"), os.path.join(idea, "groundingdino_swint_ogc.onnx"))
+
+    # The HF signature with a fixed batch of 2 and a fixed text length of 16 (padded with [PAD]).
+    fixed = os.path.join(ROOT, "hf_fixed")
+    os.makedirs(fixed, exist_ok=True)
+    onnx.save(build("hf", batch=2, text=16), os.path.join(fixed, "model.onnx"))
+    write_vocab(os.path.join(fixed, "vocab.txt"))
+    with open(os.path.join(fixed, "preprocessor_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"size": {"shortest_edge": 40, "longest_edge": 80}}, f, indent=2)
     write_tokenizer_json(os.path.join(idea, "tokenizer.json"))
     write_resize_fixtures(resize)
 

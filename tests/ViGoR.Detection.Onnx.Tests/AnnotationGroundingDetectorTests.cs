@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ViGoR.Evaluation;
 
 namespace ViGoR.DetectionOnnx.Tests;
@@ -65,6 +66,17 @@ public class AnnotationGroundingDetectorTests
         var detector = AnnotationGroundingDetector.Load(Llava, new AnnotationDetectorOptions { Vocabulary = CocoVocabulary.Parse(reader) });
         Assert.Equal(10, (await detector.DetectAsync(ImageInput.FromId("000000296284"), ["pastries"])).Count);
         Assert.Empty(await detector.DetectAsync(ImageInput.FromId("000000296284"), ["doughnut"]));
+    }
+
+    [Fact]
+    public async Task Registers_through_the_ViGoR_builder()
+    {
+        var services = new ServiceCollection();
+        services.AddViGoR().UseAnnotationGroundingDetector(Coco, o => o.HandlePlurals = false);
+        await using var provider = services.BuildServiceProvider();
+        var detector = Assert.IsType<AnnotationGroundingDetector>(provider.GetRequiredService<IGroundingDetector>());
+        Assert.Empty(await detector.DetectAsync(ImageInput.FromId("139"), ["chairs"]));
+        Assert.Single(await detector.DetectAsync(ImageInput.FromId("139"), ["chair"]));
     }
 
     [Fact]

@@ -125,6 +125,26 @@ public sealed class GroundingDinoDetectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Fixed_text_length_and_batch_are_padded_and_chunked()
+    {
+        using var detector = new GroundingDinoDetector(new GroundingDinoOptions { ModelPath = Fixtures.Path("hf_fixed") });
+        string[] phrases = ["a cat", "a dog", "remote control", "the dog"];
+
+        // 14 tokens padded to the export's 16; three images through a batch of 2 (the spare slot is dropped).
+        var results = await detector.DetectBatchAsync([Fixtures.Image(64, 48), Fixtures.Image(48, 64), Fixtures.Image(30, 30)], phrases);
+
+        Assert.Equal(3, results.Count);
+        Assert.All(results, r => Assert.Equal(["cat", "remote control", "cat", "....", string.Empty, "[SEP]", "cat"], r.Select(d => d.Label)));
+        Assert.Equal("remote control", results[0][1].Query);
+        Boxes.Equal(new BoundingBox(0.4f * 30, 0.3f * 30, 0.6f * 30, 0.7f * 30), results[2][0].Box);
+
+        // One more phrase passes 16 tokens: a second call, merged.
+        var chunked = await detector.DetectAsync(Fixtures.Image(64, 48), [.. phrases, "two cats"]);
+        Assert.Equal(13, chunked.Count);
+        Assert.Equal(3, chunked.Count(d => d.Query == "two cats"));
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_session()
     {
         var expected = await _hf.DetectAsync(Fixtures.Image(64, 48), ["cat", "dog"]);
