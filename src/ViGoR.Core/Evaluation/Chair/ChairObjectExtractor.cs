@@ -40,6 +40,9 @@ public sealed class ChairObjectExtractor
     private static readonly string[] AnimalWords = ["bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "animal", "cub"];
     private static readonly string[] VehicleWords = ["jet", "train"];
 
+    // Caption vocabularies are small; remembering singulars saves most of the extraction time.
+    private const int MaxCachedWords = 100_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _singulars = new(StringComparer.Ordinal);
     private readonly ChairOptions _options;
     private readonly Dictionary<string, string> _doubleWords = new(StringComparer.Ordinal);
 
@@ -76,7 +79,7 @@ public sealed class ChairObjectExtractor
     {
         ArgumentNullException.ThrowIfNull(caption);
         var tokens = ChairTokenizer.Tokenize(caption.ToLowerInvariant());
-        var singular = tokens.Select(t => _options.Singularize(t)).ToList();
+        var singular = tokens.Select(Singular).ToList();
         var words = new List<string>(singular.Count);
         for (var i = 0; i < singular.Count;)
         {
@@ -110,5 +113,21 @@ public sealed class ChairObjectExtractor
         }
 
         return new ChairExtraction(words, mentions);
+    }
+
+    private string Singular(string token)
+    {
+        if (_singulars.TryGetValue(token, out var cached))
+        {
+            return cached;
+        }
+
+        var singular = _options.Singularize(token);
+        if (_singulars.Count < MaxCachedWords)
+        {
+            _singulars.TryAdd(token, singular);
+        }
+
+        return singular;
     }
 }
