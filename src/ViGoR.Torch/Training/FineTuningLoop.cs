@@ -142,9 +142,13 @@ internal sealed class FineTuningLoop<TExample>
 
     private double OptimizerStep(List<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, AdamW optimizer, double lr, ulong seed, Device device, CancellationToken cancellationToken)
     {
-        foreach (var (_, p) in parameters)
+        using (NewDisposeScope())
         {
-            p.grad?.zero_();
+            // Tensor.grad returns a new handle on every access: read it inside a scope so the handle is released.
+            foreach (var (_, p) in parameters)
+            {
+                p.grad?.zero_();
+            }
         }
 
         double lossSum = 0;
