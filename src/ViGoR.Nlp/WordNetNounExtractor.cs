@@ -15,6 +15,13 @@ namespace ViGoR.Nlp;
 /// </remarks>
 public sealed class WordNetNounExtractor : INounExtractor
 {
+    // WordNet lists "young man", "black cat", "left hand" as names; captions use the adjective to describe.
+    private static readonly HashSet<string> DescriptiveAdjectives = new(StringComparer.Ordinal)
+    {
+        "young", "old", "little", "big", "small", "large", "tall", "black", "white", "red", "green", "blue", "brown", "yellow",
+        "left", "right", "elderly", "older", "adult", "male", "female", "wild", "open", "dark", "light", "grey", "gray", "pink",
+    };
+
     private static readonly Lazy<SentenceParser> DefaultParser = new(() => CreateParser(new WordNetNounExtractorOptions()));
 
     [ThreadStatic]
@@ -105,11 +112,31 @@ public sealed class WordNetNounExtractor : INounExtractor
         var collocations = new Dictionary<string, SentenceParser.Collocation>(StringComparer.Ordinal);
         foreach (var entry in lexicon.Entries)
         {
-            // "left hand" names a hand: a side is not part of the object's name.
-            if (entry.Form.Contains(' ', StringComparison.Ordinal) && entry.Kind is LexicalKind.Thing or LexicalKind.Stuff &&
-                !entry.Form.StartsWith("left ", StringComparison.Ordinal) && !entry.Form.StartsWith("right ", StringComparison.Ordinal))
+            var space = entry.Form.IndexOf(' ', StringComparison.Ordinal);
+            if (space < 0 || entry.Kind is not (LexicalKind.Thing or LexicalKind.Stuff))
             {
-                collocations[entry.Form] = new(entry.Form, kinds.GetValueOrDefault(entry.Form, entry.Kind));
+                continue;
+            }
+
+            // "young man", "left hand", "black cat" name a man, a hand, a cat: an adjective in front is a description, not part of the name.
+            if (DescriptiveAdjectives.Contains(entry.Form[..space]))
+            {
+                continue;
+            }
+
+            // A name takes the curated kind of its head: "control room" is a room (stuff), "parking area" an area (not visual).
+            var head = entry.Form[(entry.Form.LastIndexOf(' ') + 1)..];
+            var kind = kinds.TryGetValue(entry.Form, out var own) ? own
+                : kinds.TryGetValue(head, out var headKind) && headKind != LexicalKind.Thing ? headKind
+                : entry.Kind;
+            if (kind != LexicalKind.NotVisual)
+            {
+                collocations[entry.Form] = new(entry.Form, kind);
+            }
+
+            if (kind != entry.Kind)
+            {
+                kinds.TryAdd(entry.Form, kind);
             }
         }
 

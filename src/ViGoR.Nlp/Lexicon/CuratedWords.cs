@@ -62,7 +62,7 @@ internal static class CuratedWords
         ["multitude"] = 0, ["mass"] = 0, ["host"] = 0, ["abundance"] = 0, ["plethora"] = 0, ["display"] = 0, ["bouquet"] = 0,
         ["assembly"] = 0, ["gathering"] = 0, ["lineup"] = 0, ["procession"] = 0, ["convoy"] = 0, ["queue"] = 0,
         ["colony"] = 0, ["pod"] = 0, ["brood"] = 0, ["stream"] = 0, ["sea"] = 0, ["few"] = 0, ["handfuls"] = 0, ["layer"] = 0,
-        ["serving"] = 0, ["portion"] = 0, ["section"] = 0, ["part"] = 0, ["remains"] = 0, ["image"] = 0, ["picture"] = 0, ["photo"] = 0,
+        ["serving"] = 0, ["portion"] = 0, ["section"] = 0, ["part"] = 0, ["remains"] = 0, ["strand"] = 0, ["lock"] = 0, ["tuft"] = 0, ["sprig"] = 0, ["clump"] = 0, ["patch"] = 0, ["image"] = 0, ["picture"] = 0, ["photo"] = 0,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Plural-only nouns that name one object ("glasses", "scissors"): kept as they are.</summary>
@@ -75,7 +75,7 @@ internal static class CuratedWords
     /// <summary>Irregular plurals WordNet lists as lemmas in their own right but which captions use as plurals.</summary>
     public static readonly FrozenDictionary<string, string> Plurals = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["people"] = "person", ["persons"] = "person", ["folks"] = "person", ["cattle"] = "cow", ["police"] = "police officer",
+        ["people"] = "person", ["persons"] = "person", ["individual"] = "person", ["individuals"] = "person", ["folks"] = "person", ["cattle"] = "cow", ["police"] = "police officer",
         ["skis"] = "ski", ["teeth"] = "tooth", ["dice"] = "die", ["mice"] = "mouse", ["geese"] = "goose", ["oxen"] = "ox",
         ["leaves"] = "leaf", ["knives"] = "knife", ["shelves"] = "shelf", ["loaves"] = "loaf", ["wolves"] = "wolf", ["calves"] = "calf",
         ["halves"] = "half", ["scarves"] = "scarf", ["hooves"] = "hoof", ["women"] = "woman", ["men"] = "man", ["children"] = "child",
@@ -95,13 +95,13 @@ internal static class CuratedWords
         "kind", "type", "sort", "style", "way", "manner", "detail", "details", "element", "feature", "aspect", "focus", "point",
         "attention", "interest", "presence", "appearance", "look", "color", "colour", "shade", "shape", "size", "pattern", "design",
         "texture", "touch", "charm", "beauty", "character", "contrast", "balance", "harmony", "sight", "purpose", "use", "function",
-        "answer", "question", "description", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
+        "answer", "question", "description", "footage", "video", "website", "internet", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
         "life", "lifestyle", "fun", "enjoyment", "excitement", "adventure", "leisure", "relaxation", "comfort", "warmth", "joy",
         "game", "match", "sport", "sports", "competition", "play", "performance", "meal", "lunch", "dinner", "breakfast", "snack",
         "item", "items", "object", "objects", "thing", "things", "stuff", "belongings", "equipment", "gear", "supplies", "surface",
         "level", "layer", "line", "row", "series", "collection", "selection", "assortment", "array", "range", "arrangement",
         "display", "combination", "mix", "mixture", "set", "variety", "majority", "rest", "others", "other", "one", "ones", "who",
-        "individual", "individuals", "figure", "figures", "member", "members", "entity", "subject", "subjects", "character",
+        "figure", "figures", "member", "members", "entity", "subject", "subjects", "character",
         "lighting", "light", "shadow", "shadows", "reflection", "silhouette", "glow", "daylight", "sunlight", "sunshine",
         "weather", "season", "summer", "winter", "spring", "autumn", "fall", "scale", "height", "length", "width", "angle",
         "close-up", "closeup", "perspective", "vantage", "path", "journey", "trip", "ride", "walk", "turn", "break", "rest",
@@ -136,7 +136,7 @@ internal static class CuratedWords
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
         "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "water's", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
@@ -165,7 +165,7 @@ internal static class CuratedWords
         "chef", "police officer", "officer", "worker", "passenger", "rider", "pedestrian", "tourist", "spectator", "catcher",
         "batter", "pitcher", "umpire", "referee", "crowd member", "bowl of fruit", "egg", "eggs", "tomato", "potato", "onion",
         "pepper", "lemon", "lime", "grape", "strawberry", "cookie", "muffin", "bagel", "pastry", "pie", "burger", "hamburger",
-        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
+        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Words that name light or matter when singular but objects when plural ("the lights on the ceiling").</summary>

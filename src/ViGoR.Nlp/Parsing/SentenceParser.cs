@@ -628,7 +628,14 @@ internal sealed class SentenceParser
         {
             ref var t = ref tokens[i];
             var word = lower[t.Start..t.End];
-            if (IsBoundary(t, word) && cueAt != i - 1)
+            // ", such as a boat," gives examples inside the clause: the scope goes on.
+            var givesExamples = i + 1 < tokens.Length && (Is(lower, tokens[i + 1], "including") || (Is(lower, tokens[i + 1], "such") && i + 2 < tokens.Length && Is(lower, tokens[i + 2], "as")));
+            if (givesExamples && coordinatedNegation)
+            {
+                pendingNegation = true; // "no other objects, such as a boat,": the examples are absent too
+            }
+
+            if (IsBoundary(t, word) && cueAt != i - 1 && !givesExamples)
             {
                 negClause = hedgeClause = false;
                 clauseStart = i + 1;
@@ -647,10 +654,15 @@ internal sealed class SentenceParser
                     (disjunctive || tokens[i].Tag is not (Tag.Determiner or Tag.Number) || startsWithNo || Is(lower, tokens[i], "any"));
                 phrase.Negated |= negClause || pendingNegation || startsWithNo || coordinated;
                 phrase.Hedged |= hedgeClause;
-                coordinatedNegation = (pendingNegation || startsWithNo || coordinated) && phrase.Head >= 0;
-                if (phrase.Head >= 0 || !startsWithNo)
+                if (phrase.Head >= 0)
                 {
+                    // Headless phrases ("such" in "such as", "one of") neither use up nor end a negation.
+                    coordinatedNegation = pendingNegation || startsWithNo || coordinated;
                     pendingNegation = false;
+                }
+                else if (startsWithNo)
+                {
+                    pendingNegation = true;
                 }
             }
 
