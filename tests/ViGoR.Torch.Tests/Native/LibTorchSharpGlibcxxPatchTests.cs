@@ -75,6 +75,32 @@ public sealed class LibTorchSharpGlibcxxPatchTests : IDisposable
     }
 
     [Fact]
+    public void DetectionReadsTheVersionDefinitionsOfTheLibStdCxxTheLoaderWouldUse()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var system = LibTorchSharpGlibcxxPatch.FindLoaderLibStdCxx(null);
+        Assert.NotNull(system);
+        var bytes = File.ReadAllBytes(system);
+        var marker = System.Text.Encoding.ASCII.GetBytes(LibTorchSharpGlibcxxPatch.Version + "\0");
+        Assert.Equal(bytes.AsSpan().IndexOf(marker) >= 0, LibTorchSharpGlibcxxPatch.ProvidesVersion(system));
+
+        // A libstdc++ next to the library wins (its $ORIGIN runpath), and one that defines the version needs no patch.
+        var newer = Path.Combine(_directory, "libstdc++.so.6");
+        var renamed = (byte[])bytes.Clone();
+        var old = System.Text.Encoding.ASCII.GetBytes("GLIBCXX_3.4.30\0");
+        var at = renamed.AsSpan().IndexOf(old);
+        Assert.True(at >= 0, "the system libstdc++ should define GLIBCXX_3.4.30");
+        marker.CopyTo(renamed, at);
+        File.WriteAllBytes(newer, renamed);
+        Assert.Equal(newer, LibTorchSharpGlibcxxPatch.FindLoaderLibStdCxx(_directory));
+        Assert.True(LibTorchSharpGlibcxxPatch.ProvidesVersion(newer));
+    }
+
+    [Fact]
     public void NonElfInputIsRejectedWithTheFileName()
     {
         var path = Path.Combine(_directory, "not-elf.so");
