@@ -95,7 +95,7 @@ internal static class CuratedWords
         "kind", "type", "sort", "style", "way", "manner", "detail", "details", "element", "feature", "aspect", "focus", "point",
         "attention", "interest", "presence", "appearance", "look", "color", "colour", "shade", "shape", "size", "pattern", "design",
         "texture", "touch", "charm", "beauty", "character", "contrast", "balance", "harmony", "sight", "purpose", "use", "function",
-        "answer", "question", "description", "footage", "video", "website", "internet", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
+        "answer", "question", "description", "graphic", "graphics", "footage", "video", "website", "internet", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
         "life", "lifestyle", "fun", "enjoyment", "excitement", "adventure", "leisure", "relaxation", "comfort", "warmth", "joy",
         "game", "match", "sport", "sports", "competition", "play", "performance", "meal", "lunch", "dinner", "breakfast", "snack",
         "item", "items", "object", "objects", "thing", "things", "stuff", "belongings", "equipment", "gear", "supplies", "surface",
@@ -136,7 +136,7 @@ internal static class CuratedWords
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
         "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "water's", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
@@ -165,11 +165,11 @@ internal static class CuratedWords
         "chef", "police officer", "officer", "worker", "passenger", "rider", "pedestrian", "tourist", "spectator", "catcher",
         "batter", "pitcher", "umpire", "referee", "crowd member", "bowl of fruit", "egg", "eggs", "tomato", "potato", "onion",
         "pepper", "lemon", "lime", "grape", "strawberry", "cookie", "muffin", "bagel", "pastry", "pie", "burger", "hamburger",
-        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
+        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "escalator", "staircase", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Words that name light or matter when singular but objects when plural ("the lights on the ceiling").</summary>
-    public static readonly FrozenSet<string> ThingsWhenPlural = new[] { "light", "shadow" }.ToFrozenSet(StringComparer.Ordinal);
+    public static readonly FrozenSet<string> ThingsWhenPlural = new[] { "light", "paper", "rock", "stone" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Fruit and food names that are also colours: objects only when counted.</summary>
     public static readonly FrozenSet<string> ColorNouns = new[]

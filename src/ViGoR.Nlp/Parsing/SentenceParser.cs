@@ -196,7 +196,10 @@ internal sealed class SentenceParser
         for (var i = 0; i < count; i++)
         {
             var merged = false;
-            if (tokens[i].Class == WordClass.Open && tokens[i].Tag != Tag.Punctuation)
+            // "officers riding horses": a participle after a noun describes it and does not start a name ("riding horse").
+            var participleAfterNoun = i > 0 && tokens[i - 1].Class == WordClass.Open && tokens[i - 1].Can(PartsOfSpeech.Noun) &&
+                lower[tokens[i].Start..tokens[i].End] is [.., 'i', 'n', 'g'] or [.., 'e', 'd'];
+            if (tokens[i].Class == WordClass.Open && tokens[i].Tag != Tag.Punctuation && !participleAfterNoun)
             {
                 for (var length = Math.Min(MaxCollocationWords, count - i); length >= 2 && !merged; length--)
                 {
