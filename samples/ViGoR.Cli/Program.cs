@@ -15,6 +15,7 @@ app.Configure(config =>
     config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
     config.AddCommand<NounsCommand>("nouns").WithDescription("List the visual nouns of each caption in a JSON Lines file (sentences, lemmas, thing/stuff, counts, negation, hedging).");
     config.AddBranch("eval", EvalBranch.Configure);
+    config.AddCommand<GenerateCommand>("generate").WithDescription("Sample k descriptions per image from a LLaVA folder into JSON Lines (resumable).");
     // Each verb lives in Commands/<Verb>Command.cs; register it here.
 });
 

@@ -1,0 +1,85 @@
+using ViGoR.Cli.Commands;
+
+namespace ViGoR.Cli.Tests;
+
+public sealed class GenerateCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("vigor-generate-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Resume_drops_a_torn_last_line_and_keeps_the_finished_images()
+    {
+        var output = Path.Combine(_directory, "samples.jsonl");
+        File.WriteAllText(output, "{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}\n{\"image\":\"b.png\",\"prompt\":\"p\",\"samples\":[\"y\"]}\n{\"image\":\"c.png\",\"pro");
+
+        var done = GenerateCommand.ReadDone(output);
+
+        Assert.Equal(["a.png", "b.png"], done.Order(StringComparer.Ordinal));
+        Assert.Equal("{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}\n{\"image\":\"b.png\",\"prompt\":\"p\",\"samples\":[\"y\"]}\n", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Resume_adds_the_missing_newline_after_a_complete_last_line()
+    {
+        var output = Path.Combine(_directory, "samples.jsonl");
+        File.WriteAllText(output, "{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}");
+        Assert.Single(GenerateCommand.ReadDone(output));
+        Assert.EndsWith("}\n", File.ReadAllText(output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_line_before_the_end_is_an_error_naming_the_line_and_nothing_is_removed()
+    {
+        var output = Path.Combine(_directory, "samples.jsonl");
+        var text = "{\"image\":\"a.png\",\"samples\":[]}\nnot json\n{\"image\":\"b.png\",\"samples\":[]}\n";
+        File.WriteAllText(output, text);
+        var e = Assert.Throws<InvalidDataException>(() => GenerateCommand.ReadDone(output));
+        Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
+        Assert.Equal(text, File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Jsonl_items_resolve_paths_against_the_file_and_take_their_own_prompt_and_id()
+    {
+        var list = Path.Combine(_directory, "items.jsonl");
+        File.WriteAllLines(list,
+        [
+            """{"image": "imgs/a.png"}""",
+            "",
+            """{"image": "/data/b.jpg", "id": 42, "prompt": "Own prompt"}""",
+        ]);
+
+        var items = GenerateCommand.ReadItems(new GenerateCommand.Settings { Images = list, Prompt = "Default" });
+
+        Assert.Equal(2, items.Count);
+        Assert.Equal(("a.png", Path.Combine(_directory, "imgs/a.png"), "Default"), (items[0].Id, items[0].Path, items[0].Prompt));
+        Assert.Equal(("42", "/data/b.jpg", "Own prompt"), (items[1].Id, items[1].Path, items[1].Prompt));
+    }
+
+    [Fact]
+    public void A_jsonl_item_without_prompt_or_image_names_its_line()
+    {
+        var list = Path.Combine(_directory, "items.jsonl");
+        File.WriteAllLines(list, ["""{"image": "a.png"}""", """{"id": "x"}"""]);
+        var e = Assert.Throws<InvalidDataException>(() => GenerateCommand.ReadItems(new GenerateCommand.Settings { Images = list, Prompt = "p" }));
+        Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<InvalidDataException>(() => GenerateCommand.ReadItems(new GenerateCommand.Settings { Images = list }));
+        Assert.Contains("line 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_folder_lists_its_images_in_order()
+    {
+        var images = Directory.CreateDirectory(Path.Combine(_directory, "imgs")).FullName;
+        foreach (var name in new[] { "b.jpg", "a.PNG", "notes.txt" })
+        {
+            File.WriteAllBytes(Path.Combine(images, name), [1]);
+        }
+
+        var items = GenerateCommand.ReadItems(new GenerateCommand.Settings { Images = images, Prompt = "p" });
+        Assert.Equal(["a.PNG", "b.jpg"], items.Select(i => i.Id));
+        Assert.Equal([0, 1], items.Select(i => i.Index));
+    }
+}
