@@ -42,7 +42,13 @@ internal static class SessionFactory
 
     private static SessionOptions NewOptions(GroundingDinoOptions options)
     {
-        var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+
+            // ONNX Runtime's own warnings (e.g. unused initializers of an export) go to stderr, not ILogger; keep errors only.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
         if (options.IntraOpNumThreads is { } threads)
         {
             sessionOptions.IntraOpNumThreads = threads;
