@@ -9,6 +9,8 @@ namespace ViGoR.Benchmarks;
 /// overhead, since its graph does next to no arithmetic.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MaxColumn]
 public class DetectionBenchmarks : IDisposable
 {
     private byte[] _png = [];

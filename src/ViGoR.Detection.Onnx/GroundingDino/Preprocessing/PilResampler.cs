@@ -203,27 +203,25 @@ internal static class PilResampler
     {
         for (var y = 0; y < rows; y++)
         {
-            var srcRow = (y + firstRow) * width * 3;
-            var dstRow = y * outWidth * 3;
+            var src = source.AsSpan((y + firstRow) * width * 3, width * 3);
+            var dst = target.AsSpan(y * outWidth * 3, outWidth * 3);
             for (var xx = 0; xx < outWidth; xx++)
             {
                 var xmin = bounds[xx * 2];
-                var xmax = bounds[(xx * 2) + 1];
-                var kOffset = xx * ksize;
+                var k = kk.AsSpan(xx * ksize, bounds[(xx * 2) + 1]);
+                var taps = src.Slice(xmin * 3, k.Length * 3);
                 int s0 = 1 << (PrecisionBits - 1), s1 = s0, s2 = s0;
-                for (var x = 0; x < xmax; x++)
+                for (var x = 0; x < k.Length; x++)
                 {
-                    var p = srcRow + ((x + xmin) * 3);
-                    var k = kk[kOffset + x];
-                    s0 += source[p] * k;
-                    s1 += source[p + 1] * k;
-                    s2 += source[p + 2] * k;
+                    var w = k[x];
+                    s0 += taps[x * 3] * w;
+                    s1 += taps[(x * 3) + 1] * w;
+                    s2 += taps[(x * 3) + 2] * w;
                 }
 
-                var d = dstRow + (xx * 3);
-                target[d] = Clip8(s0);
-                target[d + 1] = Clip8(s1);
-                target[d + 2] = Clip8(s2);
+                dst[xx * 3] = Clip8(s0);
+                dst[(xx * 3) + 1] = Clip8(s1);
+                dst[(xx * 3) + 2] = Clip8(s2);
             }
         }
     }
