@@ -69,15 +69,11 @@ public sealed class PackagingTests : IDisposable
 
     private static string FindRepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ViGoR.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ViGoR.sln not found above the test assembly: this test runs from a checkout.");
+        var root = typeof(PackagingTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "RepositoryRoot").Value!;
+        Assert.True(File.Exists(Path.Combine(root, "ViGoR.sln")), $"ViGoR.sln not found in {root}: this test runs from a checkout.");
+        return root;
     }
 
     private static async Task<string> RunAsync(string workingDirectory, string fileName, params string[] arguments)
