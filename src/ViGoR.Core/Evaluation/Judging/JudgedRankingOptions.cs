@@ -12,7 +12,8 @@ public sealed class JudgedRankingOptions
 {
     /// <summary>
     /// The seven criteria of the ViGoR paper's Table 1 (hallucination, counting, attributes,
-    /// relationships, relevance, reasoning, detail), in that order.
+    /// relationships, relevance, reasoning, detail), in that order. The paper names the criteria;
+    /// the one-line descriptions the judge reads are this library's wording.
     /// </summary>
     public static IReadOnlyList<RankingCriterion> PaperCriteria { get; } =
     [

@@ -99,6 +99,12 @@ public sealed class MmhalOptions
 /// </remarks>
 public sealed class MmhalScorer
 {
+    /// <summary>
+    /// Ratings below this are "with hallucination" in the rubric (LLaVA-RLHF <c>eval_gpt4.py</c>:
+    /// hallucination rate = share of ratings &lt; 3).
+    /// </summary>
+    public const int HallucinationThreshold = 3;
+
     private readonly IChatClient _judge;
     private readonly MmhalOptions _options;
     private readonly ILogger _logger;
@@ -211,7 +217,7 @@ public sealed class MmhalScorer
         return new MmhalReport
         {
             AverageScore = counted.Count == 0 ? 0 : counted.Average(Value),
-            HallucinationRate = counted.Count == 0 ? 0 : counted.Count(r => Value(r) < 3) / (double)counted.Count,
+            HallucinationRate = counted.Count == 0 ? 0 : counted.Count(r => Value(r) < HallucinationThreshold) / (double)counted.Count,
             AverageScoreByType = counted.Where(r => r.QuestionType is not null)
                 .GroupBy(r => r.QuestionType!, StringComparer.Ordinal)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
