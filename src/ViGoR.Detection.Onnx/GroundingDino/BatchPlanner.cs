@@ -7,7 +7,7 @@ namespace ViGoR;
 /// <param name="Width">Width of the pixel tensor.</param>
 internal sealed record BatchGroup(IReadOnlyList<int> Images, int Slots, int Height, int Width);
 
-/// <summary>Groups preprocessed images into model calls.</summary>
+/// <summary>Groups images, by the size they are resized to, into model calls.</summary>
 internal static class BatchPlanner
 {
     /// <summary>
@@ -15,16 +15,16 @@ internal static class BatchPlanner
     /// model cannot tell padding from image, so only images of the same size share a call; with one,
     /// images are padded to the largest as transformers' processor does (zeros, mask 0).
     /// </summary>
-    public static IEnumerable<BatchGroup> Plan(IReadOnlyList<ProcessedImage> images, int batchSize, bool canPad, bool fixedBatch = false)
+    public static IEnumerable<BatchGroup> Plan(IReadOnlyList<(int Height, int Width)> sizes, int batchSize, bool canPad, bool fixedBatch = false)
     {
-        var keys = Enumerable.Range(0, images.Count)
-            .GroupBy(i => canPad ? (0, 0) : (images[i].Height, images[i].Width));
+        var keys = Enumerable.Range(0, sizes.Count)
+            .GroupBy(i => canPad ? (0, 0) : sizes[i]);
         foreach (var sameKey in keys)
         {
             foreach (var part in sameKey.Chunk(batchSize))
             {
-                var height = part.Max(i => images[i].Height);
-                var width = part.Max(i => images[i].Width);
+                var height = part.Max(i => sizes[i].Height);
+                var width = part.Max(i => sizes[i].Width);
                 yield return new BatchGroup(part, fixedBatch ? batchSize : part.Length, height, width);
             }
         }

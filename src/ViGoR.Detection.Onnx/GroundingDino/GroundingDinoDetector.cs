@@ -132,18 +132,21 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
             return results;
         }
 
-        var processed = new ProcessedImage[images.Count];
-        var sizes = new (int Width, int Height)[images.Count];
+        // Sizes first, pixels per call: a long image list never holds more than one batch of tensors.
+        var originalSizes = new (int Width, int Height)[images.Count];
+        var inputSizes = new (int Height, int Width)[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var decoded = images[i].Decode();
-            sizes[i] = (decoded.Width, decoded.Height);
-            processed[i] = _processor.Process(decoded);
+            originalSizes[i] = (decoded.Width, decoded.Height);
+            inputSizes[i] = _processor.OutputSize(decoded.Height, decoded.Width);
         }
 
-        foreach (var group in BatchPlanner.Plan(processed, _signature.FixedBatch ?? _options.MaxBatchSize, canPad: _signature.HasInput("pixel_mask"), fixedBatch: _signature.FixedBatch is not null))
+        var batchSize = _signature.FixedBatch ?? _options.MaxBatchSize;
+        foreach (var group in BatchPlanner.Plan(inputSizes, batchSize, canPad: _signature.HasInput("pixel_mask"), fixedBatch: _signature.FixedBatch is not null))
         {
+            var processed = group.Images.Select(i => _processor.Process(images[i].Decode())).ToArray();
             foreach (var chunk in chunks)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -162,8 +165,8 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
                         chunk.Spans,
                         options.BoxThreshold,
                         options.TextThreshold,
-                        sizes[index].Width,
-                        sizes[index].Height);
+                        originalSizes[index].Width,
+                        originalSizes[index].Height);
                     foreach (var r in raw)
                     {
                         results[index].Add(new Detection(
@@ -195,7 +198,7 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
         for (var slot = 0; slot < batch; slot++)
         {
             // Spare slots of a fixed-size batch repeat the last image; their outputs are dropped.
-            var image = processed[group.Images[Math.Min(slot, group.Images.Count - 1)]];
+            var image = processed[Math.Min(slot, processed.Length - 1)];
             var target = pixels.AsSpan(slot * 3 * plane, 3 * plane);
             for (var c = 0; c < 3; c++)
             {
