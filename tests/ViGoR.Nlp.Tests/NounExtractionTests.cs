@@ -130,6 +130,9 @@ public class NounExtractionTests
         Assert.Equal([("person", false), ("woman", true), ("plate", false), ("dining table", false)], likely.Select(m => (m.Lemma, m.Hedged)));
         Assert.True(Fixture.Mention("The image features a group of three birds, likely geese, walking across a green lawn near a street.", "goose").Hedged);
         Assert.Equal(3, Fixture.Mention("The image features a group of three birds, likely geese, walking across a green lawn near a street.", "bird").Count);
+        // llava 787: a hedged list stays hedged across its commas
+        var list = Fixture.Extractor.Extract("In the scene, there are several other people present, possibly spectators, friends, or fellow players.").Nouns;
+        Assert.Equal([("person", false), ("spectator", true), ("friend", true), ("player", true)], list.Select(m => (m.Lemma, m.Hedged)));
         // mplug 284: "might be" hedges what follows
         Assert.True(Fixture.Mention("There might also be a few other people in the scene who are not visible in the image.", "person").Hedged);
         // The example; "might be a bus" does not occur in the captions.

@@ -625,6 +625,7 @@ internal sealed class SentenceParser
         var hedgeClause = false;
         var pendingNegation = false;
         var coordinatedNegation = false;
+        var coordinatedHedge = false;
         var p = 0;
         var cueAt = -2;
         for (var i = 0; i < tokens.Length; i++)
@@ -656,7 +657,14 @@ internal sealed class SentenceParser
                 var coordinated = coordinatedNegation && p > 0 && OnlyConjunctionsBetween(lower, tokens, span[p - 1].End, i, out var disjunctive) &&
                     (disjunctive || tokens[i].Tag is not (Tag.Determiner or Tag.Number) || startsWithNo || Is(lower, tokens[i], "any"));
                 phrase.Negated |= negClause || pendingNegation || startsWithNo || coordinated;
-                phrase.Hedged |= hedgeClause;
+                // "possibly spectators, friends, or fellow players": the whole list is in doubt.
+                var hedgedList = coordinatedHedge && p > 0 && OnlyConjunctionsBetween(lower, tokens, span[p - 1].End, i, out _) && ListContinues(tokens, span[p]);
+                phrase.Hedged |= hedgeClause || hedgedList;
+                if (phrase.Head >= 0)
+                {
+                    coordinatedHedge = phrase.Hedged;
+                }
+
                 if (phrase.Head >= 0)
                 {
                     // Headless phrases ("such" in "such as", "one of") neither use up nor end a negation.
@@ -757,6 +765,10 @@ internal sealed class SentenceParser
     private static bool IsBoundary(in Token t, ReadOnlySpan<char> word) =>
         t.Tag == Tag.Punctuation ? t.Punctuation is ',' or ';' or ':' or '(' or ')' or '[' or ']' or '—' or '–'
         : t.Tag == Tag.Subordinator || word is "but";
+
+    // A list item ends where the next item or the clause does, not before a verb ("a dog, a cat is ..." is a new clause).
+    private static bool ListContinues(Span<Token> tokens, in Phrase phrase) =>
+        phrase.Head < 0 || phrase.End >= tokens.Length || tokens[phrase.End].Tag is Tag.Punctuation or Tag.Conjunction or Tag.Preposition;
 
     private static bool OnlyConjunctionsBetween(ReadOnlySpan<char> lower, Span<Token> tokens, int from, int to, out bool disjunctive)
     {
