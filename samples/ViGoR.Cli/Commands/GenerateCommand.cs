@@ -56,7 +56,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? ConvMode { get; init; }
 
         [CommandOption("--seed <S>")]
-        [Description("Seed; image i of the input list is sampled with seed S + i, so reruns reproduce texts. Default: random.")]
+        [Description("Seed; a batch is seeded with S + the input index of its first image, so reruns with the same --batch-size reproduce texts. Default: random.")]
         public long? Seed { get; init; }
 
         [CommandOption("--batch-size <N>")]
