@@ -11,7 +11,8 @@ namespace ViGoR.Nlp;
 /// </summary>
 /// <remarks>
 /// Thread-safe: one instance serves any number of concurrent callers (per-thread buffers keep calls
-/// allocation-light). The lexicon is loaded once per process, on first use (about 0.3 s).
+/// allocation-light). The lexicon is loaded once per process, when the first extractor is created
+/// (under a second; about 90,000 word forms, 20 MB).
 /// </remarks>
 public sealed class WordNetNounExtractor : INounExtractor
 {

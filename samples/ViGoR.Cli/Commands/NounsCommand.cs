@@ -49,10 +49,23 @@ internal sealed class NounsCommand : Command<NounsCommand.Settings>
 
         using var output = toFile ? File.Create(settings.Output!) : Console.OpenStandardOutput();
         var stopwatch = Stopwatch.StartNew();
-        var summary = Run(new WordNetNounExtractor(), input, settings.Input, output, Console.Error, linked.Token);
+        // Progress (on standard error) only when the results go to a file, so that piped output stays clean.
+        var progress = toFile ? new LineProgress() : null;
+        var summary = Run(new WordNetNounExtractor(), input, settings.Input, output, Console.Error, linked.Token, progress);
+        if (progress is not null)
+        {
+            Console.Error.Write('\r');
+        }
+
         // The summary goes to standard error so that standard output stays pure JSON Lines.
         Console.Error.WriteLine($"{summary.Written} of {summary.Lines} lines written, {summary.Skipped} skipped, {summary.Words} words in {stopwatch.Elapsed.TotalSeconds:F2} s{(toFile ? $" -> {settings.Output}" : string.Empty)}");
         return 0;
+    }
+
+    /// <summary>Reports synchronously, so that the count never prints after the summary.</summary>
+    private sealed class LineProgress : IProgress<int>
+    {
+        public void Report(int value) => Console.Error.Write($"\r{value} lines...");
     }
 
     /// <summary>What <see cref="Run"/> did.</summary>
@@ -63,7 +76,7 @@ internal sealed class NounsCommand : Command<NounsCommand.Settings>
     /// to <paramref name="output"/>; each malformed line is reported on <paramref name="errors"/> as
     /// "<paramref name="inputName"/>, line N: reason" and skipped. Blank lines are ignored.
     /// </summary>
-    internal static Summary Run(WordNetNounExtractor extractor, TextReader input, string inputName, Stream output, TextWriter errors, CancellationToken cancellationToken)
+    internal static Summary Run(WordNetNounExtractor extractor, TextReader input, string inputName, Stream output, TextWriter errors, CancellationToken cancellationToken, IProgress<int>? progress = null)
     {
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using var writer = new Utf8JsonWriter(output, options);
@@ -73,6 +86,11 @@ internal sealed class NounsCommand : Command<NounsCommand.Settings>
         {
             cancellationToken.ThrowIfCancellationRequested();
             lines++;
+            if (lines % 10_000 == 0)
+            {
+                progress?.Report(lines);
+            }
+
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
