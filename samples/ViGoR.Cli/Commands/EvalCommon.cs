@@ -109,6 +109,34 @@ internal class JudgeSettings : CommandSettings
         return MaxAttempts < 1 ? ValidationResult.Error("--max-attempts must be at least 1.") : ValidationResult.Success();
     }
 
+    /// <summary>
+    /// Runs a judged job, turning endpoint failures (unreachable, 401, unknown model) into one clear
+    /// error line; finished items are already in the journal, so the same command resumes.
+    /// </summary>
+    public async Task<int> RunJudgedAsync(Func<Task<int>> job)
+    {
+        try
+        {
+            return await job();
+        }
+        catch (Exception e) when (IsEndpointFailure(e))
+        {
+            var resume = Journal is null ? "Give --journal FILE to keep finished items across runs." : $"Finished items are kept in {Journal}; run the same command to resume.";
+            var cause = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[^1] : e;
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the judge at {Endpoint} (model {JudgeModel}) failed: {cause.Message}");
+            AnsiConsole.MarkupLineInterpolated($"Check --endpoint, --model and the key in ${ApiKeyEnv}. {resume}");
+            return 1;
+        }
+    }
+
+    // The OpenAI client reports exhausted retries as an AggregateException of the attempts' errors.
+    private static bool IsEndpointFailure(Exception e) => e switch
+    {
+        ClientResultException or HttpRequestException => true,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsEndpointFailure),
+        _ => false,
+    };
+
     /// <summary>The judge as an <see cref="IChatClient"/> over the OpenAI-compatible endpoint.</summary>
     public IChatClient CreateJudge()
     {

@@ -24,38 +24,41 @@ internal sealed class EvalMmhalCommand : AsyncCommand<EvalMmhalCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var token = EvalBranch.Link(cancellationToken);
-        var records = await MmhalScorer.LoadResponsesAsync(settings.Responses!, token);
-        if (records.Count != 96)
+        return await settings.RunJudgedAsync(async () =>
         {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {records.Count} records; MMHal-Bench has 96.");
-        }
-
-        using var judge = settings.CreateJudge();
-        var scorer = new MmhalScorer(judge, new MmhalOptions
-        {
-            MaxAttempts = settings.MaxAttempts,
-            FailuresCountAsZero = !settings.ExcludeFailures,
-            JournalPath = settings.Journal,
-        });
-        var report = await EvalBranch.WithProgressAsync("Rating", tick =>
-            scorer.ScoreAsync(records, new Progress<JudgeProgress>(p => tick(p.Done, p.Total)), token));
-
-        var table = new Table().Title("MMHal-Bench").AddColumns("average score (0-6)", "hallucination rate", "rated", "failures");
-        table.AddRow(EvalBranch.Number(report.AverageScore), EvalBranch.Number(report.HallucinationRate), $"{report.Rated}", $"{report.Failures}{(report.FailuresCountAsZero && report.Failures > 0 ? " (as 0)" : string.Empty)}");
-        AnsiConsole.Write(table);
-        if (report.AverageScoreByType.Count > 0)
-        {
-            var byType = new Table().Title("Average score by question type");
-            foreach (var type in report.AverageScoreByType.Keys)
+            var records = await MmhalScorer.LoadResponsesAsync(settings.Responses!, token);
+            if (records.Count != 96)
             {
-                byType.AddColumn(type);
+                AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {records.Count} records; MMHal-Bench has 96.");
             }
 
-            byType.AddRow(report.AverageScoreByType.Values.Select(v => EvalBranch.Number(v)).ToArray());
-            AnsiConsole.Write(byType);
-        }
+            using var judge = settings.CreateJudge();
+            var scorer = new MmhalScorer(judge, new MmhalOptions
+            {
+                MaxAttempts = settings.MaxAttempts,
+                FailuresCountAsZero = !settings.ExcludeFailures,
+                JournalPath = settings.Journal,
+            });
+            var report = await EvalBranch.WithProgressAsync("Rating", tick =>
+                scorer.ScoreAsync(records, new Progress<JudgeProgress>(p => tick(p.Done, p.Total)), token));
 
-        await EvalBranch.WriteJsonAsync(settings.Json, report.ToJson(), token);
-        return report.Rated > 0 ? 0 : 1;
+            var table = new Table().Title("MMHal-Bench").AddColumns("average score (0-6)", "hallucination rate", "rated", "failures");
+            table.AddRow(EvalBranch.Number(report.AverageScore), EvalBranch.Number(report.HallucinationRate), $"{report.Rated}", $"{report.Failures}{(report.FailuresCountAsZero && report.Failures > 0 ? " (as 0)" : string.Empty)}");
+            AnsiConsole.Write(table);
+            if (report.AverageScoreByType.Count > 0)
+            {
+                var byType = new Table().Title("Average score by question type");
+                foreach (var type in report.AverageScoreByType.Keys)
+                {
+                    byType.AddColumn(type);
+                }
+
+                byType.AddRow(report.AverageScoreByType.Values.Select(v => EvalBranch.Number(v)).ToArray());
+                AnsiConsole.Write(byType);
+            }
+
+            await EvalBranch.WriteJsonAsync(settings.Json, report.ToJson(), token);
+            return report.Rated > 0 ? 0 : 1;
+        });
     }
 }

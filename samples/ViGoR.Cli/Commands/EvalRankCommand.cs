@@ -45,58 +45,61 @@ internal sealed class EvalRankCommand : AsyncCommand<EvalRankCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var token = EvalBranch.Link(cancellationToken);
-        var byModel = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        foreach (var spec in settings.Descriptions)
+        return await settings.RunJudgedAsync(async () =>
         {
-            var name = spec[..spec.IndexOf('=', StringComparison.Ordinal)];
-            var file = spec[(name.Length + 1)..];
-            var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var caption in await ChairEvaluator.LoadCaptionsAsync(file, token))
+            var byModel = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+            foreach (var spec in settings.Descriptions)
             {
-                // The first description of an image counts; files with several prompts per image should be split first.
-                texts.TryAdd(CocoImageIds.Normalize(caption.ImageId), caption.Text);
+                var name = spec[..spec.IndexOf('=', StringComparison.Ordinal)];
+                var file = spec[(name.Length + 1)..];
+                var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var caption in await ChairEvaluator.LoadCaptionsAsync(file, token))
+                {
+                    // The first description of an image counts; files with several prompts per image should be split first.
+                    texts.TryAdd(CocoImageIds.Normalize(caption.ImageId), caption.Text);
+                }
+
+                if (!byModel.TryAdd(name, texts))
+                {
+                    throw new ArgumentException($"Model name '{name}' is given twice in --descriptions.");
+                }
             }
 
-            if (!byModel.TryAdd(name, texts))
+            var references = settings.References is null ? null : await LoadReferencesAsync(settings.References, token);
+            var common = byModel.Values.Select(v => (IEnumerable<string>)v.Keys).Aggregate((a, b) => a.Intersect(b, StringComparer.Ordinal)).ToList();
+            var skipped = byModel.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).Count() - common.Count;
+            if (common.Count == 0)
             {
-                throw new ArgumentException($"Model name '{name}' is given twice in --descriptions.");
+                throw new InvalidDataException("No image is described by every model; nothing to rank.");
             }
-        }
 
-        var references = settings.References is null ? null : await LoadReferencesAsync(settings.References, token);
-        var common = byModel.Values.Select(v => (IEnumerable<string>)v.Keys).Aggregate((a, b) => a.Intersect(b, StringComparer.Ordinal)).ToList();
-        var skipped = byModel.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).Count() - common.Count;
-        if (common.Count == 0)
-        {
-            throw new InvalidDataException("No image is described by every model; nothing to rank.");
-        }
+            var items = common.Select(id => new RankingItem(
+                id,
+                byModel.Select(m => new RankingCandidate(m.Key, m.Value[id])).ToList(),
+                settings.Images is null ? null : FindImage(settings.Images, id),
+                references?.GetValueOrDefault(id))).ToList();
 
-        var items = common.Select(id => new RankingItem(
-            id,
-            byModel.Select(m => new RankingCandidate(m.Key, m.Value[id])).ToList(),
-            settings.Images is null ? null : FindImage(settings.Images, id),
-            references?.GetValueOrDefault(id))).ToList();
+            using var judge = settings.CreateJudge();
+            var ranker = new JudgedRanker(judge, new JudgedRankingOptions { Seed = settings.Seed, MaxAttempts = settings.MaxAttempts, JournalPath = settings.Journal });
+            var report = await EvalBranch.WithProgressAsync("Judging", tick =>
+                ranker.RankAsync(items, new Progress<JudgeProgress>(p => tick(p.Done, p.Total)), token));
 
-        using var judge = settings.CreateJudge();
-        var ranker = new JudgedRanker(judge, new JudgedRankingOptions { Seed = settings.Seed, MaxAttempts = settings.MaxAttempts, JournalPath = settings.Journal });
-        var report = await EvalBranch.WithProgressAsync("Judging", tick =>
-            ranker.RankAsync(items, new Progress<JudgeProgress>(p => tick(p.Done, p.Total)), token));
+            var table = new Table().Title("Average rank (1 = best)").AddColumn("model");
+            foreach (var criterion in report.Criteria)
+            {
+                table.AddColumn(criterion);
+            }
 
-        var table = new Table().Title("Average rank (1 = best)").AddColumn("model");
-        foreach (var criterion in report.Criteria)
-        {
-            table.AddColumn(criterion);
-        }
+            foreach (var (model, ranks) in report.AverageRanks)
+            {
+                table.AddRow([model, .. report.Criteria.Select(c => ranks.TryGetValue(c, out var r) ? EvalBranch.Number(r) : "-")]);
+            }
 
-        foreach (var (model, ranks) in report.AverageRanks)
-        {
-            table.AddRow([model, .. report.Criteria.Select(c => ranks.TryGetValue(c, out var r) ? EvalBranch.Number(r) : "-")]);
-        }
-
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"{report.Judged} images judged, {report.Failures} failed (malformed replies), {skipped} images skipped (not described by every model).");
-        await EvalBranch.WriteJsonAsync(settings.Json, report.ToJson(), token);
-        return report.Judged > 0 ? 0 : 1;
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"{report.Judged} images judged, {report.Failures} failed (malformed replies), {skipped} images skipped (not described by every model).");
+            await EvalBranch.WriteJsonAsync(settings.Json, report.ToJson(), token);
+            return report.Judged > 0 ? 0 : 1;
+        });
     }
 
     private static ImageInput? FindImage(string folder, string id)
