@@ -29,6 +29,19 @@ public class ExtractorTests
     }
 
     [Fact]
+    public void Survives_pathological_input()
+    {
+        var longWord = new string('a', 200_000);
+        var text = $"A dog sat on {longWord}. {new string('.', 5000)} A cat\n\n\n- \n1.";
+        var parsed = Fixture.Extractor.Extract(text);
+        Assert.Contains(parsed.Nouns, m => m.Lemma == "dog");
+        Assert.Contains(parsed.Nouns, m => m.Lemma == "cat");
+        Assert.All(parsed.Sentences, s => Assert.Equal(text[s.Start..s.End], s.Text));
+        var many = string.Join(' ', Enumerable.Repeat("a dog and", 5000));
+        Assert.Equal(5000, Fixture.Extractor.Extract(many).Nouns.Count());
+    }
+
+    [Fact]
     public void Options_add_and_remove_words()
     {
         // llava 982: "paddle" is a thing by default; a user can declare it not visual, and add a word WordNet lacks.

@@ -11,6 +11,7 @@ namespace ViGoR.Nlp;
 internal sealed class SentenceParser
 {
     private const int MaxCollocationWords = 3;
+    private const int MaxWordLength = 40;
     private readonly WordNetLexicon _lexicon;
     private readonly FrozenDictionary<string, LexicalKind> _kindOverrides;
     private readonly FrozenSet<string> _extraNouns;
@@ -146,6 +147,11 @@ internal sealed class SentenceParser
         {
             t.Class = closed;
             return;
+        }
+
+        if (word.Length > MaxWordLength)
+        {
+            return; // URLs, hashes, run-together junk: no WordNet word is this long (morphology stack-allocates per word)
         }
 
         var readings = PartsOfSpeech.None;
