@@ -190,7 +190,7 @@ internal sealed class FineTuningLoop<TExample>
     }
 
     /// <summary>PyTorch's <c>clip_grad_norm_</c> (L2): scale all gradients by min(1, max / (norm + 1e-6)).</summary>
-    private static void ClipGradNorm(List<Tensor> grads, double maxNorm)
+    internal static void ClipGradNorm(List<Tensor> grads, double maxNorm)
     {
         if (grads.Count == 0)
         {
