@@ -30,6 +30,29 @@ public sealed class LlavaFineTuningTests : IDisposable
         model.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
 
     [Fact]
+    public async Task PaddedMicroBatchesGiveTheSameUpdateAsOneExampleAtATime()
+    {
+        // Right padding in a micro-batch must change nothing: masked labels, attention mask and positions.
+        var examples = Examples().Take(2).ToList();
+        using var one = TinyLlava.Load(TinyLlava.HuggingFace);
+        using var two = TinyLlava.Load(TinyLlava.HuggingFace);
+        var a = Options();
+        a.Epochs = 1;
+        a.WarmupRatio = 0;
+        var b = Options();
+        b.Epochs = 1;
+        b.WarmupRatio = 0;
+        b.MicroBatchSize = 2;
+        await one.FineTuneAsync(examples, a);
+        await two.FineTuneAsync(examples, b);
+        var expected = Snapshot(one);
+        foreach (var (name, p) in two.Module.named_parameters())
+        {
+            Assert.True(p.allclose(expected[name], rtol: 1e-4, atol: 1e-6), name);
+        }
+    }
+
+    [Fact]
     public async Task FullFineTuningTrainsProjectorAndLanguageModelWithTheVisionTowerFrozen()
     {
         using var model = TinyLlava.Load(TinyLlava.HuggingFace);
