@@ -89,6 +89,37 @@ public class EvalCommandTests
         Assert.NotEqual(0, code);
     }
 
+    [Fact]
+    public async Task Rank_and_mmhal_reach_an_openai_compatible_endpoint_and_resume_from_the_journal()
+    {
+        var dir = TempDirectory();
+        var a = Path.Combine(dir, "a.jsonl");
+        var b = Path.Combine(dir, "b.jsonl");
+        await File.WriteAllTextAsync(a, "{\"image_id\": 1, \"text\": \"A long and careful description of a dog.\"}\n{\"image_id\": 2, \"text\": \"A long and careful description of a cat.\"}\n");
+        await File.WriteAllTextAsync(b, "{\"image_id\": 1, \"text\": \"A dog.\"}\n{\"image_id\": 2, \"text\": \"A cat.\"}\n{\"image_id\": 3, \"text\": \"A bus.\"}\n");
+        var responses = Path.Combine(dir, "mmhal.json");
+        await File.WriteAllTextAsync(responses, """[{"question_type": "counting", "image_content": ["Cat"], "question": "How many cats?", "gt_answer": "Two.", "model_answer": "Two."}]""");
+        var journal = Path.Combine(dir, "rank.jsonl");
+        var json = Path.Combine(dir, "rank.json");
+
+        // A local stand-in for an OpenAI-compatible server: ranks longer descriptions first, rates 5.
+        using var server = new FakeOpenAiServer();
+        Assert.Equal(0, await Run("eval", "rank", "--descriptions", $"careful={a}", "--descriptions", $"terse={b}", "--endpoint", server.Endpoint, "--model", "judge", "--api-key-env", "VIGOR_TEST_NO_KEY", "--journal", journal, "--json", json));
+        Assert.Equal(0, await Run("eval", "mmhal", "--responses", responses, "--endpoint", server.Endpoint, "--model", "judge", "--api-key-env", "VIGOR_TEST_NO_KEY"));
+
+        Assert.Equal(3, server.Requests);
+        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json)))
+        {
+            Assert.Equal(1.0, doc.RootElement.GetProperty("average_ranks").GetProperty("careful").GetProperty("detail").GetDouble());
+            Assert.Equal(2.0, doc.RootElement.GetProperty("average_ranks").GetProperty("terse").GetProperty("hallucination").GetDouble());
+            Assert.Equal(2, doc.RootElement.GetProperty("judged").GetInt32());
+        }
+
+        // Resumed from the journal: no new request.
+        Assert.Equal(0, await Run("eval", "rank", "--descriptions", $"careful={a}", "--descriptions", $"terse={b}", "--endpoint", server.Endpoint, "--model", "judge", "--api-key-env", "VIGOR_TEST_NO_KEY", "--journal", journal));
+        Assert.Equal(3, server.Requests);
+    }
+
     private static async Task<int> Run(params string[] args)
     {
         var app = new CommandApp();
@@ -104,6 +135,103 @@ public class EvalCommandTests
         catch (CommandRuntimeException)
         {
             return 2;
+        }
+    }
+
+    private sealed class FakeOpenAiServer : IDisposable
+    {
+        private static readonly string[] Criteria = ["hallucination", "counting", "attributes", "relationships", "relevance", "reasoning", "detail"];
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly Task _loop;
+        private int _requests;
+
+        public FakeOpenAiServer()
+        {
+            Endpoint = $"http://127.0.0.1:{FreePort()}/v1/";
+            _listener.Prefixes.Add(Endpoint);
+            _listener.Start();
+            _loop = Task.Run(ServeAsync);
+        }
+
+        public string Endpoint { get; }
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public void Dispose()
+        {
+            _listener.Close();
+            try
+            {
+                _loop.Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+                // The listener was closed under a pending GetContextAsync.
+            }
+        }
+
+        private static int FreePort()
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            return port;
+        }
+
+        private async Task ServeAsync()
+        {
+            while (_listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref _requests);
+                using var reader = new StreamReader(context.Request.InputStream);
+                using var request = JsonDocument.Parse(await reader.ReadToEndAsync());
+                var prompt = string.Concat(request.RootElement.GetProperty("messages").EnumerateArray().Select(Text));
+                string reply;
+                if (prompt.Contains("Rating: 6", StringComparison.Ordinal))
+                {
+                    reply = "Accurate and informative. Rating: 5, very informative, no hallucination";
+                }
+                else
+                {
+                    var labels = System.Text.RegularExpressions.Regex.Matches(prompt, "Description ([A-Z]):\n([^\n]*)")
+                        .OrderByDescending(m => m.Groups[2].Value.Length).Select(m => $"\"{m.Groups[1].Value}\"");
+                    reply = "{" + string.Join(", ", Criteria.Select(c => $"\"{c}\": [{string.Join(", ", labels)}]")) + "}";
+                }
+
+                var body = JsonSerializer.Serialize(new
+                {
+                    id = "chatcmpl-test",
+                    @object = "chat.completion",
+                    created = 0,
+                    model = "judge",
+                    choices = new[] { new { index = 0, message = new { role = "assistant", content = reply }, finish_reason = "stop" } },
+                    usage = new { prompt_tokens = 1, completion_tokens = 1, total_tokens = 2 },
+                });
+                var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength64 = bytes.Length;
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        }
+
+        private static string Text(JsonElement message)
+        {
+            var content = message.GetProperty("content");
+            return content.ValueKind == JsonValueKind.String
+                ? content.GetString()!
+                : string.Concat(content.EnumerateArray().Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString()));
         }
     }
 
