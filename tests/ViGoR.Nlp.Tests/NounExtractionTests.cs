@@ -36,6 +36,15 @@ public class NounExtractionTests
         Assert.Equal((2, NounKind.Thing), (drinking.Count, drinking.Kind));
     }
 
+    [Fact]
+    public void Plural_heads_after_plural_determiners_are_nouns_and_plural_names_stay_whole()
+    {
+        // Instruction2_llava.jsonl ids 700 and 703
+        var lights = Fixture.Mention("Above the sink, there are two fancy lights that provide illumination.", "light");
+        Assert.Equal((2, NounKind.Thing), (lights.Count, lights.Kind));
+        Assert.Equal("wine glasses", Fixture.Mention("The pizzas are accompanied by wine glasses and a fork, suggesting that someone is about to enjoy a meal of pizza and wine.", "wine glass").Text);
+    }
+
     [Theory]
     [InlineData("Numerous cars are parked along the street, and a fire hydrant can be seen at the edge of the scene.", "fire hydrant", "fire hydrant")] // llava 62
     [InlineData("There are several traffic lights visible in the scene, with one in the middle and others on either side of the street.", "traffic light", "traffic lights")] // llava 53

@@ -217,6 +217,11 @@ internal sealed class SentenceParser
 
                     var prefix = lower[tokens[i].Start..tokens[last].Start];
                     var tail = tokens[last].NounLemma is { } l ? l.AsSpan() : lower[tokens[last].Start..tokens[last].End];
+                    if (CuratedWords.PluralOnly.Contains(tokens[last].NounLemma ?? string.Empty))
+                    {
+                        tail = tail.EndsWith("ses") ? tail[..^2] : tail[..^1]; // "wine glasses" are wine glasses, not eyewear
+                    }
+
                     if (prefix.Length + tail.Length > buffer.Length)
                     {
                         continue;
@@ -415,6 +420,11 @@ internal sealed class SentenceParser
                     case VerbForm.Gerund or VerbForm.Past:
                         return Tag.Verb;
                     case VerbForm.ThirdSingular:
+                        if (n && t.NounPlural && !tokens[i - 1].NounPlural && PhraseWantsPlural(lower, tokens, i - 1))
+                        {
+                            return Tag.Noun; // "two fancy lights": "two" needs a plural head
+                        }
+
                         if (hasNext && lower[next.Start..next.End] is "out" or "up" or "down" or "off" or "away")
                         {
                             return Tag.Verb; // "the dress stands out"
@@ -532,6 +542,25 @@ internal sealed class SentenceParser
         }
 
         return v ? Tag.Verb : a ? Tag.Adjective : Tag.Noun;
+    }
+
+    // Whether the noun phrase that <paramref name="last"/> ends opened with a plural determiner or a number above one.
+    private static bool PhraseWantsPlural(ReadOnlySpan<char> lower, Span<Token> tokens, int last)
+    {
+        var k = last;
+        while (k >= 0 && tokens[k].Tag is Tag.Noun or Tag.Adjective or Tag.Adverb)
+        {
+            k--;
+        }
+
+        if (k < 0)
+        {
+            return false;
+        }
+
+        ref readonly var first = ref tokens[k];
+        return first.Tag == Tag.Number ? first.Value > 1
+            : first.Tag is Tag.Determiner or Tag.Quantifier && lower[first.Start..first.End] is "several" or "many" or "multiple" or "various" or "numerous" or "these" or "those" or "few" or "both" or "two" or "some" or "all" or "other";
     }
 
     // "next to", "close to": "to" is a preposition, so what follows is a noun.
