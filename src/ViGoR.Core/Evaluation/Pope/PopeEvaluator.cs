@@ -53,7 +53,7 @@ public sealed partial class PopeEvaluator
         var questionById = questions?.ToDictionary(q => q.QuestionId, StringComparer.Ordinal);
         var unmatched = new List<PopeUnmatchedAnswer>();
         var unassigned = 0;
-        var orderPaired = new List<PopeAnswer>();
+        var orderPaired = new List<(PopeAnswer Answer, string Split)>();
 
         foreach (var answer in answers)
         {
@@ -120,7 +120,7 @@ public sealed partial class PopeEvaluator
                     throw new InvalidDataException($"{answer.Source}, line {answer.Line}: the answer has a question id but no image; give the question file so it can be paired by image and question.");
                 }
 
-                orderPaired.Add(answer);
+                orderPaired.Add((answer, split));
                 continue;
             }
 
@@ -151,12 +151,11 @@ public sealed partial class PopeEvaluator
         };
     }
 
-    private void PairByCheckedOrder(List<PopeAnswer> answers, Dictionary<string, SplitState> splits, List<PopeUnmatchedAnswer> unmatched)
+    private void PairByCheckedOrder(List<(PopeAnswer Answer, string Split)> answers, Dictionary<string, SplitState> splits, List<PopeUnmatchedAnswer> unmatched)
     {
         // Answers in POPE's own format carry only the question; they are paired in order, as POPE's
         // script does, but every pair is checked so that a missing or extra line fails loudly.
-        var bySplit = answers.GroupBy(a => a.Category ?? splits.Keys.Single());
-        foreach (var group in bySplit)
+        foreach (var group in answers.GroupBy(a => a.Split, a => a.Answer))
         {
             var state = splits[group.Key];
             var index = 0;
