@@ -23,6 +23,18 @@ public class AnnotationGroundingDetectorTests
         Boxes.Equal(new BoundingBox(7.03f, 167.76f, 156.35f, 262.63f), detections[2].Box);
     }
 
+    [Fact]
+    public void Verifies_only_phrases_its_vocabulary_names()
+    {
+        var detector = AnnotationGroundingDetector.Load(Coco);
+
+        Assert.True(detector.CanVerify("men"));
+        Assert.True(detector.CanVerify("fire hydrant"));
+        Assert.True(detector.CanVerify("dog"));
+        Assert.False(detector.CanVerify("cabinet"));
+        Assert.False(detector.CanVerify("curtain"));
+    }
+
     [Theory]
     [InlineData("139")]
     [InlineData("COCO_val2014_000000000139")]

@@ -23,9 +23,11 @@ public sealed record AnnotationDetectionResult(IReadOnlyList<Detection> Detectio
 /// of the original image. LLaVA caps_boxes files store normalised boxes: they are scaled by the
 /// image size when the image has pixels (it is decoded once for its size); for an image given by
 /// id only they stay normalised, which <see cref="DetectWithDetailsAsync"/> reports and a warning logs.
+/// Ground truth knows only its categories: as an <see cref="IClosedVocabularyDetector"/> it tells
+/// the automatic scorer to leave other phrases unjudged rather than count them as hallucinated.
 /// Thread-safe.
 /// </remarks>
-public sealed class AnnotationGroundingDetector : IGroundingDetector
+public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVocabularyDetector
 {
     private readonly AnnotationDetectorOptions _options;
     private readonly ILogger _logger;
@@ -121,6 +123,9 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector
 
         return Task.FromResult(new AnnotationDetectionResult(detections, normalised));
     }
+
+    /// <summary>True when <paramref name="phrase"/> names a category of the vocabulary or of the file, so that its absence means something.</summary>
+    public bool CanVerify(string phrase) => phrase is not null && CategoryOf(phrase) is not null;
 
     /// <summary>The category a phrase names, or null.</summary>
     internal string? CategoryOf(string phrase)
