@@ -152,6 +152,19 @@ public class NounExtractionTests
     }
 
     [Fact]
+    public void Handles_what_a_review_of_full_captions_found()
+    {
+        // llava 1500-1503, mplug 1300
+        Assert.Equal(["cat", "television set"], Lemmas("A cat is sitting on top of the television set, comfortably occupying the space."));
+        Assert.Equal(["motorcycle", "building"], Lemmas("The image features three motorcycles parked side by side in front of a brick building."));
+        Assert.Equal(["cup", "bowl", "table"], Lemmas("There are also cups and bowls placed on the table."));
+        var seats = Fixture.Extractor.Extract("There are no visible seats in the image, but the passengers are likely seated on the chairs provided in the bus.").Nouns;
+        Assert.Equal([("seat", true, false), ("passenger", false, false), ("chair", false, true), ("bus", false, true)], seats.Select(m => (m.Lemma, m.Negated, m.Hedged)));
+        Assert.Contains("t-shirt", Lemmas("Apart from the passengers, there is also a person wearing a LLaVA T-shirt, who is seated among the other passengers."));
+        Assert.Equal(2, Fixture.Mention("There are two other people visible in the scene, one near the left side, and the other near the right side.", "person").Count);
+    }
+
+    [Fact]
     public void Ignores_proper_names()
     {
         // llava 390

@@ -87,7 +87,7 @@ internal static class WordNetReader
                 {
                     if (!commonNouns.Contains(lemma))
                     {
-                        continue; // proper nouns only (Einstein, Paris): not objects a caption names generically
+                        continue; // only instances (Einstein, Paris): not objects a caption names generically
                     }
 
                     kind = Classify(lemma, fields.AsSpan(offsetsStart, synsetCount), lexFileByOffset, tagCounts, file, lineNumber);
@@ -218,12 +218,15 @@ internal static class WordNetReader
 
             lexFiles[long.Parse(fields[0], CultureInfo.InvariantCulture)] = int.Parse(fields[1], CultureInfo.InvariantCulture);
             var wordCount = int.Parse(fields[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            // Instances ("@i": Einstein, Paris) are proper nouns; capitalised words of ordinary synsets
+            // ("T-shirt", "Christmas tree", "Ferris wheel") are common nouns.
+            var isInstance = line.Contains(" @i ", StringComparison.Ordinal);
             for (var w = 0; w < wordCount && 4 + (2 * w) < fields.Length; w++)
             {
                 var word = fields[4 + (2 * w)];
-                if (!word.Any(char.IsUpper))
+                if (!isInstance || !word.Any(char.IsUpper))
                 {
-                    common.Add(word);
+                    common.Add(word.ToLowerInvariant());
                 }
             }
         }

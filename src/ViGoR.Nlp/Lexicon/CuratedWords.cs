@@ -22,6 +22,7 @@ internal enum WordClass : byte
     Negation,
     Possessive,
     Adverb,
+    Adjective,
 }
 
 /// <summary>
@@ -75,7 +76,7 @@ internal static class CuratedWords
     /// <summary>Irregular plurals WordNet lists as lemmas in their own right but which captions use as plurals.</summary>
     public static readonly FrozenDictionary<string, string> Plurals = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["people"] = "person", ["persons"] = "person", ["individual"] = "person", ["individuals"] = "person", ["folks"] = "person", ["cattle"] = "cow", ["police"] = "police officer",
+        ["people"] = "person", ["persons"] = "person", ["individual"] = "person", ["individuals"] = "person", ["personnel"] = "person", ["folks"] = "person", ["cattle"] = "cow", ["police"] = "police officer",
         ["skis"] = "ski", ["teeth"] = "tooth", ["dice"] = "die", ["mice"] = "mouse", ["geese"] = "goose", ["oxen"] = "ox",
         ["leaves"] = "leaf", ["knives"] = "knife", ["shelves"] = "shelf", ["loaves"] = "loaf", ["wolves"] = "wolf", ["calves"] = "calf",
         ["halves"] = "half", ["scarves"] = "scarf", ["hooves"] = "hoof", ["women"] = "woman", ["men"] = "man", ["children"] = "child",
@@ -136,7 +137,7 @@ internal static class CuratedWords
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
         "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "water's", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "plain", "plains", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
@@ -240,7 +241,9 @@ internal static class CuratedWords
             "possibly", "probably", "likely", "perhaps", "maybe", "presumably", "apparently", "seemingly", "potentially",
             "additionally", "furthermore", "moreover", "however", "overall", "together", "here", "now", "again", "already",
             "always", "often", "usually", "currently", "clearly", "well", "away", "nearby", "closely", "further", "farther",
-            "alongside", "respectively", "especially", "closer", "nearer", "straight", "ahead", "present", "visible", "alone", "upright", "apart", "particularly", "either", "yet", "else", "instead", "ever");
+            "alongside", "respectively", "especially", "closer", "nearer", "straight", "ahead", "alone", "upright", "apart", "particularly", "either", "yet", "else", "instead", "ever");
+        // Adjectives that are also nouns or verbs in WordNet ("a present", "to present") but in captions describe presence.
+        Add(WordClass.Adjective, "visible", "present", "noticeable", "prominent");
         return d.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

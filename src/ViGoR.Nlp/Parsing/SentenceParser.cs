@@ -340,6 +340,8 @@ internal sealed class SentenceParser
                 return Tag.Negation;
             case WordClass.Adverb:
                 return Tag.Adverb;
+            case WordClass.Adjective:
+                return Tag.Adjective;
             default:
                 return Tag.Other;
         }
@@ -417,6 +419,8 @@ internal sealed class SentenceParser
 
                 switch (t.VerbForm)
                 {
+                    case VerbForm.Gerund when n && !t.NounPlural && t.NounKind == LexicalKind.Thing && !nextStartsObject && nextTag != Tag.Preposition:
+                        return Tag.Noun; // "a brick building." ("a man building a fence" has an object)
                     case VerbForm.Gerund or VerbForm.Past:
                         return Tag.Verb;
                     case VerbForm.ThirdSingular:
@@ -470,6 +474,11 @@ internal sealed class SentenceParser
                 return v ? Tag.Verb : a ? Tag.Adjective : Tag.Noun;
 
             case Tag.Adverb or Tag.Negation:
+                if (n && t.NounPlural && i >= 2 && tokens[i - 2].Tag is Tag.Be or Tag.Existential or Tag.Preposition or Tag.Determiner)
+                {
+                    return Tag.Noun; // "there are also cups and bowls"
+                }
+
                 if (v && t.VerbForm is VerbForm.Gerund or VerbForm.Past or VerbForm.ThirdSingular)
                 {
                     return Tag.Verb;
@@ -568,7 +577,7 @@ internal sealed class SentenceParser
         lower[before.Start..before.End] is "next" or "close" or "closer" or "due" or "adjacent" or "according" or "similar" or "attached" or "compared" or "up" or "down" or "back" or "home" or "way" or "nearby";
 
     // "TV", "SUV": capitalised because they are acronyms, not names.
-    private static bool IsAcronym(ReadOnlySpan<char> lower, in Token t) => t.Length <= 4 && lower[t.Start..t.End] is "tv" or "suv" or "tvs" or "suvs" or "atv";
+    private static bool IsAcronym(ReadOnlySpan<char> lower, in Token t) => t.Length <= 8 && lower[t.Start..t.End] is "tv" or "suv" or "tvs" or "suvs" or "atv" or "t-shirt" or "t-shirts";
 
     private static bool Is(ReadOnlySpan<char> lower, in Token t, string word) => lower[t.Start..t.End].SequenceEqual(word);
 
@@ -947,9 +956,9 @@ internal sealed class SentenceParser
                     {
                         count = singular || value > 1 ? value : null;
                     }
-                    else if (t.Tag == Tag.Quantifier)
+                    else if (t.Tag == Tag.Quantifier && word is not ("other" or "additional" or "extra" or "different" or "assorted"))
                     {
-                        return null; // "several", "some", "a few", "many": unknown
+                        return null; // "several", "some", "a few", "many": unknown ("two other people" stays two)
                     }
 
                     break;
