@@ -17,7 +17,7 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--model <DIR>")]
-        [Description("Grounding DINO ONNX model folder (.onnx + tokenizer.json or vocab.txt [+ preprocessor_config.json]), or the .onnx file.")]
+        [Description("Grounding DINO ONNX model folder (.onnx + tokenizer.json or vocab.txt [[+ preprocessor_config.json]]), or the .onnx file.")]
         public string? Model { get; init; }
 
         [CommandOption("--annotations <FILE>")]
@@ -33,7 +33,7 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
         public string Phrases { get; init; } = string.Empty;
 
         [CommandOption("--json <FILE>")]
-        [Description("Write the detections as a JSON list of {\"label\", \"query\", \"score\", \"box\": [x1, y1, x2, y2]}.")]
+        [Description("Write the detections as a JSON list of {\"label\", \"query\", \"score\", \"box\": [[x1, y1, x2, y2]]}.")]
         public string? Json { get; init; }
 
         [CommandOption("--box-threshold <T>")]

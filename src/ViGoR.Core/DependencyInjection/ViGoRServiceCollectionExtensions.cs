@@ -42,7 +42,7 @@ public static class ViGoRServiceCollectionExtensions
         var rewardModel = services.GetService<ISentenceRewardModel>();
         if (options.RewardSources != RewardSources.RewardModel && detector is null)
         {
-            throw Missing(nameof(IGroundingDetector), $"reward sources '{options.RewardSources}' use the automatic stream", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationDetector(...)");
+            throw Missing(nameof(IGroundingDetector), $"reward sources '{options.RewardSources}' use the automatic stream", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationGroundingDetector(...)");
         }
 
         if (options.RewardSources != RewardSources.Automatic && rewardModel is null)
