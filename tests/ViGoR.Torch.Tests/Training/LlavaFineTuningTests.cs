@@ -53,6 +53,29 @@ public sealed class LlavaFineTuningTests : IDisposable
     }
 
     [Fact]
+    public async Task AFinishedRunIsRestoredNotRepeated()
+    {
+        // Online ViGoR resumes a job by calling FineTuneAsync again for rounds already done.
+        var checkpoints = Path.Combine(_directory, "done");
+        using var first = TinyLlava.Load(TinyLlava.HuggingFace);
+        var trained = await first.FineTuneAsync(Examples(), Options(checkpoints));
+
+        using var second = TinyLlava.Load(TinyLlava.HuggingFace);
+        var reports = 0;
+        var restored = await second.FineTuneAsync(Examples(), Options(checkpoints), new SyncProgress<FineTuningProgress>(_ => reports++));
+
+        Assert.Equal(0, reports);
+        Assert.Equal(trained.Steps, restored.Steps);
+        Assert.Equal(trained.Steps, restored.ResumedFromStep);
+        Assert.Equal(trained.FinalLoss, restored.FinalLoss);
+        var expected = Snapshot(first);
+        foreach (var (name, p) in second.Module.named_parameters())
+        {
+            Assert.True(p.allclose(expected[name], rtol: 0, atol: 0), name);
+        }
+    }
+
+    [Fact]
     public async Task FullFineTuningTrainsProjectorAndLanguageModelWithTheVisionTowerFrozen()
     {
         using var model = TinyLlava.Load(TinyLlava.HuggingFace);
