@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ViGoR.Torch.Generation;
 using ViGoR.Torch.Modeling;
 using static TorchSharp.torch;
@@ -12,10 +16,31 @@ namespace ViGoR.Benchmarks;
 /// GFLOP/s = FLOPs / mean time. Decode with and without the KV cache, and k = 5 versus k = 1 samples
 /// from one image (one shared prefill).
 /// </summary>
+/// <remarks>
+/// Runs libtorch with <c>VIGOR_BENCH_THREADS</c> intra-op threads (default 1). On a machine shared by
+/// parallel builds, two OpenMP threads on two busy cores spend most of each small decode op waiting at
+/// barriers (measured here: prefill 3.2 s with 2 threads vs 0.27 s with 1), which would measure the
+/// neighbours, not the model.
+/// </remarks>
 [MemoryDiagnoser(false)]
+[Config(typeof(Config))]
 public class LlavaBenchmarks : IDisposable
 {
     private const int PromptTokens = 32;
+
+    /// <summary>
+    /// In-process (the patched native library and the weights stay loaded; decoding without a cache takes
+    /// minutes per op, longer than BenchmarkDotNet's default in-process limit), few iterations.
+    /// </summary>
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(3)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(60), logOutput: true)));
+    }
     private const int NewTokens = 128;
     private const int MatmulSize = 512;
 
@@ -24,6 +49,8 @@ public class LlavaBenchmarks : IDisposable
     private Tensor _pixels = null!;
     private Tensor _a = null!;
     private Tensor _b = null!;
+    private Tensor _x = null!;
+    private Tensor _w = null!;
 
     /// <summary>FLOPs of one prefill (vision tower up to the feature layer, projector, LM over all positions, lm_head on the last).</summary>
     public static double PrefillFlops { get; private set; }
@@ -34,6 +61,7 @@ public class LlavaBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
+        set_num_threads(int.TryParse(Environment.GetEnvironmentVariable("VIGOR_BENCH_THREADS"), out var threads) && threads > 0 ? threads : 1);
         var text = new LlamaTextConfig
         {
             VocabSize = 32064, HiddenSize = 512, IntermediateSize = 1376, NumHiddenLayers = 8,
@@ -56,6 +84,8 @@ public class LlavaBenchmarks : IDisposable
         _pixels = randn(1, 3, 224, 224).DetachFromDisposeScope();
         _a = randn(MatmulSize, MatmulSize).DetachFromDisposeScope();
         _b = randn(MatmulSize, MatmulSize).DetachFromDisposeScope();
+        _x = randn(PromptTokens - 1 + vision.NumPatches, text.HiddenSize).DetachFromDisposeScope();
+        _w = randn(text.HiddenSize, text.IntermediateSize).DetachFromDisposeScope();
 
         long t = PromptTokens - 1 + vision.NumPatches;
         double lmPerToken = 2.0 * text.NumHiddenLayers * ((4.0 * text.HiddenSize * text.HiddenSize) + (3.0 * text.HiddenSize * text.IntermediateSize));
@@ -66,7 +96,7 @@ public class LlavaBenchmarks : IDisposable
         double patch = 2.0 * vision.NumPatches * 3 * vision.PatchSize * vision.PatchSize * vision.HiddenSize;
         double projector = 2.0 * vision.NumPatches * ((vision.HiddenSize * (double)text.HiddenSize) + ((double)text.HiddenSize * text.HiddenSize));
         PrefillFlops = (t * lmPerToken) + attention + ((vision.NumHiddenLayers - 1) * visionLayer) + patch + projector + (2.0 * text.HiddenSize * text.VocabSize);
-        Console.WriteLine($"// LlavaBenchmarks: prefill of {t} positions = {PrefillFlops / 1e9:F3} GFLOP; matmul {MatmulSize}^3 = {MatmulFlops / 1e9:F3} GFLOP");
+        Console.WriteLine($"// LlavaBenchmarks: prefill of {t} positions = {PrefillFlops / 1e9:F3} GFLOP; matmul {MatmulSize}^3 = {MatmulFlops / 1e9:F3} GFLOP; prefill-shape matmul {t}x{text.HiddenSize}x{text.IntermediateSize} = {2.0 * t * text.HiddenSize * text.IntermediateSize / 1e9:F4} GFLOP");
     }
 
     [GlobalCleanup]
@@ -77,14 +107,36 @@ public class LlavaBenchmarks : IDisposable
         _pixels.Dispose();
         _a.Dispose();
         _b.Dispose();
+        _x.Dispose();
+        _w.Dispose();
     }
 
-    /// <summary>Reference: a plain float32 matmul, 512 × 512 × 512.</summary>
-    [Benchmark]
+    /// <summary>Reference: a plain float32 matmul, 512 × 512 × 512 (16 per invocation; the time shown is per matmul).</summary>
+    [Benchmark(OperationsPerInvoke = 16)]
     public float Matmul()
     {
-        using var scope = NewDisposeScope();
-        return _a.matmul(_b)[0, 0].item<float>();
+        float sum = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            using var scope = NewDisposeScope();
+            sum += _a.matmul(_b)[0, 0].item<float>();
+        }
+
+        return sum;
+    }
+
+    /// <summary>Reference at the prefill's own shape: [95 positions × 512] · [512 × 1376] (the MLP projections), 16 per invocation.</summary>
+    [Benchmark(OperationsPerInvoke = 16)]
+    public float MatmulPrefillShape()
+    {
+        float sum = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            using var scope = NewDisposeScope();
+            sum += _x.matmul(_w)[0, 0].item<float>();
+        }
+
+        return sum;
     }
 
     /// <summary>One prefill: image features, splicing, the LM over all positions, logits of the last.</summary>
