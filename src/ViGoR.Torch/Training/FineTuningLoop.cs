@@ -66,6 +66,7 @@ internal sealed class FineTuningLoop<TExample>
             Settings = Settings(examples.Count),
         };
 
+        using var runLock = _options.CheckpointDirectory is null ? null : TrainingCheckpoints.Lock(_options.CheckpointDirectory);
         using var optimizer = new AdamW(parameters, _extra.AdamBeta1, _extra.AdamBeta2, _extra.AdamEpsilon, _options.WeightDecay);
         int resumedFrom = Resume(state, parameters, optimizer);
         int lastSaved = resumedFrom;

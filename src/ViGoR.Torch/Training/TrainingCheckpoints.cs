@@ -50,6 +50,27 @@ internal static class TrainingCheckpoints
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    public const string LockFile = ".lock";
+
+    /// <summary>
+    /// Takes the run directory for this process (an exclusive lock on <c>.lock</c>, released on dispose or
+    /// process exit), so two runs never write checkpoints into the same folder.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another run holds the folder.</exception>
+    public static IDisposable Lock(string root)
+    {
+        Directory.CreateDirectory(root);
+        var path = Path.Combine(root, LockFile);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"Another fine-tuning run is using {root} (it holds {path}). Wait for it to finish, stop it, or use another checkpoint directory.", e);
+        }
+    }
+
     /// <summary>The latest complete checkpoint folder under <paramref name="root"/>, or null.</summary>
     public static string? FindLatest(string root)
     {

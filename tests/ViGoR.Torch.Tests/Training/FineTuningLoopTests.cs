@@ -140,6 +140,17 @@ public sealed class FineTuningLoopTests : IDisposable
     }
 
     [Fact]
+    public void TwoRunsCannotShareACheckpointDirectory()
+    {
+        var checkpoints = Path.Combine(_directory, "shared");
+        using var held = TrainingCheckpoints.Lock(checkpoints);
+        using var model = new TinyCausalLm(1);
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new FineTuningLoop<TinyExample>(model, Options(checkpoints), new LlavaFineTuningOptions(), NullLogger.Instance).Run(TinyExample.Make(4, 1), "tiny", null, CancellationToken.None));
+        Assert.Contains("Another fine-tuning run", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BatchSizeMustBeAMultipleOfTheMicroBatch()
     {
         using var model = new TinyCausalLm(1);
