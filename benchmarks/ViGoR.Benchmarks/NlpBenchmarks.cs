@@ -6,7 +6,7 @@ using ViGoR.Nlp;
 namespace ViGoR.Benchmarks;
 
 /// <summary>
-/// Noun extraction throughput over the 32 real LVLM captions of the Nlp gold set
+/// Noun extraction throughput over the real LVLM captions of the Nlp gold set
 /// (tests/ViGoR.Nlp.Tests/Fixtures/gold-captions.jsonl). Words per second = <see cref="Words"/> / mean time;
 /// the word count is printed at setup. Run: <c>dotnet run -c Release --project benchmarks/ViGoR.Benchmarks -- --filter *Nlp* --job short</c>.
 /// </summary>
