@@ -13,7 +13,7 @@ namespace ViGoR.Torch.Training;
 /// </summary>
 internal static class LlavaCheckpointWriter
 {
-    public static void Write(LlavaVisionLanguageModel model, string directory, LoraAdapters? lora, CancellationToken cancellationToken)
+    public static void Write(LlavaVisionLanguageModel model, string directory, LoraAdapters? lora, CancellationToken cancellationToken, long maxShardBytes = SafetensorsWriter.DefaultMaxShardBytes)
     {
         Directory.CreateDirectory(directory);
         var layout = model.Config.Layout;
@@ -42,11 +42,14 @@ internal static class LlavaCheckpointWriter
             tensors.Add(new(key, value));
         }
 
-        SafetensorsWriter.WriteModel(directory, tensors, SafetensorsWriter.DefaultMaxShardBytes, cancellationToken);
+        var written = SafetensorsWriter.WriteModel(directory, tensors, maxShardBytes, cancellationToken).ToHashSet(StringComparer.Ordinal);
         if (lora is not null)
         {
             lora.SaveAdapter(directory, model.Directory, cancellationToken);
+            written.UnionWith(["adapter_model.safetensors", "adapter_config.json"]);
         }
+
+        RemoveStaleWeights(directory, written);
 
         CopySupportFiles(model.Directory, directory);
     }
@@ -68,6 +71,25 @@ internal static class LlavaCheckpointWriter
             ?? Swap(name, "language_model.model.", "model.")
             ?? Swap(name, "language_model.lm_head.", "lm_head.")
             ?? name;
+    }
+
+    /// <summary>
+    /// Deletes weight files of an earlier save into the same folder (e.g. the shards and index of a
+    /// sharded model now saved as one file), which the loader would otherwise prefer or mix in.
+    /// </summary>
+    private static void RemoveStaleWeights(string directory, HashSet<string> written)
+    {
+        foreach (var file in Directory.GetFiles(directory))
+        {
+            var name = Path.GetFileName(file);
+            bool weights = (name.StartsWith("model", StringComparison.Ordinal) && (name.EndsWith(".safetensors", StringComparison.Ordinal) || name == "model.safetensors.index.json"))
+                || name.StartsWith("pytorch_model", StringComparison.Ordinal)
+                || name is "adapter_model.safetensors" or "adapter_config.json";
+            if (weights && !written.Contains(name))
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     private static string? Swap(string name, string prefix, string with) =>

@@ -60,7 +60,9 @@ public sealed partial class LlavaVisionLanguageModel : IFineTunableVisionLanguag
     /// Saves the current weights as a model folder that <see cref="Load"/> and Hugging Face read: safetensors
     /// in the layout the model was loaded from (sharded at 5 GB with <c>model.safetensors.index.json</c>),
     /// with the source folder's config.json, tokenizer and preprocessor files. Files are written to
-    /// temporary names and renamed into place.
+    /// temporary names and renamed into place; weight files of an earlier save into the same folder
+    /// (<c>model*.safetensors</c>, the index, <c>pytorch_model*</c>, a PEFT adapter) are removed so they
+    /// cannot shadow the new ones.
     /// </summary>
     public async Task SaveCheckpointAsync(string directory, CancellationToken cancellationToken = default)
     {

@@ -55,7 +55,8 @@ internal static class SafetensorsWriter
     /// above <paramref name="maxShardBytes"/>, <c>model-0000i-of-0000n.safetensors</c> shards and
     /// <c>model.safetensors.index.json</c> (<c>metadata.total_size</c>, <c>weight_map</c>).
     /// </summary>
-    public static void WriteModel(string directory, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, long maxShardBytes = DefaultMaxShardBytes, CancellationToken cancellationToken = default)
+    /// <returns>The names of the files written.</returns>
+    public static IReadOnlyList<string> WriteModel(string directory, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, long maxShardBytes = DefaultMaxShardBytes, CancellationToken cancellationToken = default)
     {
         var shards = new List<List<KeyValuePair<string, Tensor>>> { new() };
         long current = 0, total = 0;
@@ -76,7 +77,7 @@ internal static class SafetensorsWriter
         if (shards.Count == 1)
         {
             Write(Path.Combine(directory, "model.safetensors"), shards[0], cancellationToken);
-            return;
+            return ["model.safetensors"];
         }
 
         var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -92,6 +93,7 @@ internal static class SafetensorsWriter
 
         var index = JsonSerializer.Serialize(new { metadata = new { total_size = total }, weight_map = weightMap }, IndentedJson);
         AtomicFile.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), index);
+        return [.. weightMap.Values.Distinct(StringComparer.Ordinal), "model.safetensors.index.json"];
     }
 
     private static byte[] Header(IReadOnlyList<KeyValuePair<string, Tensor>> tensors)

@@ -53,6 +53,33 @@ public sealed class LlavaFineTuningTests : IDisposable
     }
 
     [Fact]
+    public async Task ShardedSavesWriteAnIndexAndALaterSaveReplacesThemCleanly()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var output = Path.Combine(_directory, "sharded");
+        LlavaCheckpointWriter.Write(model, output, null, CancellationToken.None, maxShardBytes: 100_000);
+        var shards = Directory.GetFiles(output, "model-*-of-*.safetensors");
+        Assert.True(shards.Length > 1);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors.index.json")));
+        using (var reloaded = TinyLlava.Load(output))
+        {
+            var expected = Snapshot(model);
+            Assert.All(reloaded.Module.named_parameters(), p => Assert.True(p.parameter.allclose(expected[p.name], rtol: 0, atol: 0), p.name));
+        }
+
+        // Train, then save into the same folder as one file: the old shards and index must go.
+        var options = Options();
+        options.Epochs = 1;
+        await model.FineTuneAsync(Examples(), options);
+        await model.SaveCheckpointAsync(output);
+        Assert.Empty(Directory.GetFiles(output, "model-*-of-*.safetensors"));
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors.index.json")));
+        using var latest = TinyLlava.Load(output);
+        var trained = Snapshot(model);
+        Assert.All(latest.Module.named_parameters(), p => Assert.True(p.parameter.allclose(trained[p.name], rtol: 0, atol: 0), p.name));
+    }
+
+    [Fact]
     public async Task AFinishedRunIsRestoredNotRepeated()
     {
         // Online ViGoR resumes a job by calling FineTuneAsync again for rounds already done.
