@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 namespace ViGoR.Nlp.Tests;
 
 /// <summary>
-/// Precision and recall of asserted thing lemmas against 67 hand-annotated real captions by four
+/// Precision and recall of asserted thing lemmas against 82 hand-annotated real captions by four
 /// LVLMs (Fixtures/gold-captions.jsonl). The floors are what the extractor achieves today, a little
 /// rounded down: a change that loses quality fails here.
 /// </summary>
@@ -15,7 +15,7 @@ public class GoldSetTests(ITestOutputHelper output)
     [Fact]
     public void Gold_set_has_at_least_thirty_captions_from_every_model()
     {
-        Assert.True(Fixture.Gold.Count >= 60);
+        Assert.True(Fixture.Gold.Count >= 80);
         foreach (var model in new[] { "llava", "mplug", "minigpt-4", "instructblip" })
         {
             Assert.Contains(Fixture.Gold, g => g.Id.StartsWith(model + "-", StringComparison.Ordinal));

@@ -111,7 +111,7 @@ internal static class CuratedWords
         "vicinity", "proximity", "periphery", "outskirts", "horizon", "skyline", "distance", "surrounding", "neighborhood",
         "community", "city", "town", "village", "urban", "country", "countryside", "nature", "wildlife", "habitat", "region",
         "territory", "zone", "venue", "site", "premises", "establishment", "facility", "station", "stadium", "arena", "market",
-        "restaurant", "cafe", "shop", "store", "office", "home", "hotel", "airport", "zoo", "farm", "garden", "yard",
+        "restaurant", "cafe", "bakery", "shop", "store", "office", "home", "hotel", "airport", "zoo", "farm", "garden", "yard",
         "park", "playground", "campus", "intersection", "crossing", "traffic", "trail", "route", "lane", "parking", "bit", "piece",
         "slice", "chunk", "serving", "meal", "dish", "course", "cuisine", "food", "foods", "treat",
         "dessert", "toppings", "topping", "ingredient", "ingredients", "portion", "word", "words", "text", "letter",
@@ -166,7 +166,7 @@ internal static class CuratedWords
         "chef", "police officer", "officer", "worker", "passenger", "rider", "pedestrian", "tourist", "spectator", "catcher",
         "batter", "pitcher", "umpire", "referee", "crowd member", "bowl of fruit", "egg", "eggs", "tomato", "potato", "onion",
         "pepper", "lemon", "lime", "grape", "strawberry", "cookie", "muffin", "bagel", "pastry", "pie", "burger", "hamburger",
-        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "escalator", "staircase", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
+        "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "board", "escalator", "staircase", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Words that name light or matter when singular but objects when plural ("the lights on the ceiling").</summary>
