@@ -162,6 +162,9 @@ public class NounExtractionTests
         Assert.Equal([("seat", true, false), ("passenger", false, false), ("chair", false, true), ("bus", false, true)], seats.Select(m => (m.Lemma, m.Negated, m.Hedged)));
         Assert.Contains("t-shirt", Lemmas("Apart from the passengers, there is also a person wearing a LLaVA T-shirt, who is seated among the other passengers."));
         Assert.Equal(2, Fixture.Mention("There are two other people visible in the scene, one near the left side, and the other near the right side.", "person").Count);
+        // llava 1501: a negation ends where "and" opens a new predicate
+        var motorcycles = Fixture.Extractor.Extract("Although the people are present, they are not clearly visible and are possibly standing behind the motorcycles.").Nouns;
+        Assert.Equal([("person", false, false), ("motorcycle", false, true)], motorcycles.Select(m => (m.Lemma, m.Negated, m.Hedged)));
     }
 
     [Fact]

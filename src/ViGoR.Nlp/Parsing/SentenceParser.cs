@@ -683,7 +683,10 @@ internal sealed class SentenceParser
                 pendingNegation = true; // "no other objects, such as a boat,": the examples are absent too
             }
 
-            if (IsBoundary(t, word) && cueAt != i - 1 && !givesExamples)
+            // "are not clearly visible and are possibly standing ...": "and" before a verb starts a new clause.
+            var newPredicate = t.Tag == Tag.Conjunction && i + 1 < tokens.Length && (tokens[i + 1].Tag is Tag.Be or Tag.Have or Tag.Do or Tag.Modal or Tag.Pronoun or Tag.Existential ||
+                (tokens[i + 1].Tag == Tag.Verb && tokens[i + 1].VerbForm is VerbForm.ThirdSingular or VerbForm.Past)); // "and posing" continues the predicate
+            if ((IsBoundary(t, word) || newPredicate) && cueAt != i - 1 && !givesExamples)
             {
                 negClause = hedgeClause = false;
                 clauseStart = i + 1;
