@@ -114,9 +114,20 @@ public static class LlavaGenerator
                 Tensor hidden;
                 if (settings.UseCache)
                 {
-                    using var prefillCache = KvCache.Allocate(lm.Model.LayerCount, prompts.Count, model.Config.Text.KeyValueHeads, (int)t + settings.MaxNewTokens, model.Config.Text.HeadDimension, device, model.DType);
-                    hidden = lm.Model.Forward(inputs.InputsEmbeds, inputs.PositionIds, inputs.AttentionMask, prefillCache);
-                    cache = prefillCache.Gather(gatherIndex);
+                    var prefillCache = KvCache.Allocate(lm.Model.LayerCount, prompts.Count, model.Config.Text.KeyValueHeads, (int)t + settings.MaxNewTokens, model.Config.Text.HeadDimension, device, model.DType);
+                    try
+                    {
+                        hidden = lm.Model.Forward(inputs.InputsEmbeds, inputs.PositionIds, inputs.AttentionMask, prefillCache);
+                        // k = 1 decodes in the prefill cache itself; k > 1 copies each row k times.
+                        cache = k == 1 ? prefillCache : prefillCache.Gather(gatherIndex);
+                    }
+                    finally
+                    {
+                        if (!ReferenceEquals(cache, prefillCache))
+                        {
+                            prefillCache.Dispose();
+                        }
+                    }
                 }
                 else
                 {

@@ -74,12 +74,21 @@ public sealed class LlamaModel : nn.Module
         using var scope = NewDisposeScope();
         int past = cache?.Length ?? 0;
         long t = inputsEmbeds.shape[1];
-        var mask = BuildCausalMask(attentionMask, t, past, inputsEmbeds.dtype);
+        // Without padding the mask is implied: a single new token sees everything, a first chunk is
+        // plain causal. Letting SDPA know (no mask / is_causal) selects its fused kernels.
+        if (attentionMask.shape[1] != past + t)
+        {
+            throw new ArgumentException($"attention mask covers {attentionMask.shape[1]} positions but past ({past}) + new ({t}) = {past + t}.");
+        }
+
+        bool noPadding = attentionMask.all().item<bool>();
+        bool causal = noPadding && t > 1 && past == 0;
+        var mask = noPadding && (t == 1 || causal) ? null : BuildCausalMask(attentionMask, t, past, inputsEmbeds.dtype);
         var (cos, sin) = Rotary(positionIds, inputsEmbeds.dtype);
         var h = inputsEmbeds;
         for (int i = 0; i < _layers.Count; i++)
         {
-            h = _layers[i].Forward(h, cos, sin, mask, cache, i);
+            h = _layers[i].Forward(h, cos, sin, mask, causal, cache, i);
         }
 
         cache?.Advance((int)t);
@@ -151,10 +160,10 @@ public sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool causal, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x + _selfAttn.Forward(_inputLayerNorm.call(x), cos, sin, mask, cache, layer);
+        var h = x + _selfAttn.Forward(_inputLayerNorm.call(x), cos, sin, mask, causal, cache, layer);
         h = h + _mlp.call(_postAttentionLayerNorm.call(h));
         return h.MoveToOuterDisposeScope();
     }
@@ -189,7 +198,7 @@ public sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
-    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool causal, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -211,7 +220,7 @@ public sealed class LlamaAttention : nn.Module
             v = RepeatKv(v, _heads / _kvHeads);
         }
 
-        var attn = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        var attn = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
         var o = attn.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return _oProj.call(o).MoveToOuterDisposeScope();
     }
