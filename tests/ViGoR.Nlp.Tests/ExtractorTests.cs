@@ -61,6 +61,16 @@ public class ExtractorTests
     }
 
     [Fact]
+    public void Coco_words_that_wordnet_lacks_are_things_unless_switched_off()
+    {
+        // "skimboard" is in CHAIR's COCO table (surfboard) but not in WordNet 3.0.
+        const string sentence = "A boy is riding a skimboard near the shore.";
+        Assert.Contains(Fixture.Extractor.Extract(sentence).Nouns, m => m.Lemma == "skimboard" && m.Kind == NounKind.Thing);
+        var withoutCoco = new WordNetNounExtractor(new WordNetNounExtractorOptions { IncludeCocoVocabulary = false });
+        Assert.DoesNotContain(withoutCoco.Extract(sentence).Nouns, m => m.Lemma == "skimboard");
+    }
+
+    [Fact]
     public void Registers_as_the_pipeline_noun_extractor_singleton()
     {
         var services = new ServiceCollection();

@@ -135,16 +135,16 @@ internal static class CuratedWords
         "broth", "gravy", "jam", "jelly", "yogurt", "cereal", "oatmeal", "seafood", "chicken", "beef", "pork", "ham", "bacon",
         "sausage", "pepperoni", "lettuce", "spinach", "kale", "celery", "cabbage", "garlic", "herbs", "spices", "dressing",
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
-        "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "water's", "room",
+        "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "plain", "plains", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "surfboard's", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "plain", "plains", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
     public static readonly FrozenSet<string> Things = new[]
     {
         "frisbee", "wetsuit", "smartphone", "iphone", "ipad", "tablet", "selfie stick", "skateboarder", "snowboarder", "skier",
-        "surfer", "painting", "drawing", "poster", "artwork", "photograph frame", "table", "desk", "tv", "television", "monitor",
+        "surfer", "painting", "drawing", "poster", "artwork", "table", "desk", "tv", "television", "monitor",
         "screen", "remote", "keyboard", "mouse", "laptop", "computer", "phone", "cellphone", "cell phone", "bat", "racket",
         "racquet", "glove", "mitt", "helmet", "cap", "hat", "bag", "backpack", "handbag", "purse", "suitcase", "luggage",
         "umbrella", "kite", "ball", "tie", "bench", "chair", "couch", "sofa", "bed", "toilet", "sink", "oven", "stove",
@@ -164,7 +164,7 @@ internal static class CuratedWords
         "ring", "earring", "headphones", "microphone", "speaker", "guitar", "piano", "sculpture", "banner", "flag", "kiosk",
         "booth", "stand", "stall", "cone", "barrier", "trash can", "bin", "dumpster", "mailbox", "lamppost", "hydrant",
         "chef", "police officer", "officer", "worker", "passenger", "rider", "pedestrian", "tourist", "spectator", "catcher",
-        "batter", "pitcher", "umpire", "referee", "crowd member", "bowl of fruit", "egg", "eggs", "tomato", "potato", "onion",
+        "batter", "pitcher", "umpire", "referee", "egg", "eggs", "tomato", "potato", "onion",
         "pepper", "lemon", "lime", "grape", "strawberry", "cookie", "muffin", "bagel", "pastry", "pie", "burger", "hamburger",
         "fries", "taco", "burrito", "sushi", "animal", "creature", "vehicle", "board", "escalator", "staircase", "street sign", "label", "sticker", "lunchbox", "paddleboard", "drink", "beverage", "uniform", "outfit", "costume", "mouse pad", "mp3 player", "motorbike", "pet", "puppy", "kitten", "cow", "goat", "duck",
     }.ToFrozenSet(StringComparer.Ordinal);
