@@ -29,7 +29,8 @@ internal sealed class AdamW : IDisposable
         _weightDecay = weightDecay;
         foreach (var (name, p) in parameters)
         {
-            _state[name] = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+            // Moments in float32 whatever the parameter dtype: in float16, ε = 1e-8 and small second moments underflow to 0.
+            _state[name] = (zeros_like(p, ScalarType.Float32).DetachFromDisposeScope(), zeros_like(p, ScalarType.Float32).DetachFromDisposeScope());
         }
     }
 
@@ -53,19 +54,26 @@ internal sealed class AdamW : IDisposable
             }
 
             var (m, v) = _state[name];
+            var full = p.dtype == ScalarType.Float32;
+            var w = full ? p : p.to(ScalarType.Float32);
+            var g32 = g.to(ScalarType.Float32);
             if (_weightDecay != 0)
             {
-                p.mul_(1 - (lr * _weightDecay));
+                w.mul_(1 - (lr * _weightDecay));
             }
 
-            m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
-            v.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
+            m.mul_(_beta1).add_(g32, alpha: 1 - _beta1);
+            v.mul_(_beta2).addcmul_(g32, g32, value: 1 - _beta2);
             var denom = (v.sqrt() / bias2Sqrt).add_(_epsilon);
-            p.addcdiv_(m, denom, value: -(lr / bias1));
+            w.addcdiv_(m, denom, value: -(lr / bias1));
+            if (!full)
+            {
+                p.copy_(w); // rounded back once per step; there is no float32 master copy
+            }
         }
     }
 
-    /// <summary>The state as named tensors: <c>{name}.exp_avg</c> and <c>{name}.exp_avg_sq</c> (views of the live state; copy before mutating).</summary>
+    /// <summary>The state as named tensors: <c>{name}.exp_avg</c> and <c>{name}.exp_avg_sq</c>, float32 (the live state; copy before mutating).</summary>
     public Dictionary<string, Tensor> StateTensors()
     {
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);

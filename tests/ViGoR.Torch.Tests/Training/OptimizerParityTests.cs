@@ -52,4 +52,29 @@ public sealed class OptimizerParityTests
         Assert.True(ours[0].allclose(pa.grad!, rtol: 1e-6, atol: 1e-7));
         Assert.True(ours[1].allclose(pb.grad!, rtol: 1e-6, atol: 1e-7));
     }
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void HalfPrecisionParametersKeepFloat32MomentsAndStayFinite(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var start = randn([8, 8], generator: generator);
+        var half = new Parameter(start.to(dtype));
+        var full = new Parameter(start.to(dtype).to(ScalarType.Float32));
+        using var halfAdam = new ViGoR.Torch.Training.AdamW([("w", half)], 0.9, 0.999, 1e-8, 0);
+        using var fullAdam = new ViGoR.Torch.Training.AdamW([("w", full)], 0.9, 0.999, 1e-8, 0);
+        for (int i = 0; i < 3; i++)
+        {
+            var grad = randn([8, 8], generator: generator) * 1e-4; // tiny gradients: v underflows in float16
+            half.grad = grad.to(dtype);
+            full.grad = grad.to(dtype).to(ScalarType.Float32);
+            halfAdam.Update(1e-2);
+            fullAdam.Update(1e-2);
+        }
+
+        Assert.Equal(ScalarType.Float32, halfAdam.StateTensors()["w.exp_avg_sq"].dtype);
+        Assert.True(half.isfinite().all().item<bool>());
+        Assert.True(half.to(ScalarType.Float32).allclose(full, rtol: 0, atol: 2e-2));
+    }
 }
