@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ViGoR.Torch.Modeling;
 using ViGoR.Torch.Training;
 using static TorchSharp.torch;
@@ -12,9 +16,25 @@ namespace ViGoR.Benchmarks;
 /// CPU float32, micro-batch 1 of 32 prompt + 96 answer tokens (+ 64 image positions), vision tower
 /// frozen. Full fine-tuning (projector + language model) versus LoRA rank 8 on q/k/v/o_proj.
 /// </summary>
+/// <remarks>
+/// As <see cref="LlavaBenchmarks"/>: in-process, few iterations, libtorch with <c>VIGOR_BENCH_THREADS</c>
+/// intra-op threads (default 1) so that a machine shared with parallel builds measures the step, not
+/// OpenMP barrier waits.
+/// </remarks>
 [MemoryDiagnoser(false)]
+[Config(typeof(Config))]
 public class FineTuningBenchmarks : IDisposable
 {
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(5)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true)));
+    }
+
     private const int PromptTokens = 32;
     private const int AnswerTokens = 96;
 
@@ -30,6 +50,7 @@ public class FineTuningBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
+        set_num_threads(int.TryParse(Environment.GetEnvironmentVariable("VIGOR_BENCH_THREADS"), out var threads) && threads > 0 ? threads : 1);
         var text = new LlamaTextConfig
         {
             VocabSize = 32064, HiddenSize = 512, IntermediateSize = 1376, NumHiddenLayers = 8,
@@ -78,6 +99,20 @@ public class FineTuningBenchmarks : IDisposable
     /// <summary>A full fine-tuning step: projector + language model trained.</summary>
     [Benchmark(Baseline = true)]
     public double FullStep() => Step(_full, _fullOptimizer);
+
+    // Both benchmarks run in one process, in either order: each iteration setup puts the model in its mode.
+    [IterationSetup(Target = nameof(FullStep))]
+    public void DetachLora()
+    {
+        _loraOptimizer?.Dispose();
+        _loraOptimizer = null;
+        _lora?.Dispose();
+        _lora = null;
+        foreach (var (_, p) in _full)
+        {
+            p.requires_grad = true;
+        }
+    }
 
     [IterationSetup(Target = nameof(LoraStep))]
     public void AttachLora()
