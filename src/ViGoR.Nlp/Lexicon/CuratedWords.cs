@@ -96,7 +96,7 @@ internal static class CuratedWords
         "kind", "type", "sort", "style", "way", "manner", "detail", "details", "element", "feature", "aspect", "focus", "point",
         "attention", "interest", "presence", "appearance", "look", "color", "colour", "shade", "shape", "size", "pattern", "design",
         "texture", "touch", "charm", "beauty", "character", "contrast", "balance", "harmony", "sight", "purpose", "use", "function",
-        "answer", "question", "description", "graphic", "graphics", "footage", "video", "website", "internet", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
+        "answer", "question", "description", "effect", "hub", "architecture", "infrastructure", "weather condition", "balanced diet", "diet", "ascent", "load", "haircut", "art", "horseback", "base", "entrance", "product", "products", "covering", "graphic", "graphics", "footage", "video", "website", "internet", "body", "come", "gather", "feed", "pop", "helping", "hanging", "working", "facing", "forward", "downhill", "lower", "necessary", "essential", "local", "transportation", "structure", "bubbly", "transport", "material", "liquid", "energy", "stripe", "stripes", "spots", "marking", "markings", "camouflage", "symbol", "focal point", "outdoors", "indoors", "center of attention", "point of view", "caption", "note", "idea", "impression", "overall", "total", "amount", "quantity",
         "life", "lifestyle", "fun", "enjoyment", "excitement", "adventure", "leisure", "relaxation", "comfort", "warmth", "joy",
         "game", "match", "sport", "sports", "competition", "play", "performance", "meal", "lunch", "dinner", "breakfast", "snack",
         "item", "items", "object", "objects", "thing", "things", "stuff", "belongings", "equipment", "gear", "supplies", "surface",
@@ -137,7 +137,7 @@ internal static class CuratedWords
         "air", "runway", "tarmac", "track", "tracks", "railway", "railroad", "highway", "freeway", "driveway", "alley", "path",
         "court", "pitch", "rink", "slope", "snowfield", "beachfront", "harbor", "harbour", "dock", "pier", "room",
         "kitchen", "bathroom", "bedroom", "living room", "dining room", "hallway", "hall", "lobby", "courtyard", "patio",
-        "porch", "balcony", "deck", "plain", "plains", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
+        "porch", "balcony", "deck", "seating", "walkway", "stream", "roadway", "classroom", "restroom", "trash", "doorway", "plain", "plains", "cargo", "freight", "sprinkle", "sprinkles", "tennis court", "basketball court", "blue sky", "cold weather", "platform", "countertop", "tabletop", "pavement", "crosswalk", "median", "curb", "snowy", "lawn", "storefront", "facade", "roof", "rooftop", "scaffolding", "tree line",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Objects WordNet misses or misfiles (trademarks, modern words, senses that rank below abstract ones).</summary>
