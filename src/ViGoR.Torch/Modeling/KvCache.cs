@@ -38,8 +38,9 @@ public sealed class KvCache : IDisposable
         var values = new Tensor[layers];
         for (int i = 0; i < layers; i++)
         {
-            keys[i] = zeros([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
-            values[i] = zeros([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            // Uninitialised: only the filled prefix [0, Length) is ever read.
+            keys[i] = empty([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            values[i] = empty([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
         }
 
         return new KvCache(keys, values, 0);
@@ -80,10 +81,24 @@ public sealed class KvCache : IDisposable
     /// </summary>
     public KvCache Gather(long[] rows)
     {
+        ArgumentNullException.ThrowIfNull(rows);
+        using var scope = NewDisposeScope();
         using var index = tensor(rows, ScalarType.Int64, _keys[0].device);
-        var keys = _keys.Select(k => k.index_select(0, index).DetachFromDisposeScope()).ToArray();
-        var values = _values.Select(v => v.index_select(0, index).DetachFromDisposeScope()).ToArray();
-        return new KvCache(keys, values, Length);
+        return new KvCache(_keys.Select(Copy).ToArray(), _values.Select(Copy).ToArray(), Length);
+
+        // Copies only the filled prefix; the rest of the new buffer stays uninitialised.
+        Tensor Copy(Tensor source)
+        {
+            var shape = source.shape;
+            shape[0] = rows.Length;
+            var target = empty(shape, source.dtype, source.device).DetachFromDisposeScope();
+            if (Length > 0)
+            {
+                target.narrow(2, 0, Length).copy_(source.narrow(2, 0, Length).index_select(0, index));
+            }
+
+            return target;
+        }
     }
 
     /// <inheritdoc />
