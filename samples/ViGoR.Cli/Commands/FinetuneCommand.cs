@@ -33,7 +33,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         public string Out { get; init; } = "";
 
         [CommandOption("--images <DIR>")]
-        [Description("Folder for records whose image is relative or missing (then IMAGES/<image_id>[.jpg|.png...]). Default: the journal's folder.")]
+        [Description("Folder for records whose image is relative or missing (then IMAGES/<image_id>[[.jpg|.png...]]). Default: the journal's folder.")]
         public string? Images { get; init; }
 
         [CommandOption("--epochs <N>")]

@@ -44,7 +44,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public float Temperature { get; init; } = 0.7f;
 
         [CommandOption("--top-p <P>")]
-        [Description("Nucleus mass in (0, 1] (default 1 = off).")]
+        [Description("Nucleus mass in (0, 1]] (default 1 = off).")]
         public float TopP { get; init; } = 1f;
 
         [CommandOption("--max-new-tokens <N>")]

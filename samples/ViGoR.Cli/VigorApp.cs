@@ -1,0 +1,37 @@
+using Spectre.Console.Cli;
+using ViGoR.Cli.Commands;
+
+namespace ViGoR.Cli;
+
+/// <summary>The vigor command tree; each verb lives in Commands/&lt;Verb&gt;Command.cs.</summary>
+internal static class VigorApp
+{
+    public static CommandApp Create()
+    {
+        var app = new CommandApp();
+        app.Configure(Configure);
+        return app;
+    }
+
+    public static void Configure(IConfigurator config)
+    {
+        config.SetApplicationName("vigor");
+        config.PropagateExceptions();
+
+        // The method.
+        config.AddCommand<DemoCommand>("demo").WithDescription("Run the ViGoR pipeline on the embedded default (3 COCO images, 5 real LVLM descriptions each).");
+        config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
+        config.AddCommand<MergeCommand>("merge").WithDescription("Join the supervision journals of --num-chunks jobs.");
+
+        // Its parts.
+        config.AddCommand<GenerateCommand>("generate").WithDescription("Sample k descriptions per image from a LLaVA folder into JSON Lines (resumable).");
+        config.AddCommand<NounsCommand>("nouns").WithDescription("List the visual nouns of each caption in a JSON Lines file (sentences, lemmas, thing/stuff, counts, negation, hedging).");
+        config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
+        config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
+
+        // Evaluation.
+        config.AddBranch("eval", EvalBranch.Configure);
+
+        config.AddCommand<VersionCommand>("version").WithDescription("Print the vigor version.");
+    }
+}

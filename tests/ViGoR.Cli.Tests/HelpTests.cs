@@ -1,0 +1,27 @@
+using Spectre.Console.Cli;
+using Spectre.Console.Cli.Testing;
+
+namespace ViGoR.Cli.Tests;
+
+public class HelpTests
+{
+    public static TheoryData<string[]> Verbs() =>
+    [
+        [], ["demo"], ["run"], ["merge"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["version"],
+        ["eval"], ["eval", "pope"], ["eval", "chair"], ["eval", "mme"], ["eval", "rank"], ["eval", "mmhal"],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Verbs))]
+    public void Every_verb_prints_its_help(string[] verb)
+    {
+        // Option descriptions are Spectre markup: an unescaped '[' breaks --help at run time only.
+        var app = new CommandAppTester();
+        app.Configure(VigorApp.Configure);
+
+        var result = app.Run([.. verb, "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("USAGE:", result.Output);
+    }
+}
