@@ -93,6 +93,8 @@ public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, IDi
             throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
         }
 
+        // Turns TorchSharp's misleading native-load error (e.g. GLIBCXX_3.4.32 missing) into one that names the cause.
+        TorchNativeRuntime.EnsureLoaded(options.Device?.type ?? DeviceType.CPU);
         var device = options.Device ?? (cuda.is_available() ? CUDA : CPU);
         var dtype = options.DType ?? (device.type == DeviceType.CUDA ? ScalarType.Float16 : ScalarType.Float32);
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
