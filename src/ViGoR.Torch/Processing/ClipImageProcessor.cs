@@ -17,7 +17,7 @@ public sealed class ClipImageProcessorConfig
     [JsonPropertyName("size")] public JsonElement? Size { get; set; }
 
     /// <summary>Pillow filter id: 3 bicubic (CLIP), 2 bilinear.</summary>
-    [JsonPropertyName("resample")] public int Resample { get; set; } = PilResampler.Bicubic;
+    [JsonPropertyName("resample")] public int Resample { get; set; } = (int)PilResample.Bicubic;
 
     /// <summary>Centre-crop to <see cref="CropSize"/>.</summary>
     [JsonPropertyName("do_center_crop")] public bool DoCenterCrop { get; set; } = true;
@@ -122,7 +122,7 @@ public sealed class ClipImageProcessor
             (int nw, int nh) = w <= h ? (target, (int)((long)target * h / w)) : ((int)((long)target * w / h), target);
             if (nw != w || nh != h)
             {
-                px = PilResampler.Resize(px, w, h, nw, nh, Config.Resample);
+                px = PilResampler.Resize(px, w, h, nw, nh, (PilResample)Config.Resample);
                 (w, h) = (nw, nh);
             }
         }

@@ -1,13 +1,27 @@
 namespace ViGoR;
 
-/// <summary>The resampling filters of PIL's <c>Image.resize</c>, by their PIL enum values.</summary>
-internal enum PilResample
+/// <summary>
+/// The resampling filters of PIL's <c>Image.resize</c>, by their PIL enum values (the numbers
+/// Hugging Face <c>preprocessor_config.json</c> files store under <c>resample</c>).
+/// </summary>
+public enum PilResample
 {
+    /// <summary>Nearest neighbour (not supported by <see cref="PilResampler"/>).</summary>
     Nearest = 0,
+
+    /// <summary>Lanczos, support 3.</summary>
     Lanczos = 1,
+
+    /// <summary>Bilinear (triangle), support 1.</summary>
     Bilinear = 2,
+
+    /// <summary>Bicubic (a = -0.5), support 2.</summary>
     Bicubic = 3,
+
+    /// <summary>Box, support 0.5.</summary>
     Box = 4,
+
+    /// <summary>Hamming, support 1.</summary>
     Hamming = 5,
 }
 
@@ -16,10 +30,11 @@ internal enum PilResample
 /// horizontal pass first, filter support widened by the downscale factor (so downscaling
 /// antialiases), coefficients in 22-bit fixed point, rounding and clipping to 8 bits after each
 /// pass. Transformers resizes Grounding DINO inputs as PIL images, so this reproduces its pixels
-/// exactly rather than approximately.
+/// exactly rather than approximately; so do CLIP's (LLaVA's) bicubic resizes. Shared by the
+/// detector and LLaVA preprocessing.
 /// </summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-internal static class PilResampler
+public static class PilResampler
 {
     private const int PrecisionBits = 32 - 8 - 2;
 
@@ -30,7 +45,7 @@ internal static class PilResampler
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outHeight);
         if (filter == PilResample.Nearest)
         {
-            throw new NotSupportedException("PIL's NEAREST resampling (resample = 0) is not supported for Grounding DINO preprocessing; use BILINEAR (2), the processor's default.");
+            throw new NotSupportedException("PIL's NEAREST resampling (resample = 0) is not supported; use BILINEAR (2) or BICUBIC (3), the Grounding DINO and CLIP processors' defaults.");
         }
 
         var (support, kernel) = Filter(filter);
