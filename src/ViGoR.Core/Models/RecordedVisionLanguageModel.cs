@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ViGoR.Evaluation;
 
 namespace ViGoR;
 
@@ -43,36 +44,21 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel
     public static RecordedVisionLanguageModel Load(TextReader reader, string sourceName)
     {
         var samples = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var lineNumber = 0;
-        while (reader.ReadLine() is { } line)
+        foreach (var line in JsonLines.Parse(reader.ReadToEnd(), sourceName))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            var image = (line.Value.ValueKind == JsonValueKind.Object ? ReadId(line.Value) : null)
+                ?? throw new InvalidDataException($"{line.Where}: needs 'image', 'image_id' or 'id'.");
+            if (!line.Value.TryGetProperty("samples", out var array) || array.ValueKind != JsonValueKind.Array)
             {
-                continue;
+                throw new InvalidDataException($"{line.Where}: needs a 'samples' array of strings.");
             }
 
-            try
+            var texts = array.EnumerateArray()
+                .Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new InvalidDataException($"{line.Where}: 'samples' must hold strings only."))
+                .ToList();
+            if (!samples.TryAdd(image, texts))
             {
-                using var document = JsonDocument.Parse(line);
-                var root = document.RootElement;
-                var image = ReadId(root) ?? throw new InvalidDataException("needs 'image', 'image_id' or 'id'");
-                if (!root.TryGetProperty("samples", out var array) || array.ValueKind != JsonValueKind.Array)
-                {
-                    throw new InvalidDataException("needs a 'samples' array of strings");
-                }
-
-                var texts = array.EnumerateArray()
-                    .Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new InvalidDataException("'samples' must hold strings only"))
-                    .ToList();
-                if (!samples.TryAdd(image, texts))
-                {
-                    throw new InvalidDataException($"image '{image}' is recorded twice");
-                }
-            }
-            catch (Exception e) when (e is JsonException or InvalidDataException)
-            {
-                throw new InvalidDataException($"{sourceName}, line {lineNumber}: {e.Message}", e);
+                throw new InvalidDataException($"{line.Where}: image '{image}' is recorded twice.");
             }
         }
 

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ViGoR.Evaluation;
 
 namespace ViGoR;
 
@@ -17,47 +17,25 @@ public static class TrainingDataset
     {
         var items = new List<TrainingItem>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in JsonLines.Parse(File.ReadAllText(path), path))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (line.Value.ValueKind != System.Text.Json.JsonValueKind.Object)
             {
-                continue;
+                throw new InvalidDataException($"{line.Where}: expected a JSON object.");
             }
 
-            JsonElement root;
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                root = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}, line {lineNumber}: not valid JSON ({e.Message}).", e);
-            }
-
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{path}, line {lineNumber}: expected a JSON object.");
-            }
-
-            var image = GetString(root, path, lineNumber, "image");
-            var id = GetString(root, path, lineNumber, "id") ?? GetString(root, path, lineNumber, "image_id") ?? GetString(root, path, lineNumber, "question_id") ?? (image is null ? null : Path.GetFileName(image));
-            if (id is null)
-            {
-                throw new InvalidDataException($"{path}, line {lineNumber}: needs an 'id' (or 'image_id') or an 'image'.");
-            }
-
-            var prompt = GetString(root, path, lineNumber, "prompt") ?? GetString(root, path, lineNumber, "text") ?? defaultPrompt;
+            var image = line.TryGetString("image");
+            var id = line.TryGetId("id") ?? line.TryGetId("image_id") ?? line.TryGetId("question_id") ?? (image is null ? null : Path.GetFileName(image))
+                ?? throw new InvalidDataException($"{line.Where}: needs an 'id' (or 'image_id') or an 'image'.");
+            var prompt = line.TryGetString("prompt") ?? line.TryGetString("text") ?? defaultPrompt;
             if (string.IsNullOrWhiteSpace(prompt))
             {
-                throw new InvalidDataException($"{path}, line {lineNumber}: field 'prompt' is missing or empty, and no default prompt was given.");
+                throw new InvalidDataException($"{line.Where}: field 'prompt' is missing or empty, and no default prompt was given.");
             }
 
-            if (!seen.TryAdd(id, lineNumber))
+            if (!seen.TryAdd(id, line.Line))
             {
-                throw new InvalidDataException($"{path}, line {lineNumber}: id '{id}' was already used on line {seen[id]}; ids must be unique.");
+                throw new InvalidDataException($"{line.Where}: id '{id}' was already used on line {seen[id]}; ids must be unique.");
             }
 
             var input = image is null
@@ -67,21 +45,5 @@ public static class TrainingDataset
         }
 
         return items;
-    }
-
-    private static string? GetString(JsonElement root, string path, int lineNumber, string name)
-    {
-        if (!root.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.Null => null,
-            _ => throw new InvalidDataException($"{path}, line {lineNumber}: field '{name}' must be a string or a number, found {value.ValueKind}."),
-        };
     }
 }
