@@ -50,23 +50,7 @@ public class FineTuningBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        set_num_threads(int.TryParse(Environment.GetEnvironmentVariable("VIGOR_BENCH_THREADS"), out var threads) && threads > 0 ? threads : 1);
-        var text = new LlamaTextConfig
-        {
-            VocabSize = 32064, HiddenSize = 512, IntermediateSize = 1376, NumHiddenLayers = 8,
-            NumAttentionHeads = 8, NumKeyValueHeads = 8, RmsNormEps = 1e-5, MaxPositionEmbeddings = 2048,
-        };
-        var vision = new ClipVisionConfig
-        {
-            HiddenSize = 256, IntermediateSize = 1024, NumHiddenLayers = 4, NumAttentionHeads = 4, ImageSize = 224, PatchSize = 28,
-        };
-        var config = new LlavaModelConfig
-        {
-            Text = text, Vision = vision, Layout = LlavaCheckpointLayout.HuggingFace, ImageTokenIndex = 32000,
-            VisionFeatureLayers = [-2], KeepClsToken = false, ProjectorIsMlp = true,
-        };
-        _model = new LlavaForConditionalGeneration(config, CPU, ScalarType.Float32);
-        _model.InitializeRandom(1);
+        _model = SmallLlava.Create();
         _model.train();
         var rng = new Random(1);
         _ids = [1, 32000, .. Enumerable.Range(0, PromptTokens + AnswerTokens - 2).Select(_ => (long)rng.Next(3, 32000))];
