@@ -141,7 +141,6 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             VisionTowerDirectory = settings.VisionTower,
         };
 
-        TorchNativeRuntime.EnsureLoaded(modelOptions.Device?.type ?? TorchSharp.DeviceType.CPU);
         LlavaVisionLanguageModel? loaded = null;
         AnsiConsole.Status().Start($"Loading {settings.Model}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Model, modelOptions));
         using var model = loaded!;

@@ -56,11 +56,8 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDi
 
     /// <summary>Loads a reward-model checkpoint from <paramref name="directory"/> (owned and disposed by the returned instance).</summary>
     /// <exception cref="InvalidOperationException">TorchSharp's native backend does not load (the message says why).</exception>
-    public static LlavaSentenceRewardModel Load(string directory, LlavaModelOptions? modelOptions = null, LlavaRewardModelOptions? options = null, ILogger<LlavaSentenceRewardModel>? logger = null)
-    {
-        TorchNativeRuntime.EnsureLoaded(modelOptions?.Device?.type ?? TorchSharp.DeviceType.CPU);
-        return new(LlavaVisionLanguageModel.Load(directory, modelOptions), ownsModel: true, options, logger);
-    }
+    public static LlavaSentenceRewardModel Load(string directory, LlavaModelOptions? modelOptions = null, LlavaRewardModelOptions? options = null, ILogger<LlavaSentenceRewardModel>? logger = null) =>
+        new(LlavaVisionLanguageModel.Load(directory, modelOptions), ownsModel: true, options, logger);
 
     /// <summary>
     /// The user turn for judging sentence <paramref name="sentenceIndex"/>: the template with the description
