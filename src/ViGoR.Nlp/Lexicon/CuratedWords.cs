@@ -2,29 +2,6 @@ using System.Collections.Frozen;
 
 namespace ViGoR.Nlp;
 
-/// <summary>The closed-class words the parser recognises without WordNet (which lists only open classes).</summary>
-internal enum WordClass : byte
-{
-    Open,
-    Determiner,
-    Quantifier,
-    Number,
-    Pronoun,
-    Existential,
-    Preposition,
-    Conjunction,
-    Subordinator,
-    Be,
-    Have,
-    Do,
-    Modal,
-    To,
-    Negation,
-    Possessive,
-    Adverb,
-    Adjective,
-}
-
 /// <summary>
 /// Hand-curated lists that WordNet cannot give: function words, the words of image talk that are
 /// not objects, amorphous stuff, collective and partitive heads, cues of negation and hedging.
@@ -32,7 +9,8 @@ internal enum WordClass : byte
 /// </summary>
 internal static class CuratedWords
 {
-    public static readonly FrozenDictionary<string, WordClass> Closed = BuildClosed();
+    /// <summary>The closed-class words the parser recognises without WordNet (which lists only open classes), with their tag.</summary>
+    public static readonly FrozenDictionary<string, Tag> Closed = BuildClosed();
 
     /// <summary>Number words and their values.</summary>
     public static readonly FrozenDictionary<string, int> Numbers = new Dictionary<string, int>(StringComparer.Ordinal)
@@ -202,10 +180,10 @@ internal static class CuratedWords
         "devoid", "cannot", "absence",
     }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static FrozenDictionary<string, WordClass> BuildClosed()
+    private static FrozenDictionary<string, Tag> BuildClosed()
     {
-        var d = new Dictionary<string, WordClass>(StringComparer.Ordinal);
-        void Add(WordClass c, params string[] words)
+        var d = new Dictionary<string, Tag>(StringComparer.Ordinal);
+        void Add(Tag c, params string[] words)
         {
             foreach (var w in words)
             {
@@ -213,37 +191,37 @@ internal static class CuratedWords
             }
         }
 
-        Add(WordClass.Determiner, "a", "an", "the", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your", "our",
+        Add(Tag.Determiner, "a", "an", "the", "this", "that", "these", "those", "his", "her", "their", "its", "my", "your", "our",
             "another", "each", "every", "either", "neither", "no", "any", "which", "whose", "what", "such");
-        Add(WordClass.Quantifier, "some", "several", "many", "few", "both", "all", "various", "multiple", "numerous", "most", "more",
+        Add(Tag.Quantifier, "some", "several", "many", "few", "both", "all", "various", "multiple", "numerous", "most", "more",
             "much", "less", "fewer", "enough", "other", "single", "lone", "countless", "assorted", "different", "additional", "extra",
             "half");
-        Add(WordClass.Pronoun, "i", "you", "he", "she", "it", "we", "they", "me", "him", "us", "them", "himself", "herself", "itself",
+        Add(Tag.Pronoun, "i", "you", "he", "she", "it", "we", "they", "me", "him", "us", "them", "himself", "herself", "itself",
             "themselves", "someone", "somebody", "something", "anyone", "anything", "everyone", "everything", "nobody", "nothing",
             "none", "who", "whom", "one", "ones", "others", "mine", "yours", "hers", "theirs", "ours", "each other");
-        Add(WordClass.Existential, "there");
-        Add(WordClass.Preposition, "in", "on", "at", "of", "with", "without", "near", "by", "from", "into", "onto", "under", "over",
+        Add(Tag.Existential, "there");
+        Add(Tag.Preposition, "in", "on", "at", "of", "with", "without", "near", "by", "from", "into", "onto", "under", "over",
             "above", "below", "beneath", "underneath", "behind", "beside", "besides", "between", "among", "amongst", "around",
             "through", "throughout", "across", "along", "alongside", "against", "toward", "towards", "upon", "within", "inside",
             "outside", "atop", "past", "beyond", "via", "during", "for", "about", "like", "unlike", "including", "despite", "amid",
             "amidst", "off", "up", "down", "out", "except", "per", "than", "onto", "next", "close", "underneath", "aboard");
-        Add(WordClass.Conjunction, "and", "or", "but", "nor", "plus", "&");
-        Add(WordClass.Subordinator, "while", "whereas", "although", "though", "because", "since", "as", "when", "where", "if",
+        Add(Tag.Conjunction, "and", "or", "but", "nor", "plus", "&");
+        Add(Tag.Subordinator, "while", "whereas", "although", "though", "because", "since", "as", "when", "where", "if",
             "whether", "so", "which", "that", "who", "whom", "unless", "until", "after", "before", "once", "then");
-        Add(WordClass.Be, "is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "'m");
-        Add(WordClass.Have, "has", "have", "had", "having", "'ve");
-        Add(WordClass.Do, "do", "does", "did");
-        Add(WordClass.Modal, "can", "could", "may", "might", "will", "would", "should", "must", "shall", "cannot", "'ll", "'d");
-        Add(WordClass.To, "to");
-        Add(WordClass.Negation, "not", "n't", "never");
-        Add(WordClass.Adverb, "also", "very", "quite", "too", "just", "only", "even", "still", "really", "rather", "somewhat",
+        Add(Tag.Be, "is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "'m");
+        Add(Tag.Have, "has", "have", "had", "having", "'ve");
+        Add(Tag.Do, "do", "does", "did");
+        Add(Tag.Modal, "can", "could", "may", "might", "will", "would", "should", "must", "shall", "cannot", "'ll", "'d");
+        Add(Tag.To, "to");
+        Add(Tag.Negation, "not", "n't", "never");
+        Add(Tag.Adverb, "also", "very", "quite", "too", "just", "only", "even", "still", "really", "rather", "somewhat",
             "fairly", "pretty", "slightly", "partially", "partly", "mostly", "almost", "nearly", "about", "approximately",
             "possibly", "probably", "likely", "perhaps", "maybe", "presumably", "apparently", "seemingly", "potentially",
             "additionally", "furthermore", "moreover", "however", "overall", "together", "here", "now", "again", "already",
             "always", "often", "usually", "currently", "clearly", "well", "away", "nearby", "closely", "further", "farther",
             "alongside", "respectively", "especially", "closer", "nearer", "straight", "ahead", "alone", "upright", "apart", "particularly", "either", "yet", "else", "instead", "ever");
         // Adjectives that are also nouns or verbs in WordNet ("a present", "to present") but in captions describe presence.
-        Add(WordClass.Adjective, "visible", "present", "noticeable", "prominent");
+        Add(Tag.Adjective, "visible", "present", "noticeable", "prominent");
         return d.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ internal sealed class SentenceParser
     private readonly FrozenDictionary<string, LexicalKind> _kindOverrides;
     private readonly FrozenSet<string> _extraNouns;
     private readonly FrozenDictionary<string, Collocation>.AlternateLookup<ReadOnlySpan<char>> _collocations;
-    private readonly FrozenDictionary<string, WordClass>.AlternateLookup<ReadOnlySpan<char>> _closed = CuratedWords.Closed.GetAlternateLookup<ReadOnlySpan<char>>();
+    private readonly FrozenDictionary<string, Tag>.AlternateLookup<ReadOnlySpan<char>> _closed = CuratedWords.Closed.GetAlternateLookup<ReadOnlySpan<char>>();
     private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _numbers = CuratedWords.Numbers.GetAlternateLookup<ReadOnlySpan<char>>();
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _hedgeCues = CuratedWords.HedgeCues.GetAlternateLookup<ReadOnlySpan<char>>();
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _negationCues = CuratedWords.NegationCues.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -131,14 +131,14 @@ internal sealed class SentenceParser
         t.IsCapitalized = char.IsUpper(text[t.Start]);
         if (char.IsAsciiDigit(word[0]))
         {
-            t.Class = WordClass.Number;
+            t.Class = Tag.Number;
             t.Value = int.TryParse(word, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : -1;
             return;
         }
 
         if (_numbers.TryGetValue(word, out var number))
         {
-            t.Class = WordClass.Number;
+            t.Class = Tag.Number;
             t.Value = number;
             return;
         }
@@ -203,14 +203,14 @@ internal sealed class SentenceParser
         {
             var merged = false;
             // "officers riding horses": a participle after a noun describes it and does not start a name ("riding horse").
-            var participleAfterNoun = i > 0 && tokens[i - 1].Class == WordClass.Open && tokens[i - 1].Can(PartsOfSpeech.Noun) &&
+            var participleAfterNoun = i > 0 && tokens[i - 1].Class == Tag.Other && tokens[i - 1].Can(PartsOfSpeech.Noun) &&
                 lower[tokens[i].Start..tokens[i].End] is [.., 'i', 'n', 'g'] or [.., 'e', 'd'];
-            if (tokens[i].Class == WordClass.Open && tokens[i].Tag != Tag.Punctuation && !participleAfterNoun)
+            if (tokens[i].Class == Tag.Other && tokens[i].Tag != Tag.Punctuation && !participleAfterNoun)
             {
                 for (var length = Math.Min(MaxCollocationWords, count - i); length >= 2 && !merged; length--)
                 {
                     var last = i + length - 1;
-                    if (!Contiguous(lower, tokens, i, last) || tokens[last].Class != WordClass.Open || tokens[last].Tag == Tag.Punctuation)
+                    if (!Contiguous(lower, tokens, i, last) || tokens[last].Class != Tag.Other || tokens[last].Tag == Tag.Punctuation)
                     {
                         continue;
                     }
@@ -265,7 +265,7 @@ internal sealed class SentenceParser
     {
         for (var k = first; k < last; k++)
         {
-            if (tokens[k + 1].Start != tokens[k].End + 1 || lower[tokens[k].End] != ' ' || tokens[k].Class != WordClass.Open)
+            if (tokens[k + 1].Start != tokens[k].End + 1 || lower[tokens[k].End] != ' ' || tokens[k].Class != Tag.Other)
             {
                 return false;
             }
@@ -287,7 +287,7 @@ internal sealed class SentenceParser
             }
 
             var prev = i > 0 ? tokens[i - 1].Tag : Tag.Punctuation;
-            if (t.Class != WordClass.Open)
+            if (t.Class != Tag.Other)
             {
                 t.Tag = TagClosed(lower, tokens, i, prev);
                 continue;
@@ -303,47 +303,18 @@ internal sealed class SentenceParser
         var word = lower[t.Start..t.End];
         switch (t.Class)
         {
-            case WordClass.Number:
+            case Tag.Number:
                 if (word is "one" && !(i + 1 < tokens.Length && (tokens[i + 1].Can(PartsOfSpeech.Noun | PartsOfSpeech.Adjective) || Is(lower, tokens[i + 1], "of"))))
                 {
                     return Tag.Pronoun;
                 }
 
                 return Tag.Number;
-            case WordClass.Be when word is "'s":
+            case Tag.Be when word is "'s":
                 return prev is Tag.Pronoun or Tag.Existential or Tag.Subordinator ? Tag.Be : Tag.Possessive;
-            case WordClass.Determiner:
-                return Tag.Determiner;
-            case WordClass.Quantifier:
-                return Tag.Quantifier;
-            case WordClass.Pronoun:
-                return Tag.Pronoun;
-            case WordClass.Existential:
-                return Tag.Existential;
-            case WordClass.Preposition:
-                return Tag.Preposition;
-            case WordClass.Conjunction:
-                return Tag.Conjunction;
-            case WordClass.Subordinator:
-                return Tag.Subordinator;
-            case WordClass.Be:
-                return Tag.Be;
-            case WordClass.Have:
-                return Tag.Have;
-            case WordClass.Do:
-                return Tag.Do;
-            case WordClass.Modal:
-                return Tag.Modal;
-            case WordClass.To:
-                return Tag.To;
-            case WordClass.Negation:
-                return Tag.Negation;
-            case WordClass.Adverb:
-                return Tag.Adverb;
-            case WordClass.Adjective:
-                return Tag.Adjective;
             default:
-                return Tag.Other;
+                // Every other closed class is its own tag.
+                return t.Class;
         }
     }
 
@@ -380,17 +351,17 @@ internal sealed class SentenceParser
 
         var hasNext = i + 1 < tokens.Length;
         var next = hasNext ? tokens[i + 1] : default;
-        var nextTag = hasNext ? (next.Class == WordClass.Open ? Tag.Other : TagClosed(lower, tokens, i + 1, Tag.Other)) : Tag.Punctuation;
+        var nextTag = hasNext ? (next.Class == Tag.Other ? Tag.Other : TagClosed(lower, tokens, i + 1, Tag.Other)) : Tag.Punctuation;
         if (hasNext && next.Tag == Tag.Punctuation)
         {
             nextTag = Tag.Punctuation;
         }
 
-        var nextOpenNoun = hasNext && next.Class == WordClass.Open && next.Can(PartsOfSpeech.Noun);
+        var nextOpenNoun = hasNext && next.Class == Tag.Other && next.Can(PartsOfSpeech.Noun);
         var nextStartsObject = nextTag is Tag.Determiner or Tag.Quantifier or Tag.Number or Tag.Pronoun or Tag.Possessive;
 
         if (n && a && t.AdjectiveDominant && prev != Tag.Be && hasNext &&
-            ((next.Class == WordClass.Open && next.Tag != Tag.Punctuation && next.Can(PartsOfSpeech.Noun)) ||
+            ((next.Class == Tag.Other && next.Tag != Tag.Punctuation && next.Can(PartsOfSpeech.Noun)) ||
              (next.Tag == Tag.Punctuation && next.Punctuation == ',' && i + 2 < tokens.Length && tokens[i + 2].Can(PartsOfSpeech.Adjective))))
         {
             return Tag.Adjective; // "in small herds"
@@ -404,7 +375,7 @@ internal sealed class SentenceParser
                     return Tag.Adjective; // "an orange and white cat"
                 }
 
-                if (n && a && t.AdjectiveDominant && (hasNext && next.Class == WordClass.Open && next.Tag != Tag.Punctuation || nextTag is Tag.Punctuation or Tag.Conjunction && hasNext && next.Punctuation is ',' or '\0'))
+                if (n && a && t.AdjectiveDominant && (hasNext && next.Class == Tag.Other && next.Tag != Tag.Punctuation || nextTag is Tag.Punctuation or Tag.Conjunction && hasNext && next.Punctuation is ',' or '\0'))
                 {
                     return Tag.Adjective; // "a lush, grassy field", "a small remote-controlled plane"
                 }

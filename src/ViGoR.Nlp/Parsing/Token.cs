@@ -42,7 +42,8 @@ internal struct Token
 {
     public int Start;
     public int End;
-    public WordClass Class;
+    /// <summary>The closed class of the word (<see cref="Tag.Other"/> for open-class words), before context settles <see cref="Tag"/>.</summary>
+    public Tag Class;
     public Tag Tag;
     public char Punctuation;
     public bool IsCapitalized;
