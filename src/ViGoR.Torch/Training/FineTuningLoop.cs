@@ -143,6 +143,20 @@ internal sealed class FineTuningLoop<TExample>
 
     private double OptimizerStep(List<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, AdamW optimizer, double lr, ulong seed, Device device, CancellationToken cancellationToken)
     {
+        var loss = AccumulateGradients(batch, parameters, seed, device, cancellationToken);
+        optimizer.Update(lr);
+        return loss;
+    }
+
+    /// <summary>
+    /// Fills every trainable parameter's <c>grad</c> with the gradient of one optimizer step over
+    /// <paramref name="batch"/>: micro-batch losses summed and back-propagated, then divided by the
+    /// step's target-token count and clipped. The micro-batch size must not change the result
+    /// beyond float rounding.
+    /// </summary>
+    /// <returns>The mean token loss of the step.</returns>
+    internal double AccumulateGradients(IReadOnlyList<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, ulong seed, Device device, CancellationToken cancellationToken)
+    {
         using (NewDisposeScope())
         {
             // Tensor.grad returns a new handle on every access: read it inside a scope so the handle is released.
@@ -159,7 +173,7 @@ internal sealed class FineTuningLoop<TExample>
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var micro = batch.GetRange(start, Math.Min(_options.MicroBatchSize, batch.Count - start));
+            var micro = batch.Skip(start).Take(Math.Min(_options.MicroBatchSize, batch.Count - start)).ToList();
             var (sum, count) = _target.ComputeLoss(micro, generator);
             sum.backward();
             lossSum += sum.detach().to(ScalarType.Float64).item<double>();
@@ -186,7 +200,6 @@ internal sealed class FineTuningLoop<TExample>
             }
         }
 
-        optimizer.Update(lr);
         return lossSum / tokens;
     }
 

@@ -30,26 +30,45 @@ public sealed class LlavaFineTuningTests : IDisposable
         model.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
 
     [Fact]
-    public async Task PaddedMicroBatchesGiveTheSameUpdateAsOneExampleAtATime()
+    public void PaddedMicroBatchesGiveTheSameGradientsAsOneExampleAtATime()
     {
         // Right padding in a micro-batch must change nothing: masked labels, attention mask and positions.
+        // The claim is about the accumulated step gradient, so that is what is compared: post-AdamW
+        // weights would amplify float rounding wherever a gradient is tiny (m / sqrt(v) ~ sign).
         var examples = Examples().Take(2).ToList();
-        using var one = TinyLlava.Load(TinyLlava.HuggingFace);
-        using var two = TinyLlava.Load(TinyLlava.HuggingFace);
-        var a = Options();
-        a.Epochs = 1;
-        a.WarmupRatio = 0;
-        var b = Options();
-        b.Epochs = 1;
-        b.WarmupRatio = 0;
-        b.MicroBatchSize = 2;
-        await one.FineTuneAsync(examples, a);
-        await two.FineTuneAsync(examples, b);
-        var expected = Snapshot(one);
-        foreach (var (name, p) in two.Module.named_parameters())
+        var one = StepGradients(examples, microBatchSize: 1);
+        var two = StepGradients(examples, microBatchSize: 2);
+        Assert.Equal(one.Loss, two.Loss, 1e-5);
+        Assert.Equal(one.Gradients.Keys.Order(), two.Gradients.Keys.Order());
+        var largest = one.Gradients.Values.Max(g => g.abs().max().item<float>());
+        Assert.True(largest > 1e-3, $"the gradients are too small to compare ({largest})");
+        foreach (var (name, expected) in one.Gradients)
         {
-            Assert.True(p.allclose(expected[name], rtol: 1e-4, atol: 1e-6), name);
+            // Float32 sums in another order: agree to ~1e-5 of the largest gradient element.
+            var difference = (two.Gradients[name] - expected).abs().max().item<float>();
+            Assert.True(difference <= 1e-5 * largest, $"{name}: max |difference| {difference} vs largest gradient {largest}");
         }
+
+        foreach (var g in one.Gradients.Values.Concat(two.Gradients.Values))
+        {
+            g.Dispose();
+        }
+    }
+
+    private static (double Loss, Dictionary<string, Tensor> Gradients) StepGradients(List<FineTuningExample> examples, int microBatchSize)
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var options = Options();
+        options.BatchSize = 2;
+        options.MicroBatchSize = microBatchSize;
+        var settings = LlavaFineTuningOptions.From(options);
+        using var target = new LlavaTrainingTarget(model, settings, options.Seed);
+        var loop = new FineTuningLoop<FineTuningExample>(target, options, settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        target.SetTraining(true);
+        var parameters = target.TrainableParameters;
+        var loss = loop.AccumulateGradients(examples, parameters, seed: 7, parameters[0].Parameter.device, CancellationToken.None);
+        var gradients = parameters.ToDictionary(p => p.Name, p => p.Parameter.grad!.detach().clone().DetachFromDisposeScope());
+        return (loss, gradients);
     }
 
     [Fact]
