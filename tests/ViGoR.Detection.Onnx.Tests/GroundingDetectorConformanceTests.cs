@@ -5,11 +5,11 @@ public abstract class GroundingDetectorConformanceTests
 {
     protected abstract IGroundingDetector Detector { get; }
 
-    /// <summary>An image the detector knows, and phrases of which at least one is found in it.</summary>
+    /// <summary>An image the detector knows, and phrases of which at least one is found in it (include two that one box supports, so that Queries is exercised).</summary>
     protected abstract (ImageInput Image, string[] Phrases) Known { get; }
 
     [Fact]
-    public async Task Queries_are_the_callers_phrases_or_null_and_scores_pass_the_threshold()
+    public async Task Queries_are_the_callers_phrases_most_probable_first_and_scores_pass_the_threshold()
     {
         var (image, phrases) = Known;
         var options = new GroundingOptions { BoxThreshold = 0.3f };
@@ -19,6 +19,9 @@ public abstract class GroundingDetectorConformanceTests
         Assert.All(detections, d =>
         {
             Assert.True(d.Query is null || phrases.Contains(d.Query), $"query '{d.Query}' is not one of the phrases");
+            Assert.All(d.Queries, q => Assert.Contains(q, phrases));
+            Assert.Equal(d.Queries.Count, d.Queries.Distinct().Count());
+            Assert.Equal(d.Query, d.Queries.Count > 0 ? d.Queries[0] : null);
             Assert.InRange(d.Score, 0.3f, 1f);
             Assert.True(d.Score > options.BoxThreshold);
             Assert.True(d.Box.X2 >= d.Box.X1 && d.Box.Y2 >= d.Box.Y1);
@@ -53,7 +56,7 @@ public sealed class GroundingDinoConformanceTests : GroundingDetectorConformance
 
     protected override IGroundingDetector Detector => _detector;
 
-    protected override (ImageInput Image, string[] Phrases) Known => (Fixtures.Image(64, 48), ["cat", "dog"]);
+    protected override (ImageInput Image, string[] Phrases) Known => (Fixtures.Image(64, 48), ["cat", "dog", "remote", "control"]);
 
     public void Dispose() => _detector.Dispose();
 }
@@ -64,5 +67,5 @@ public sealed class AnnotationConformanceTests : GroundingDetectorConformanceTes
 
     protected override IGroundingDetector Detector => _detector;
 
-    protected override (ImageInput Image, string[] Phrases) Known => (ImageInput.FromId("139"), ["person", "chair", "dog"]);
+    protected override (ImageInput Image, string[] Phrases) Known => (ImageInput.FromId("139"), ["person", "chair", "dog", "man"]);
 }

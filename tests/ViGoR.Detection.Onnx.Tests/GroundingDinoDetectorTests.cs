@@ -47,6 +47,8 @@ public sealed class GroundingDinoDetectorTests : IDisposable
         var lowText = await _hf.DetectAsync(Fixtures.Image(64, 48), ["cat", "dog"], new GroundingOptions { TextThreshold = 0.2f });
         Assert.Equal("cat dog", lowText[^1].Label);
         Assert.Equal("cat", lowText[^1].Query);
+        Assert.Equal(["cat", "dog"], lowText[^1].Queries);
+        Assert.All(lowText.Take(lowText.Count - 1), d => Assert.Equal(d.Query is null ? [] : new[] { d.Query }, d.Queries));
     }
 
     [Fact]
@@ -83,6 +85,21 @@ public sealed class GroundingDinoDetectorTests : IDisposable
         Assert.Equal("remote control", remote.Label);
         Assert.Equal(Fixtures.Sigmoid(1), remote.Score, 6);
         Assert.Equal(2, detections.Count(d => d.Label == "[SEP]"));
+    }
+
+    [Fact]
+    public async Task Phrases_of_a_later_chunk_map_back_to_the_callers_spelling()
+    {
+        // 253 tokens fill the first call alone; "Remote" and "control." share the second, where
+        // query 1 lights both "remote" and "control" (logit 1 each).
+        var longPhrase = string.Join(' ', Enumerable.Repeat("a", 252)) + " cat";
+
+        var detections = await _hf.DetectAsync(Fixtures.Image(64, 48), [longPhrase, "Remote", "control."]);
+
+        var remote = Assert.Single(detections, d => d.Label == "remote control");
+        Assert.Equal(["Remote", "control."], remote.Queries);
+        Assert.Equal("Remote", remote.Query);
+        Assert.All(detections.Where(d => d.Label == "cat"), d => Assert.Equal([longPhrase], d.Queries));
     }
 
     [Fact]

@@ -169,11 +169,16 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
                         originalSizes[index].Height);
                     foreach (var r in raw)
                     {
+                        // Span phrase indices count over the whole phrase list, not the chunk.
+                        var queries = r.PhraseIndices.Select(i => originals[i]).ToArray();
                         results[index].Add(new Detection(
                             _tokenizer.Decode(r.LabelTokenIds),
-                            r.PhraseIndex >= 0 ? originals[r.PhraseIndex] : null,
+                            queries.Length > 0 ? queries[0] : null,
                             r.Score,
-                            r.Box));
+                            r.Box)
+                        {
+                            Queries = queries,
+                        });
                     }
                 }
 

@@ -5,15 +5,24 @@ namespace ViGoR;
 /// <param name="Score">max over text positions of sigmoid(logit).</param>
 /// <param name="Box">Corners in pixels of the original image.</param>
 /// <param name="LabelTokenIds">Token ids above the text threshold (position 0 and the last position excluded).</param>
-/// <param name="PhraseIndex">The phrase (index into the chunk's phrases) with the most probable lit token, or -1.</param>
-internal sealed record RawDetection(int QueryIndex, float Score, BoundingBox Box, long[] LabelTokenIds, int PhraseIndex);
+/// <param name="PhraseIndices">
+/// Every phrase (<see cref="PhraseSpan.PhraseIndex"/>) with a token above the text threshold, by
+/// descending best token probability (ties: the phrase lit first in the text); empty when none.
+/// </param>
+internal sealed record RawDetection(int QueryIndex, float Score, BoundingBox Box, long[] LabelTokenIds, int[] PhraseIndices)
+{
+    /// <summary>The phrase with the most probable lit token, or -1.</summary>
+    public int PhraseIndex => PhraseIndices.Length > 0 ? PhraseIndices[0] : -1;
+}
 
 /// <summary>
 /// transformers' <c>GroundingDinoProcessor.post_process_grounded_object_detection</c> for one image:
 /// probs = sigmoid(logits); score = max over the text axis; keep score &gt; box threshold; label =
 /// the input ids at positions whose prob &gt; text threshold, excluding position 0 and positions
 /// &gt;= last (get_phrases_from_posmap with left_idx 0, right_idx = text axis - 1); boxes
-/// (cx, cy, w, h) normalised -&gt; corners scaled by the original width and height.
+/// (cx, cy, w, h) normalised -&gt; corners scaled by the original width and height. Beyond
+/// transformers, each box names every phrase with a label position inside its span, not only
+/// the most probable one.
 /// Padded positions carry -inf logits, whose sigmoid is 0: they never pass a threshold.
 /// </summary>
 internal static class GroundingDinoPostProcessor
@@ -64,8 +73,9 @@ internal static class GroundingDinoPostProcessor
             }
 
             var label = new List<long>();
-            var bestPhrase = -1;
-            var bestProb = float.NegativeInfinity;
+
+            // Each lit phrase with its best probability, in the order first lit.
+            var lit = new List<(int Phrase, float Prob)>();
 
             // Positions past the ids fed are padding (-inf in real exports); transformers would fail
             // to index them, so they are never part of a label.
@@ -80,12 +90,25 @@ internal static class GroundingDinoPostProcessor
 
                 label.Add(inputIds[j]);
                 var phrase = PhraseAt(spans, j);
-                if (phrase >= 0 && p > bestProb)
+                if (phrase < 0)
                 {
-                    bestProb = p;
-                    bestPhrase = phrase;
+                    continue;
+                }
+
+                var seen = lit.FindIndex(e => e.Phrase == phrase);
+                if (seen < 0)
+                {
+                    lit.Add((phrase, p));
+                }
+                else if (p > lit[seen].Prob)
+                {
+                    lit[seen] = (phrase, p);
                 }
             }
+
+            // OrderByDescending is stable: among equal probabilities the phrase lit first leads,
+            // as the strict '>' of a single running best would keep it.
+            int[] phrases = [.. lit.OrderByDescending(e => e.Prob).Select(e => e.Phrase)];
 
             float cx = boxes[q * 4], cy = boxes[(q * 4) + 1], w = boxes[(q * 4) + 2], h = boxes[(q * 4) + 3];
             var box = new BoundingBox(
@@ -93,7 +116,7 @@ internal static class GroundingDinoPostProcessor
                 (cy - (0.5f * h)) * height,
                 (cx + (0.5f * w)) * width,
                 (cy + (0.5f * h)) * height);
-            results.Add(new RawDetection(q, score, box, [.. label], bestPhrase));
+            results.Add(new RawDetection(q, score, box, [.. label], phrases));
         }
 
         return results;

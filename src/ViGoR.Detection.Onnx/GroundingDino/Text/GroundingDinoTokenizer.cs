@@ -5,6 +5,9 @@ using Microsoft.ML.Tokenizers;
 namespace ViGoR;
 
 /// <summary>Where one query phrase sits in a chunk: token positions [<see cref="Start"/>, <see cref="End"/>), the '.' excluded.</summary>
+/// <param name="PhraseIndex">The phrase's index in the whole list given to <see cref="GroundingDinoTokenizer.Plan"/>, not within its chunk.</param>
+/// <param name="Start">First token position of the phrase.</param>
+/// <param name="End">One past its last token position.</param>
 internal readonly record struct PhraseSpan(int PhraseIndex, int Start, int End);
 
 /// <summary>One model call's text: "[CLS] a . b . [SEP]" token ids and where each phrase sits.</summary>
