@@ -15,12 +15,30 @@ public class AnnotationGroundingDetectorTests
 
         var detections = await detector.DetectAsync(ImageInput.FromId("COCO_val2014_000000000139.jpg"), ["men", "chairs", "dog", "television", "man"]);
 
-        // "men" and "man" both name person (two boxes each); chair via plural; no dog; tv is not annotated here.
-        Assert.Equal(["men", "men", "chairs", "man", "man"], detections.Select(d => d.Query));
-        Assert.Equal(["person", "person", "chair", "person", "person"], detections.Select(d => d.Label));
+        // "men" and "man" both name person: each of the two person boxes supports both; chair via
+        // plural; no dog; tv is not annotated here.
+        Assert.Equal(["men", "men", "chairs"], detections.Select(d => d.Query));
+        Assert.Equal([["men", "man"], ["men", "man"], ["chairs"]], detections.Select(d => d.Queries));
+        Assert.Equal(["person", "person", "chair"], detections.Select(d => d.Label));
         Assert.All(detections, d => Assert.Equal(1f, d.Score));
         Boxes.Equal(new BoundingBox(412.8f, 157.61f, 465.85f, 295.62f), detections[0].Box);
+        Boxes.Equal(new BoundingBox(384.43f, 172.21f, 399.55f, 207.95f), detections[1].Box);
         Boxes.Equal(new BoundingBox(7.03f, 167.76f, 156.35f, 262.63f), detections[2].Box);
+    }
+
+    [Fact]
+    public async Task One_person_box_supports_both_man_and_person()
+    {
+        var detector = AnnotationGroundingDetector.Load(Coco);
+
+        var detections = await detector.DetectAsync(ImageInput.FromId("139"), ["man", "chair", "person"]);
+
+        var people = detections.Where(d => d.Label == "person").ToList();
+        Assert.Equal(2, people.Count);
+        Assert.All(people, d => Assert.Equal(["man", "person"], d.Queries));
+        Assert.All(people, d => Assert.Equal("man", d.Query));
+        Assert.Equal(["chair"], Assert.Single(detections, d => d.Label == "chair").Queries);
+        Assert.Equal(3, detections.Count);
     }
 
     [Fact]
@@ -53,7 +71,8 @@ public class AnnotationGroundingDetectorTests
 
         var byId = await detector.DetectWithDetailsAsync(ImageInput.FromId("000000296284"), ["donuts", "doughnut"]);
         Assert.True(byId.BoxesNormalised);
-        Assert.Equal(20, byId.Detections.Count);
+        Assert.Equal(10, byId.Detections.Count);
+        Assert.All(byId.Detections, d => Assert.Equal(["donuts", "doughnut"], d.Queries));
         Boxes.Equal(new BoundingBox(0.37f, 0.584f, 0.504f, 0.709f), byId.Detections[0].Box, 1e-6f);
 
         var withPixels = Fixtures.Image(200, 100, "000000296284.jpg");
@@ -68,7 +87,7 @@ public class AnnotationGroundingDetectorTests
         var detector = AnnotationGroundingDetector.Load(Llava);
         var detections = await detector.DetectAsync(ImageInput.FromId("000000151358.jpg"), ["teddy bears", "apple", "dog", "tie"]);
         Assert.Equal(["teddy bears", "apple", "tie"], detections.Select(d => d.Query).Distinct());
-        Assert.DoesNotContain(detections, d => d.Query == "dog");
+        Assert.DoesNotContain(detections, d => d.Queries.Contains("dog"));
     }
 
     [Fact]

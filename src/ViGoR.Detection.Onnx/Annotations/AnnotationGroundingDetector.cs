@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ViGoR;
 
 /// <summary>What <see cref="AnnotationGroundingDetector.DetectWithDetailsAsync"/> found.</summary>
-/// <param name="Detections">One detection per annotated box of each matched category (score 1).</param>
+/// <param name="Detections">One detection per annotated box of each matched category (score 1), supporting every requested phrase that names the category.</param>
 /// <param name="BoxesNormalised">
 /// True when the boxes are fractions (0..1) of the image size rather than pixels: the annotations
 /// are normalised (LLaVA caps_boxes) and the image size was unknown (the image was given by id only).
@@ -18,8 +18,11 @@ public sealed record AnnotationDetectionResult(IReadOnlyList<Detection> Detectio
 /// automatic reward, and a detector for demos without weights.
 /// </summary>
 /// <remarks>
-/// Each detection has score 1, the file's category name as <see cref="Detection.Label"/> and the
-/// phrase as <see cref="Detection.Query"/>; it passes any box threshold below 1. Boxes are in pixels
+/// Each annotated box of a requested category is one detection, with score 1, the file's category
+/// name as <see cref="Detection.Label"/>, and as <see cref="Detection.Queries"/> every requested
+/// phrase naming its category in request order ("man" and "person" both for a person box), the
+/// first of them as <see cref="Detection.Query"/>. Categories come in the order first requested,
+/// boxes in file order. It passes any box threshold below 1. Boxes are in pixels
 /// of the original image. LLaVA caps_boxes files store normalised boxes: they are scaled by the
 /// image size when the image has pixels (it is decoded once for its size); for an image given by
 /// id only they stay normalised, which <see cref="DetectWithDetailsAsync"/> reports and a warning logs.
@@ -98,18 +101,36 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
             return Task.FromResult(new AnnotationDetectionResult(detections, normalised));
         }
 
+        // Every requested phrase of each annotated category, in request order (distinct phrases).
+        var phrasesByCategory = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var categoryOrder = new List<string>();
         var asked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var phrase in phrases)
         {
-            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category || !byCategory.TryGetValue(category, out var objects))
+            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category || !byCategory.ContainsKey(category))
             {
                 continue;
             }
 
-            foreach (var obj in objects)
+            if (!phrasesByCategory.TryGetValue(category, out var list))
+            {
+                phrasesByCategory[category] = list = [];
+                categoryOrder.Add(category);
+            }
+
+            list.Add(phrase);
+        }
+
+        foreach (var category in categoryOrder)
+        {
+            var queries = phrasesByCategory[category];
+            foreach (var obj in byCategory[category])
             {
                 var b = obj.Box;
-                detections.Add(new Detection(obj.Category, phrase, 1f, new BoundingBox(b.X1 * scaleX, b.Y1 * scaleY, b.X2 * scaleX, b.Y2 * scaleY)));
+                detections.Add(new Detection(obj.Category, queries[0], 1f, new BoundingBox(b.X1 * scaleX, b.Y1 * scaleY, b.X2 * scaleX, b.Y2 * scaleY))
+                {
+                    Queries = queries,
+                });
             }
         }
 
