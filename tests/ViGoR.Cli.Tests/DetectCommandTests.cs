@@ -20,7 +20,7 @@ public class DetectCommandTests
         var json = Path.Combine(dir, "out", "detections.json");
         var drawn = Path.Combine(dir, "out", "drawn.png");
 
-        var code = await Run("detect", "--annotations", boxes, "--image", image, "--phrases", "puppies . cat . woman", "--json", json, "--draw", drawn);
+        var code = await Run("detect", "--annotations", boxes, "--image", image, "--phrases", "puppies . cat . woman . person", "--json", json, "--draw", drawn);
 
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
@@ -30,10 +30,25 @@ public class DetectCommandTests
         Assert.Equal("puppies", list[0].GetProperty("query").GetString());
         Assert.Equal(1.0, list[0].GetProperty("score").GetDouble());
         Assert.Equal([4.0, 4.0, 20.0, 12.0], list[0].GetProperty("box").EnumerateArray().Select(v => Math.Round(v.GetDouble(), 4)));
+        Assert.Equal(["puppies"], list[0].GetProperty("queries").EnumerateArray().Select(q => q.GetString()));
         Assert.Equal("woman", list[1].GetProperty("query").GetString());
+        Assert.Equal(["woman", "person"], list[1].GetProperty("queries").EnumerateArray().Select(q => q.GetString()));
         var png = RgbImage.Load(drawn);
         Assert.Equal((40, 20), (png.Width, png.Height));
         Assert.NotEqual(0, png.Pixels.ToArray().Max());
+    }
+
+    [Fact]
+    public void A_phrase_is_found_when_any_box_supports_it_not_only_the_most_probable()
+    {
+        var box = new BoundingBox(0, 0, 1, 1);
+        Detection[] detections =
+        [
+            new("man person", "person", 0.9f, box) { Queries = ["person", "man"] },
+            new(".", null, 0.5f, box),
+        ];
+
+        Assert.Equal(["dog"], DetectCommand.MissingPhrases(detections, ["man", "dog", "person"]));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
         public string Phrases { get; init; } = string.Empty;
 
         [CommandOption("--json <FILE>")]
-        [Description("Write the detections as a JSON list of {\"label\", \"query\", \"score\", \"box\": [[x1, y1, x2, y2]]}.")]
+        [Description("Write the detections as a JSON list of {\"label\", \"query\" (the most probable phrase), \"queries\" (every phrase the box supports), \"score\", \"box\": [[x1, y1, x2, y2]]}.")]
         public string? Json { get; init; }
 
         [CommandOption("--box-threshold <T>")]
@@ -87,6 +87,13 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
     /// <summary>Splits "cat . remote control ." into phrases.</summary>
     internal static List<string> SplitPhrases(string text) =>
         text.Split('.', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    /// <summary>The phrases, in the order given, that no detection supports (none lists them in <see cref="Detection.Queries"/>).</summary>
+    internal static List<string> MissingPhrases(IEnumerable<Detection> detections, IEnumerable<string> phrases)
+    {
+        var found = detections.SelectMany(d => d.Queries).ToHashSet(StringComparer.Ordinal);
+        return phrases.Where(p => !found.Contains(p)).ToList();
+    }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -146,19 +153,19 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
 
     private static void Print(AnnotationDetectionResult result, List<string> phrases)
     {
-        var table = new Table().AddColumns("label", "query", "score", "box (x1, y1, x2, y2)");
+        var table = new Table().AddColumns("label", "queries", "score", "box (x1, y1, x2, y2)");
         foreach (var d in result.Detections)
         {
             table.AddRow(
                 Markup.Escape(d.Label),
-                d.Query is null ? "[grey]none[/]" : Markup.Escape(d.Query),
+                d.Queries.Count == 0 ? "[grey]none[/]" : Markup.Escape(string.Join(", ", d.Queries)),
                 d.Score.ToString("0.000", CultureInfo.InvariantCulture),
                 string.Join(", ", new[] { d.Box.X1, d.Box.Y1, d.Box.X2, d.Box.Y2 }.Select(v => v.ToString(result.BoxesNormalised ? "0.###" : "0.#", CultureInfo.InvariantCulture))));
         }
 
         AnsiConsole.Write(table);
-        var found = result.Detections.Where(d => d.Query is not null).Select(d => d.Query!).ToHashSet(StringComparer.Ordinal);
-        AnsiConsole.MarkupLineInterpolated($"{result.Detections.Count} detection(s); found {found.Count} of {phrases.Count} phrase(s). Missing: {(phrases.Where(p => !found.Contains(p)).ToList() is { Count: > 0 } missing ? string.Join(", ", missing) : "none")}.");
+        var missing = MissingPhrases(result.Detections, phrases);
+        AnsiConsole.MarkupLineInterpolated($"{result.Detections.Count} detection(s); found {phrases.Count - missing.Count} of {phrases.Count} phrase(s). Missing: {(missing.Count > 0 ? string.Join(", ", missing) : "none")}.");
         if (result.BoxesNormalised)
         {
             AnsiConsole.MarkupLine("[yellow]Boxes are normalised (0..1):[/] the annotations store them so and the image size is unknown. Give the image file to get pixels.");
@@ -187,6 +194,14 @@ internal sealed class DetectCommand : AsyncCommand<DetectCommand.Settings>
             {
                 writer.WriteString("query", d.Query);
             }
+
+            writer.WriteStartArray("queries");
+            foreach (var q in d.Queries)
+            {
+                writer.WriteStringValue(q);
+            }
+
+            writer.WriteEndArray();
 
             writer.WriteNumber("score", d.Score);
             writer.WriteStartArray("box");
