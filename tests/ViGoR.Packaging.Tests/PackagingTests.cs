@@ -4,14 +4,14 @@ using System.IO.Compression;
 namespace ViGoR.Packaging.Tests;
 
 /// <summary>
-/// Packs the four library packages, then restores and runs a consumer project from a local folder
+/// Packs the five library packages, then restores and runs a consumer project from a local folder
 /// feed: the packages work as packages, not only as project references. (The vigor tool package
 /// carries libtorch and ONNX Runtime natives, over a gigabyte; it is packed by hand, not here.)
 /// </summary>
 public sealed class PackagingTests : IDisposable
 {
     private const string Version = "0.0.0-packagetest";
-    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch"];
+    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Evaluation", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch"];
     private readonly string _work = Directory.CreateTempSubdirectory("vigor-pack-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -38,7 +38,18 @@ public sealed class PackagingTests : IDisposable
             {
                 Assert.Contains("buildTransitive/ViGoR.Torch.targets", entries);
             }
+
+            if (library is "ViGoR.Core" or "ViGoR.Evaluation")
+            {
+                Assert.Contains("THIRD-PARTY-NOTICES.md", entries);
+            }
         }
+
+        // The evaluators, and only they, bring Microsoft.Extensions.AI; the adapters need Core alone.
+        Assert.DoesNotContain("id=\"Microsoft.Extensions.AI", Nuspec(feed, "ViGoR.Core"));
+        Assert.Contains("id=\"Microsoft.Extensions.AI.Abstractions\"", Nuspec(feed, "ViGoR.Evaluation"));
+        Assert.Contains("id=\"ViGoR.Core\"", Nuspec(feed, "ViGoR.Evaluation"));
+        Assert.All(new[] { "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch" }, l => Assert.DoesNotContain("id=\"ViGoR.Evaluation\"", Nuspec(feed, l)));
 
         var consumer = Path.Combine(_work, "consumer");
         Directory.CreateDirectory(consumer);
@@ -65,6 +76,14 @@ public sealed class PackagingTests : IDisposable
 
         Assert.Contains("status=Ok chosen=", output);
         Assert.Contains("torch-targets=ViGoR.Torch", output);
+        Assert.Contains("chair-captions=1 ", output);
+    }
+
+    private static string Nuspec(string feed, string library)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(feed, $"{library}.{Version}.nupkg"));
+        using var reader = new StreamReader(package.GetEntry($"{library}.nuspec")!.Open());
+        return reader.ReadToEnd();
     }
 
     private static string FindRepositoryRoot()

@@ -1,7 +1,9 @@
 // A consumer of the packed ViGoR packages: composes the trainer through DI the way the README
-// shows, with recorded samples and ground-truth boxes, and prints what it decided.
+// shows, with recorded samples and ground-truth boxes, prints what it decided, and scores the
+// refined description with CHAIR from the evaluation package.
 using Microsoft.Extensions.DependencyInjection;
 using ViGoR;
+using ViGoR.Evaluation;
 
 var folder = args[0];
 var services = new ServiceCollection();
@@ -16,3 +18,8 @@ var items = new[] { new TrainingItem(ImageInput.FromId("000000081552.jpg"), "Des
 var records = await trainer.GenerateSupervisionAsync(items, Path.Combine(folder, "journal.jsonl"));
 Console.WriteLine($"status={records[0].Status} chosen={records[0].Chosen} target={records[0].Target}");
 Console.WriteLine($"torch-targets={typeof(ViGoR.Torch.LlavaVisionLanguageModel).Assembly.GetName().Name}");
+
+var truth = new ChairGroundTruth();
+await truth.LoadCapsBoxesAsync(Path.Combine(folder, "boxes.jsonl"));
+var chair = new ChairEvaluator().Evaluate([new ChairCaption(items[0].Id, records[0].Target ?? string.Empty)], truth);
+Console.WriteLine($"chair-captions={chair.Captions} chair-i={chair.ChairI:F3}");

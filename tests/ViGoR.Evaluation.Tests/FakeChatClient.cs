@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace ViGoR.Core.Tests.Evaluation;
+namespace ViGoR.Evaluation.Tests;
 
 /// <summary>A local judge: replies come from a callback that sees every call's messages.</summary>
 internal sealed class FakeChatClient(Func<IReadOnlyList<ChatMessage>, int, string> reply) : IChatClient

@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
-using ViGoR.Evaluation;
 
-namespace ViGoR.Core.Tests.Evaluation;
+namespace ViGoR.Evaluation.Tests;
 
 public partial class JudgedRankerTests
 {

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using System.Reflection;
 
+// In Core because CHAIR (ViGoR.Evaluation), the annotation detector and the noun extractor all use it;
+// the namespace is the one it was published in.
 namespace ViGoR.Evaluation;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
+// In Core because Core's readers (TrainingDataset, RecordedVisionLanguageModel) and the evaluators
+// all use it; the namespace is the one it was published in.
 namespace ViGoR.Evaluation;
 
 /// <summary>One parsed line of a JSON Lines file, with where it came from for error messages.</summary>

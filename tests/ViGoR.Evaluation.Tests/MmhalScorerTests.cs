@@ -1,6 +1,4 @@
-using ViGoR.Evaluation;
-
-namespace ViGoR.Core.Tests.Evaluation;
+namespace ViGoR.Evaluation.Tests;
 
 public class MmhalScorerTests
 {

@@ -1,9 +1,9 @@
-namespace ViGoR.Core.Tests.Evaluation;
+namespace ViGoR.Evaluation.Tests;
 
 internal static class EvaluationFixtures
 {
     public static string Path(params string[] parts) =>
-        System.IO.Path.Combine([AppContext.BaseDirectory, "Evaluation", "Fixtures", .. parts]);
+        System.IO.Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
 
     public static string TempDirectory()
     {
