@@ -35,7 +35,7 @@ namespace ViGoR.Torch;
 /// Thread-safe: calls are serialised (one forward at a time per model). Tensor work runs synchronously on a
 /// worker thread; cancellation is checked before every decoding step. Dispose to free the weights.
 /// </remarks>
-public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, IDisposable
+public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, IComponentIdentity, IDisposable
 {
     private bool _disposed;
 
@@ -60,6 +60,10 @@ public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, IDi
 
     /// <summary>For original LLaVA: the CLIP folder the vision tower came from.</summary>
     public string? VisionTowerDirectory { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The full path of the folder it was loaded from (and of the vision tower's, for original LLaVA).</remarks>
+    public string Identity => ComponentIdentity.ForPath("llava", Directory) + (VisionTowerDirectory is null ? string.Empty : "+" + System.IO.Path.GetFullPath(VisionTowerDirectory));
 
     /// <summary>The TorchSharp module.</summary>
     public LlavaForConditionalGeneration Module { get; }

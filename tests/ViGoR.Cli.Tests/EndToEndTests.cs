@@ -30,7 +30,7 @@ public sealed class EndToEndTests : IDisposable
         var work = Path.Combine(_folder, "work");
         string[] args = [
             "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
-            "-k", "3", "--max-new-tokens", "12", "--temperature", "1", "--epochs", "1", "--batch-size", "2", "--work", work,
+            "-k", "3", "--max-new-tokens", "12", "--temperature", "1", "--epochs", "3", "--batch-size", "2", "--lr", "1e-3", "--work", work,
         ];
 
         var exit = await VigorApp.Create().RunAsync(args);
@@ -43,6 +43,13 @@ public sealed class EndToEndTests : IDisposable
         var model = Path.Combine(work, "round-0", "model");
         Assert.True(File.Exists(Path.Combine(model, "config.json")));
         using var reloaded = LlavaVisionLanguageModel.Load(model);
+        using var original = LlavaVisionLanguageModel.Load(Path.Combine(Fixtures, "hf"));
+
+        // Three steps at lr 1e-3 (the first at lr 0 after warm-up, as Hugging Face): the language model must have moved.
+        var before = original.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var changed = reloaded.Module.named_parameters().Count(p => p.name.StartsWith("language_model.", StringComparison.Ordinal) && !p.parameter.allclose(before[p.name], rtol: 0, atol: 0));
+        Assert.True(changed > 0, "fine-tuning changed no language-model weight");
+        Assert.All(reloaded.Module.named_parameters().Where(p => p.name.StartsWith("vision_tower.", StringComparison.Ordinal)), p => Assert.True(p.parameter.allclose(before[p.name], rtol: 0, atol: 0), p.name));
         var again = await reloaded.SampleAsync(ImageInput.FromFile(Path.Combine(Fixtures, "image0.png")), "Describe this image.", new SamplingOptions { NumSamples = 1, Temperature = 0, MaxNewTokens = 4 });
         Assert.Single(again);
 

@@ -39,6 +39,27 @@ public sealed class RunCommandTests : IDisposable
             .ToDictionary(
                 e => e.GetProperty("image").GetString()!,
                 e => e.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("category").GetString()!).ToHashSet());
+        AssertDropsNameMissingObjects(records, categories);
+
+        // The chosen sample has the least combined penalty of the five.
+        foreach (var record in records.Where(r => r.Chosen is not null))
+        {
+            var chosen = record.Samples[record.Chosen!.Value];
+            Assert.All(record.Samples.Where(s => s.Rank >= 0), s => Assert.True(chosen.CombinedPenalty <= s.CombinedPenalty + 1e-12));
+        }
+
+        // The real captions drop nothing against their boxes; one made-up giraffe must be dropped.
+        var giraffe = Path.Combine(_folder, "giraffe.jsonl");
+        await File.WriteAllTextAsync(giraffe, """{"image": "000000081552.jpg", "prompt": "Describe.", "samples": ["A cat sleeps on a couch. A giraffe stands beside the couch.", "A giraffe.", "A giraffe and a cat.", "A cat and a giraffe.", "A giraffe sleeps."]}""" + "\n");
+        Assert.Equal(0, await RunAsync("run", "--samples", giraffe, "--annotations", Path.Combine(_folder, "demo_boxes.jsonl"), "--work", Path.Combine(_folder, "giraffe")));
+        var refined = Assert.Single(SupervisionJournal.Read(Path.Combine(_folder, "giraffe", "round-0", "supervision.jsonl")));
+        Assert.Equal("A cat sleeps on a couch.", refined.Target);
+        Assert.Equal(["giraffe"], Assert.Single(refined.Dropped).MissingObjects);
+        AssertDropsNameMissingObjects([refined], categories);
+    }
+
+    private static void AssertDropsNameMissingObjects(IReadOnlyList<SupervisionRecord> records, Dictionary<string, HashSet<string>> categories)
+    {
         foreach (var record in records)
         {
             foreach (var missing in record.Dropped.SelectMany(d => d.MissingObjects))
@@ -47,35 +68,98 @@ public sealed class RunCommandTests : IDisposable
                 Assert.DoesNotContain(category, categories[record.ImageId]);
             }
         }
-
-        // The chosen sample has the least combined penalty of the five.
-        foreach (var record in records.Where(r => r.Chosen is not null))
-        {
-            var chosen = record.Samples[record.Chosen!.Value];
-            Assert.All(record.Samples.Where(s => s.Rank >= 0), s => Assert.True(chosen.CombinedPenalty <= s.CombinedPenalty + 1e-12));
-        }
     }
 
     [Fact]
-    public async Task Chunks_cover_the_data_set_and_merge_back_in_order()
+    public async Task Chunks_merged_select_exactly_as_one_unsharded_run_with_two_streams()
     {
         var demo = Path.Combine(_folder, "demo");
         await RunAsync("demo", "--out", demo);
         var samples = Path.Combine(demo, "demo_samples.jsonl");
         var boxes = Path.Combine(demo, "demo_boxes.jsonl");
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, await JudgementsAsync(samples));
+        string[] streams = ["--samples", samples, "--annotations", boxes, "--judgements", judgements];
 
+        Assert.Equal(0, await RunAsync(["run", .. streams, "--work", Path.Combine(_folder, "whole")]));
         for (var chunk = 0; chunk < 2; chunk++)
         {
-            Assert.Equal(0, await RunAsync("run", "--samples", samples, "--annotations", boxes, "--work", _folder, "--num-chunks", "2", "--chunk-idx", chunk.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(0, await RunAsync(["run", .. streams, "--work", _folder, "--num-chunks", "2", "--chunk-idx", chunk.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         }
 
-        var shards = new[] { 0, 1 }.Select(i => Path.Combine(_folder, $"supervision.chunk-{i}-of-2.jsonl")).ToArray();
+        var shards = new[] { 0, 1 }.Select(i => Path.Combine(_folder, $"scores.chunk-{i}-of-2.jsonl")).ToArray();
         Assert.Equal(2, SupervisionJournal.Read(shards[0]).Count);
         Assert.Single(SupervisionJournal.Read(shards[1]));
+        Assert.All(SupervisionJournal.Read(shards[0]), r => Assert.Equal(SupervisionStatus.Scored, r.Status));
 
-        var merged = Path.Combine(_folder, "merged.jsonl");
+        var merged = Path.Combine(_folder, "merged");
         Assert.Equal(0, await RunAsync(["merge", "--out", merged, .. shards]));
-        Assert.Equal(["000000081552.jpg", "000000165257.jpg", "000000457882.jpg"], SupervisionJournal.Read(merged).Select(r => r.ImageId));
+        var whole = Path.Combine(_folder, "whole", "round-0");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(merged, "supervision.jsonl")));
+        var (header, records) = SupervisionJournal.ReadAll(Path.Combine(merged, "supervision.jsonl"));
+        Assert.Equal(["000000081552.jpg", "000000165257.jpg", "000000457882.jpg"], records.Select(r => r.ImageId));
+        Assert.Equal(["automatic", "reward_model"], header!.Statistics!.Streams.Keys);
+        Assert.Contains(records.SelectMany(r => r.Samples).SelectMany(s => s.Sentences), s => s.Signals.ContainsKey("reward_model"));
+
+        // Another weight changes the header, and so the bytes: the comparison above can fail.
+        Assert.Equal(0, await RunAsync(["merge", "--out", Path.Combine(_folder, "weighted"), "--weight", "reward_model=3", .. shards]));
+        Assert.NotEqual(await File.ReadAllTextAsync(Path.Combine(whole, "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(_folder, "weighted", "supervision.jsonl")));
+    }
+
+    [Fact]
+    public async Task Resuming_with_other_settings_is_refused_until_restart()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        Assert.Equal(0, await RunAsync("demo", "--out", demo));
+
+        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync("demo", "--out", demo, "--check-counts"));
+        Assert.Contains("automatic.check_counts: false in the journal, true now", error.Message);
+
+        var samples = Path.Combine(demo, "demo_samples.jsonl");
+        var boxes = Path.Combine(demo, "demo_boxes.jsonl");
+        var k = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync("run", "--samples", samples, "--annotations", boxes, "--work", demo, "-k", "2"));
+        Assert.Contains("sampling.num_samples: 5 in the journal, 2 now", k.Message);
+
+        Assert.Equal(0, await RunAsync("run", "--samples", samples, "--annotations", boxes, "--work", demo, "-k", "2", "--restart"));
+        Assert.All(SupervisionJournal.Read(Path.Combine(demo, "round-0", "supervision.jsonl")), r => Assert.Equal(2, r.Samples.Count));
+    }
+
+    [Fact]
+    public async Task A_sentence_without_a_recorded_judgement_is_an_error_naming_it_or_neutral_on_request()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        await RunAsync("demo", "--out", demo);
+        var samples = Path.Combine(demo, "demo_samples.jsonl");
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, (await JudgementsAsync(samples)).Skip(1));
+
+        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => RunAsync("run", "--samples", samples, "--judgements", judgements, "--sources", "reward-model", "--work", Path.Combine(_folder, "strict")));
+        Assert.Contains("000000081552.jpg", error.Message);
+        Assert.Contains("sentence \"", error.Message);
+
+        Assert.Equal(0, await RunAsync("run", "--samples", samples, "--judgements", judgements, "--sources", "reward-model", "--missing-judgement", "neutral", "--work", Path.Combine(_folder, "lenient")));
+    }
+
+    /// <summary>Judgements for every sentence of the recorded samples, as WordNet's splitter cuts them: sentences naming a couch are hallucinations.</summary>
+    private static async Task<List<string>> JudgementsAsync(string samplesFile)
+    {
+        var extractor = new ViGoR.Nlp.WordNetNounExtractor();
+        var lines = new List<string>();
+        foreach (var line in await File.ReadAllLinesAsync(samplesFile))
+        {
+            var element = System.Text.Json.JsonDocument.Parse(line).RootElement;
+            var image = element.GetProperty("image").GetString()!;
+            foreach (var sample in element.GetProperty("samples").EnumerateArray())
+            {
+                foreach (var sentence in extractor.Extract(sample.GetString()!).Sentences)
+                {
+                    var bad = sentence.Text.Contains("couch", StringComparison.OrdinalIgnoreCase);
+                    lines.Add(System.Text.Json.JsonSerializer.Serialize(new { image, sentence = sentence.Text, score = bad ? -1 : sentence.Text.Length % 3, error = bad ? "object_hallucination" : null }));
+                }
+            }
+        }
+
+        return lines.Distinct().ToList();
     }
 
     [Fact]

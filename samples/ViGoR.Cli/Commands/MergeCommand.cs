@@ -1,27 +1,44 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using ViGoR.Cli.Pipeline;
 
 namespace ViGoR.Cli.Commands;
 
-/// <summary><c>vigor merge</c>: joins the journals of a job array's chunks into one.</summary>
+/// <summary>
+/// <c>vigor merge</c>: joins the scores journals of a job array's chunks and selects over all of
+/// them, so the result equals one unsharded run.
+/// </summary>
 internal sealed class MergeCommand : Command<MergeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : SelectionSettings
     {
         [CommandArgument(0, "<SHARDS>")]
-        [Description("Chunk journals in chunk order (chunk 0 first).")]
+        [Description("Chunk scores journals (scores.chunk-I-of-N.jsonl) in chunk order (chunk 0 first).")]
         public string[] Shards { get; init; } = [];
 
-        [CommandOption("--out <FILE>")]
-        [Description("The merged journal.")]
-        public string Out { get; init; } = "supervision.jsonl";
+        [CommandOption("--out <DIR>")]
+        [Description("Folder for the merged scores.jsonl and the selected supervision.jsonl (default vigor-run/round-0).")]
+        public string Out { get; init; } = Path.Combine("vigor-run", "round-0");
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var count = SupervisionJournal.Merge(settings.Shards, settings.Out);
-        AnsiConsole.MarkupLineInterpolated($"Merged {count} records from {settings.Shards.Length} chunks into [blue]{settings.Out}[/].");
+        Directory.CreateDirectory(settings.Out);
+        var scoresPath = Path.Combine(settings.Out, RejectionSamplingTrainer.ScoresFileName);
+        var (header, scored) = SupervisionJournal.Merge(settings.Shards, scoresPath);
+        if (header is null)
+        {
+            throw new InvalidDataException($"{settings.Shards[0]} has no settings header: it is not a scores journal of this ViGoR version.");
+        }
+
+        var combiner = new LinearRewardCombiner(settings.CombinerOptions());
+        var selectionOptions = settings.SelectionOptions();
+        var selection = SupervisionSelector.Select(scored, combiner, selectionOptions);
+        var supervisionPath = Path.Combine(settings.Out, RejectionSamplingTrainer.SupervisionFileName);
+        SupervisionJournal.WriteAll(supervisionPath, RejectionSamplingTrainer.SelectionHeader(header, combiner, selectionOptions, selection.Statistics), selection.Records);
+        AnsiConsole.MarkupLineInterpolated($"Merged {scored.Count} scored images from {settings.Shards.Length} chunks into [blue]{scoresPath}[/] and selected over all of them.");
+        SupervisionTable.Write(selection.Records, supervisionPath);
         return 0;
     }
 }

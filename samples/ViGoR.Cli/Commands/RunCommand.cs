@@ -10,7 +10,7 @@ namespace ViGoR.Cli.Commands;
 /// <summary><c>vigor run</c>: the ViGoR method on a data set (supervision, then fine-tuning).</summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : SelectionSettings
     {
         [CommandOption("--data <FILE>")]
         [Description("JSON Lines of images to describe: {\"id\", \"image\", \"prompt\"}. Default: the images of --samples.")]
@@ -44,8 +44,24 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("LLaVA reward-model folder for the sentence reward.")]
         public string? RewardModel { get; init; }
 
+        [CommandOption("--judgements <FILE>")]
+        [Description("Replay per-sentence judgements made elsewhere as the reward model: JSON Lines of {\"image\", \"sentence\", \"score\", \"error\"}.")]
+        public string? Judgements { get; init; }
+
+        [CommandOption("--missing-judgement <P>")]
+        [Description("With --judgements, a sentence that has none: error (default) | neutral.")]
+        public string MissingJudgement { get; init; } = "error";
+
+        [CommandOption("--on-unreadable <P>")]
+        [Description("A reward-model reply that is not a number: neutral (default; recorded and counted) | error.")]
+        public string OnUnreadable { get; init; } = "neutral";
+
+        [CommandOption("--keep-rm-hallucinations")]
+        [Description("Do not drop the sentences the reward model labels object hallucination (they are dropped by default).")]
+        public bool KeepRewardModelHallucinations { get; init; }
+
         [CommandOption("--sources <SOURCES>")]
-        [Description("both | automatic | reward-model. Default: both if a reward model is given, else automatic.")]
+        [Description("both | automatic | reward-model. Default: both if a reward model or judgements are given, else automatic.")]
         public string? Sources { get; init; }
 
         [CommandOption("--granularity <G>")]
@@ -67,6 +83,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [CommandOption("--temperature <T>")]
         [Description("Sampling temperature (default 0.7).")]
         public float Temperature { get; init; } = 0.7f;
+
+        [CommandOption("--top-p <P>")]
+        [Description("Nucleus sampling threshold (default 1: off).")]
+        public float TopP { get; init; } = 1f;
 
         [CommandOption("--max-new-tokens <N>")]
         public int MaxNewTokens { get; init; } = 512;
@@ -95,6 +115,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [CommandOption("--chunk-idx <I>")]
         public int ChunkIndex { get; init; }
 
+        [CommandOption("--restart")]
+        [Description("Remove the journals and state this run would resume from, and start fresh.")]
+        public bool Restart { get; init; }
+
         [CommandOption("--supervision-only")]
         [Description("Generate the supervision journal and stop before fine-tuning.")]
         public bool SupervisionOnly { get; init; }
@@ -116,6 +140,22 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            var selection = base.Validate();
+            if (!selection.Successful)
+            {
+                return selection;
+            }
+
+            if (RewardModel is not null && Judgements is not null)
+            {
+                return ValidationResult.Error("Give at most one of --reward-model and --judgements.");
+            }
+
+            if (Mode.Equals("online", StringComparison.OrdinalIgnoreCase) && Rounds < 1)
+            {
+                return ValidationResult.Error($"--rounds must be at least 1 in online mode, got {Rounds}.");
+            }
+
             if ((Model is null) == (Samples is null))
             {
                 return ValidationResult.Error("Give exactly one of --model DIR (sample a LLaVA) or --samples FILE (replay recorded samples).");
@@ -144,6 +184,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     {
         var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
         var result = await PipelineRunner.RunAsync(settings, token);
-        return result.Records.Any(r => r.Status == SupervisionStatus.Ok) ? 0 : 1;
+        // A chunk's records are scored, not yet selected: success is having scored something.
+        return result.Records.Any(r => r.Status is SupervisionStatus.Ok or SupervisionStatus.Scored) ? 0 : 1;
     }
 }

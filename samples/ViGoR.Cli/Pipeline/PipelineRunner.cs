@@ -21,6 +21,12 @@ internal static class PipelineRunner
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(settings.Verbose ? LogLevel.Debug : LogLevel.Warning));
+        var combinerOptions = settings.CombinerOptions();
+        services.Configure<RewardCombinerOptions>(o =>
+        {
+            o.Normalization = combinerOptions.Normalization;
+            o.Weights = combinerOptions.Weights;
+        });
         var builder = services.AddViGoR(o => Copy(options, o)).UseWordNetNounExtractor();
         if (settings.Samples is not null)
         {
@@ -42,15 +48,28 @@ internal static class PipelineRunner
 
         if (settings.RewardModel is not null)
         {
-            builder.UseLlavaRewardModel(settings.RewardModel);
+            builder.UseLlavaRewardModel(settings.RewardModel, options: new ViGoR.Torch.Rewards.LlavaRewardModelOptions { OnUnreadable = UnreadablePolicy(settings.OnUnreadable) });
+        }
+        else if (settings.Judgements is not null)
+        {
+            builder.UseRecordedJudgements(settings.Judgements, settings.MissingJudgement.ToLowerInvariant() switch
+            {
+                "error" => MissingJudgementPolicy.Error,
+                "neutral" => MissingJudgementPolicy.Neutral,
+                var other => throw new ArgumentException($"--missing-judgement: expected error or neutral, got '{other}'."),
+            });
         }
 
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>() is IFineTunableVisionLanguageModel;
         var journalPath = sharded
-            ? Path.Combine(settings.Work, $"supervision.chunk-{settings.ChunkIndex}-of-{settings.NumChunks}.jsonl")
-            : Path.Combine(settings.Work, "round-0", "supervision.jsonl");
+            ? Path.Combine(settings.Work, $"scores.chunk-{settings.ChunkIndex}-of-{settings.NumChunks}.jsonl")
+            : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);
+        if (settings.Restart)
+        {
+            Restart(settings.Work, sharded ? journalPath : null);
+        }
 
         AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {settings.ChunkIndex} of {settings.NumChunks}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
@@ -61,16 +80,29 @@ internal static class PipelineRunner
             {
                 modelDirectory = await trainer.TrainAsync(shard, settings.Work, supervision, training, cancellationToken);
                 var lastRound = options.Mode == TrainingMode.Online ? options.OnlineRounds - 1 : 0;
-                journalPath = Path.Combine(settings.Work, $"round-{lastRound}", "supervision.jsonl");
+                journalPath = Path.Combine(settings.Work, $"round-{lastRound}", RejectionSamplingTrainer.SupervisionFileName);
                 records = SupervisionJournal.Read(journalPath);
+            }
+            else if (sharded)
+            {
+                records = await trainer.ScoreAsync(shard, journalPath, 0, supervision, cancellationToken);
             }
             else
             {
-                records = await trainer.GenerateSupervisionAsync(shard, journalPath, 0, supervision, cancellationToken);
+                records = await trainer.GenerateSupervisionAsync(shard, Path.Combine(settings.Work, "round-0"), 0, supervision, cancellationToken);
             }
         });
 
-        SupervisionTable.Write(records, journalPath);
+        if (sharded)
+        {
+            var unreadable = records.Sum(RejectionSamplingTrainer.CountUnreadable);
+            AnsiConsole.MarkupLineInterpolated($"Scored {records.Count} images of chunk {settings.ChunkIndex} ({records.Count(r => r.Status == SupervisionStatus.Failed)} failed, {unreadable} unreadable reward-model replies) into [blue]{journalPath}[/]. Selection needs every chunk: run [blue]vigor merge[/] on all chunk journals.");
+        }
+        else
+        {
+            SupervisionTable.Write(records, journalPath);
+        }
+
         if (modelDirectory is not null)
         {
             AnsiConsole.MarkupLineInterpolated($"Fine-tuned model: [green]{modelDirectory}[/]");
@@ -81,6 +113,31 @@ internal static class PipelineRunner
         }
 
         return new Result(records, journalPath, modelDirectory);
+    }
+
+    private static UnreadableReplyPolicy UnreadablePolicy(string value) => value.ToLowerInvariant() switch
+    {
+        "neutral" => UnreadableReplyPolicy.Neutral,
+        "error" => UnreadableReplyPolicy.Error,
+        var other => throw new ArgumentException($"--on-unreadable: expected neutral or error, got '{other}'."),
+    };
+
+    /// <summary>Removes what a run in <paramref name="work"/> would resume from: the round folders, or one chunk's journal.</summary>
+    private static void Restart(string work, string? chunkJournal)
+    {
+        if (chunkJournal is not null)
+        {
+            File.Delete(chunkJournal);
+            return;
+        }
+
+        if (Directory.Exists(work))
+        {
+            foreach (var round in Directory.GetDirectories(work, "round-*"))
+            {
+                Directory.Delete(round, recursive: true);
+            }
+        }
     }
 
     private static IReadOnlyList<TrainingItem> ReadItems(RunCommand.Settings settings)
@@ -100,7 +157,7 @@ internal static class PipelineRunner
     {
         var sources = settings.Sources?.ToLowerInvariant() switch
         {
-            null => settings.RewardModel is null ? RewardSources.Automatic : RewardSources.Both,
+            null => settings.RewardModel is null && settings.Judgements is null ? RewardSources.Automatic : RewardSources.Both,
             "both" or "all" => RewardSources.Both,
             "automatic" or "at" => RewardSources.Automatic,
             "reward-model" or "rm" => RewardSources.RewardModel,
@@ -108,7 +165,9 @@ internal static class PipelineRunner
         };
         return new RejectionSamplingOptions
         {
-            Sampling = new SamplingOptions { NumSamples = settings.NumSamples, Temperature = settings.Temperature, MaxNewTokens = settings.MaxNewTokens },
+            Sampling = new SamplingOptions { NumSamples = settings.NumSamples, Temperature = settings.Temperature, TopP = settings.TopP, MaxNewTokens = settings.MaxNewTokens },
+            DropRewardModelHallucinations = !settings.KeepRewardModelHallucinations,
+            Selection = settings.SelectionOptions(),
             RewardSources = sources,
             RewardGranularity = settings.Granularity.ToLowerInvariant() switch
             {
@@ -144,6 +203,8 @@ internal static class PipelineRunner
         to.Sampling = from.Sampling;
         to.RewardSources = from.RewardSources;
         to.RewardGranularity = from.RewardGranularity;
+        to.DropRewardModelHallucinations = from.DropRewardModelHallucinations;
+        to.Selection = from.Selection;
         to.Mode = from.Mode;
         to.OnlineRounds = from.OnlineRounds;
         to.Automatic = from.Automatic;

@@ -16,7 +16,7 @@ internal static class ProgressDisplay
                     if (p.Completed == p.Total || p.Round != lastRound)
                     {
                         lastRound = p.Round;
-                        Console.WriteLine($"supervision round {p.Round}: {p.Completed}/{p.Total} images ({p.Failed} failed, {p.WithoutTarget} without target)");
+                        Console.WriteLine($"scoring round {p.Round}: {p.Completed}/{p.Total} images ({p.Failed} failed, {p.Unreadable} unreadable replies)");
                     }
                 }),
                 new Reporter<FineTuningProgress>(p => Console.WriteLine($"fine-tuning step {p.Step}/{p.TotalSteps} epoch {p.Epoch} loss {p.Loss:F4} lr {p.LearningRate:E2}")));
@@ -33,7 +33,7 @@ internal static class ProgressDisplay
                     new Reporter<RejectionSamplingProgress>(p =>
                     {
                         supervision ??= context.AddTask("supervision");
-                        supervision.Description = $"supervision r{p.Round} ({p.Failed} failed)";
+                        supervision.Description = $"scoring r{p.Round} ({p.Failed} failed, {p.Unreadable} unreadable)";
                         supervision.MaxValue = Math.Max(1, p.Total);
                         supervision.Value = p.Completed;
                     }),

@@ -12,8 +12,8 @@ internal static class SupervisionTable
             .AddColumn("dropped").AddColumn("target");
         foreach (var record in records.TakeLast(20))
         {
-            var penalties = string.Join(" ", record.Samples.Select(s => s.Rank < 0 ? "-" : s.CombinedPenalty.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)));
-            var dropped = string.Join("; ", record.Dropped.Select(d => string.Join(",", d.MissingObjects)));
+            var penalties = string.Join(" ", record.Samples.Select(s => s.CombinedPenalty is { } p ? p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "-"));
+            var dropped = string.Join("; ", record.Dropped.Select(d => string.Join(",", d.Reasons.Values.SelectMany(r => r).Distinct())));
             var target = record.Target ?? record.Error ?? string.Empty;
             table.AddRow(
                 Markup.Escape(record.ImageId),
@@ -34,6 +34,7 @@ internal static class SupervisionTable
         var failed = records.Count(r => r.Status == SupervisionStatus.Failed);
         var sentences = records.Where(r => r.Chosen is not null).Sum(r => r.Samples[r.Chosen!.Value].Sentences.Count);
         var droppedCount = records.Sum(r => r.Dropped.Count);
-        AnsiConsole.MarkupLineInterpolated($"{ok} training examples, {records.Count - ok - failed} without target, {failed} failed; refinement dropped {droppedCount} of {sentences} chosen sentences. Journal: [blue]{journalPath}[/]");
+        var unreadable = records.Sum(RejectionSamplingTrainer.CountUnreadable);
+        AnsiConsole.MarkupLineInterpolated($"{ok} training examples, {records.Count - ok - failed} without target, {failed} failed; refinement dropped {droppedCount} of {sentences} chosen sentences; {unreadable} unreadable reward-model replies judged neutral. Journal: [blue]{journalPath}[/]");
     }
 }

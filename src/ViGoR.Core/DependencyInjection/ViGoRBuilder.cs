@@ -39,6 +39,36 @@ public sealed class ViGoRBuilder
     /// <summary>Registers a noun extractor instance.</summary>
     public ViGoRBuilder UseNounExtractor(INounExtractor extractor) => Replace(_ => extractor);
 
+    /// <summary>
+    /// Replays per-sentence judgements made elsewhere (a JSON Lines file, see
+    /// <see cref="RecordedSentenceRewardModel"/>) as the reward model.
+    /// </summary>
+    public ViGoRBuilder UseRecordedJudgements(string path, MissingJudgementPolicy missing = MissingJudgementPolicy.Error)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Replace<ISentenceRewardModel>(_ => RecordedSentenceRewardModel.Load(path, missing));
+    }
+
+    /// <summary>
+    /// Adds a reward stream beside the built-in ones (a CLIP-score check, a VQA self-check, a judge
+    /// model...). Its <see cref="IRewardStream.Name"/> keys its signals in the journal and its weight in
+    /// <see cref="RewardCombinerOptions.Weights"/>. Several streams can be added.
+    /// </summary>
+    public ViGoRBuilder AddRewardStream(Func<IServiceProvider, IRewardStream> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddSingleton(factory);
+        return this;
+    }
+
+    /// <summary>Adds a reward stream instance.</summary>
+    public ViGoRBuilder AddRewardStream(IRewardStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Services.AddSingleton(stream);
+        return this;
+    }
+
     /// <summary>Replaces the default combiner.</summary>
     public ViGoRBuilder UseRewardCombiner(Func<IServiceProvider, IRewardCombiner> factory) => Replace(factory);
 

@@ -10,14 +10,15 @@ public static class ViGoRServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="RejectionSamplingTrainer"/>, its options and the default
-    /// <see cref="IRewardCombiner"/> (<see cref="VarianceScaledRewardCombiner"/>), and returns a builder
+    /// <see cref="IRewardCombiner"/> (<see cref="LinearRewardCombiner"/>), and returns a builder
     /// on which the models are added (<c>UseVisionLanguageModel</c>, <c>UseNounExtractor</c>, ... or an
-    /// adapter package's extensions). Options can also be bound from configuration with
-    /// <c>services.Configure&lt;RejectionSamplingOptions&gt;(section)</c> and
-    /// <c>services.Configure&lt;RewardCombinerOptions&gt;(section)</c>.
+    /// adapter package's extensions) and further reward streams (<c>AddRewardStream</c>). Options can
+    /// also be bound from configuration with <c>services.Configure&lt;RejectionSamplingOptions&gt;(section)</c>
+    /// and <c>services.Configure&lt;RewardCombinerOptions&gt;(section)</c>.
     /// </summary>
     /// <remarks>
-    /// Resolving the trainer when a model it needs is missing throws an
+    /// Resolving the trainer builds only the models its reward sources use (a registered detector is
+    /// not loaded for ViGoR-RM). When a model it needs is missing it throws an
     /// <see cref="InvalidOperationException"/> that names the missing interface and how to add it.
     /// </remarks>
     public static ViGoRBuilder AddViGoR(this IServiceCollection services, Action<RejectionSamplingOptions>? configure = null)
@@ -30,7 +31,7 @@ public static class ViGoRServiceCollectionExtensions
         }
 
         services.AddOptions<RewardCombinerOptions>();
-        services.TryAddSingleton<IRewardCombiner>(sp => new VarianceScaledRewardCombiner(sp.GetRequiredService<IOptions<RewardCombinerOptions>>().Value));
+        services.TryAddSingleton<IRewardCombiner>(sp => new LinearRewardCombiner(sp.GetRequiredService<IOptions<RewardCombinerOptions>>().Value));
         services.TryAddSingleton(CreateTrainer);
         return new ViGoRBuilder(services);
     }
@@ -38,16 +39,25 @@ public static class ViGoRServiceCollectionExtensions
     private static RejectionSamplingTrainer CreateTrainer(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<RejectionSamplingOptions>>().Value;
-        var detector = services.GetService<IGroundingDetector>();
-        var rewardModel = services.GetService<ISentenceRewardModel>();
-        if (options.RewardSources != RewardSources.RewardModel && detector is null)
+        var sources = options.RewardSources;
+        IGroundingDetector? detector = null;
+        ISentenceRewardModel? rewardModel = null;
+        if (sources is RewardSources.Both or RewardSources.Automatic)
         {
-            throw Missing(nameof(IGroundingDetector), $"reward sources '{options.RewardSources}' use the automatic stream", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationGroundingDetector(...)");
+            detector = services.GetService<IGroundingDetector>()
+                ?? throw Missing(nameof(IGroundingDetector), $"reward sources '{sources}' use the automatic stream", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationGroundingDetector(...)");
         }
 
-        if (options.RewardSources != RewardSources.Automatic && rewardModel is null)
+        if (sources is RewardSources.Both or RewardSources.RewardModel)
         {
-            throw Missing(nameof(ISentenceRewardModel), $"reward sources '{options.RewardSources}' use the reward model", "UseSentenceRewardModel(...) or UseLlavaRewardModel(...)");
+            rewardModel = services.GetService<ISentenceRewardModel>()
+                ?? throw Missing(nameof(ISentenceRewardModel), $"reward sources '{sources}' use the reward model", "UseSentenceRewardModel(...), UseRecordedJudgements(...) or UseLlavaRewardModel(...)");
+        }
+
+        var additional = services.GetServices<IRewardStream>().ToList();
+        if (sources == RewardSources.None && additional.Count == 0)
+        {
+            throw Missing(nameof(IRewardStream), "reward sources 'None' use only the streams added with AddRewardStream", "AddRewardStream(...)");
         }
 
         return new RejectionSamplingTrainer(
@@ -57,7 +67,8 @@ public static class ViGoRServiceCollectionExtensions
             detector,
             rewardModel,
             options,
-            services.GetService<ILogger<RejectionSamplingTrainer>>());
+            services.GetService<ILogger<RejectionSamplingTrainer>>(),
+            additional);
     }
 
     private static InvalidOperationException Missing(string service, string why, string fix) =>

@@ -96,12 +96,12 @@ public sealed class GroundingOptions
 {
     /// <summary>
     /// Keep boxes whose best text score exceeds this (0..1). Default 0.25, the value the ViGoR
-    /// paper (Yan et al., Sec. 3.3) uses with Grounding DINO.
+    /// paper (Yan et al., Sec. 3.2) uses with Grounding DINO.
     /// </summary>
     public float BoxThreshold { get; set; } = 0.25f;
 
     /// <summary>
-    /// Text positions whose score exceeds this make up the label (0..1). Default 0.25 (ViGoR paper, Sec. 3.3).
+    /// Text positions whose score exceeds this make up the label (0..1). Default 0.25 (ViGoR paper, Sec. 3.2).
     /// </summary>
     public float TextThreshold { get; set; } = 0.25f;
 

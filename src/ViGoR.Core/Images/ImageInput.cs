@@ -6,11 +6,16 @@ namespace ViGoR;
 /// annotation-backed detector) never pay for decoding; components that need pixels call
 /// <see cref="Decode"/>, which decodes once and caches.
 /// </summary>
-/// <remarks>Thread-safe: concurrent callers of <see cref="Decode"/> share one decode.</remarks>
+/// <remarks>
+/// Thread-safe: concurrent callers of <see cref="Decode"/> share one decode. Call
+/// <see cref="ReleasePixels"/> when the image is done with, so a data set of thousands of images
+/// does not keep every decoded image alive.
+/// </remarks>
 public sealed class ImageInput
 {
     private readonly Func<RgbImage>? _decoder;
-    private readonly Lazy<RgbImage>? _decoded;
+    private readonly Lock _gate = new();
+    private RgbImage? _decoded;
 
     private ImageInput(string id, string? path, Func<RgbImage>? decoder)
     {
@@ -18,7 +23,6 @@ public sealed class ImageInput
         Id = id;
         Path = path;
         _decoder = decoder;
-        _decoded = decoder is null ? null : new Lazy<RgbImage>(decoder, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The image id used in journals and evaluation (e.g. a COCO file name or numeric id).</summary>
@@ -52,16 +56,43 @@ public sealed class ImageInput
     /// </summary>
     public static ImageInput FromId(string id) => new(id, null, null);
 
-    /// <summary>The decoded pixels (decoded once, then cached).</summary>
+    /// <summary>True while decoded pixels are cached.</summary>
+    public bool IsDecoded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _decoded is not null;
+            }
+        }
+    }
+
+    /// <summary>The decoded pixels (decoded once, then cached until <see cref="ReleasePixels"/>).</summary>
     /// <exception cref="ImageDecodeException">The file is missing, corrupt, unsupported, or there are no pixels.</exception>
     public RgbImage Decode()
     {
-        if (_decoded is null)
+        if (_decoder is null)
         {
             throw new ImageDecodeException(Id, $"Image '{Id}' has no pixels: it was given by id only. Give an image file or bytes to components that need pixels.");
         }
 
-        return _decoded.Value;
+        lock (_gate)
+        {
+            return _decoded ??= _decoder();
+        }
+    }
+
+    /// <summary>
+    /// Drops the cached pixels; the next <see cref="Decode"/> decodes again. Callers that still hold
+    /// the <see cref="RgbImage"/> keep it valid. The pipeline calls this once an image is scored.
+    /// </summary>
+    public void ReleasePixels()
+    {
+        lock (_gate)
+        {
+            _decoded = null;
+        }
     }
 
     /// <inheritdoc />

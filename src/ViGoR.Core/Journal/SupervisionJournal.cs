@@ -4,18 +4,20 @@ using System.Text.Json;
 namespace ViGoR;
 
 /// <summary>
-/// The supervision journal: JSON Lines, one <see cref="SupervisionRecord"/> per image, appended and
-/// flushed to disk per record. A crash can leave at most one torn (unterminated) last line; opening
-/// the journal again drops it and appends after the last complete record.
+/// A ViGoR journal: JSON Lines, a <see cref="JournalHeader"/> line with the settings, then one
+/// <see cref="SupervisionRecord"/> per image, appended and flushed to disk per record. A crash can
+/// leave at most one torn (unterminated) last line; opening the journal again drops it and appends
+/// after the last complete record.
 /// </summary>
 /// <remarks>One writer per file. Not thread-safe: append from one task at a time.</remarks>
 public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 {
     private readonly FileStream _stream;
 
-    private SupervisionJournal(string path, FileStream stream, IReadOnlyList<SupervisionRecord> existing, bool hadTornLine)
+    private SupervisionJournal(string path, FileStream stream, JournalHeader? header, IReadOnlyList<SupervisionRecord> existing, bool hadTornLine)
     {
         Path = path;
+        Header = header;
         _stream = stream;
         ExistingRecords = existing;
         HadTornLine = hadTornLine;
@@ -23,6 +25,9 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 
     /// <summary>The journal file.</summary>
     public string Path { get; }
+
+    /// <summary>The journal's header (null for a headerless journal opened without one).</summary>
+    public JournalHeader? Header { get; }
 
     /// <summary>The complete records that were already in the file when it was opened.</summary>
     public IReadOnlyList<SupervisionRecord> ExistingRecords { get; }
@@ -32,10 +37,13 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/> for appending, creating it (and its folder) if needed, reading
-    /// the records already there and cutting off a torn last line.
+    /// the records already there and cutting off a torn last line. With a <paramref name="header"/>,
+    /// a new journal starts with it and an existing one must have been written with the same kind
+    /// and settings.
     /// </summary>
-    /// <exception cref="InvalidDataException">A complete line is not a valid record (the message names the line).</exception>
-    public static SupervisionJournal Open(string path)
+    /// <exception cref="JournalSettingsException">The journal was written with other settings.</exception>
+    /// <exception cref="InvalidDataException">A complete line is not a valid record (the message names the line), or the journal has no header or another kind.</exception>
+    public static SupervisionJournal Open(string path, JournalHeader? header = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -48,13 +56,24 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
         try
         {
             var contents = ReadContents(stream, path);
+            if (header is not null && contents.CompleteLength > 0)
+            {
+                Check(path, contents.Header, header);
+            }
+
             if (contents.CompleteLength < stream.Length)
             {
                 stream.SetLength(contents.CompleteLength);
             }
 
             stream.Seek(0, SeekOrigin.End);
-            return new SupervisionJournal(path, stream, contents.Records, contents.HadTornLine);
+            var journal = new SupervisionJournal(path, stream, contents.Header ?? header, contents.Records, contents.HadTornLine);
+            if (header is not null && contents.CompleteLength == 0)
+            {
+                journal.WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, JournalJson.Options));
+            }
+
+            return journal;
         }
         catch
         {
@@ -63,77 +82,158 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Reads the complete records of a journal; a torn last line is ignored.</summary>
+    /// <summary>Reads the complete records of a journal (not its header); a torn last line is ignored.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A complete line is not a valid record (the message names the line).</exception>
-    public static IReadOnlyList<SupervisionRecord> Read(string path)
+    public static IReadOnlyList<SupervisionRecord> Read(string path) => ReadAll(path).Records;
+
+    /// <summary>Reads a journal's header (null when it has none) and its complete records.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A complete line is not a valid record (the message names the line).</exception>
+    public static (JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) ReadAll(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return ReadContents(stream, path).Records;
+        var contents = ReadContents(stream, path);
+        return (contents.Header, contents.Records);
+    }
+
+    /// <summary>
+    /// Writes a whole journal (header, then records) to a temporary file and renames it into place,
+    /// so readers see the old file or the new one, never a part.
+    /// </summary>
+    public static void WriteAll(string path, JournalHeader header, IEnumerable<SupervisionRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        Write(path, header, records);
+    }
+
+    private static void Write(string path, JournalHeader? header, IEnumerable<SupervisionRecord> records)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(records);
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var temp = path + ".tmp";
+        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            if (header is not null)
+            {
+                output.Write(JsonSerializer.SerializeToUtf8Bytes(header, JournalJson.Options));
+                output.WriteByte((byte)'\n');
+            }
+
+            foreach (var record in records)
+            {
+                output.Write(JsonSerializer.SerializeToUtf8Bytes(record, JournalJson.Options));
+                output.WriteByte((byte)'\n');
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Appends one record and flushes it to disk before returning.</summary>
     public async Task AppendAsync(SupervisionRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, JournalJson.Options);
-        var buffer = new byte[line.Length + 1];
-        line.CopyTo(buffer, 0);
-        buffer[^1] = (byte)'\n';
-
-        // One write call per record: a crash tears at most this line, never an earlier one.
-        await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _stream.Flush(flushToDisk: true);
+        await WriteLineAsync(JsonSerializer.SerializeToUtf8Bytes(record, JournalJson.Options), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Joins shard journals into <paramref name="outputPath"/>, in the order given (shard 0 first,
-    /// which is data-set order for LLaVA-style chunks). Writes to a temporary file and renames it.
+    /// which is data-set order for LLaVA-style chunks), under one header. Writes to a temporary file
+    /// and renames it.
     /// </summary>
-    /// <returns>The number of records written.</returns>
+    /// <returns>The merged header (null when the shards have none) and records.</returns>
+    /// <exception cref="JournalSettingsException">Two shards were written with different settings.</exception>
     /// <exception cref="InvalidDataException">A shard has a torn last line (unfinished) or an image id appears twice.</exception>
-    public static int Merge(IReadOnlyList<string> shardPaths, string outputPath)
+    public static (JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) Merge(IReadOnlyList<string> shardPaths, string outputPath)
     {
         ArgumentNullException.ThrowIfNull(shardPaths);
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var temp = outputPath + ".tmp";
-        var count = 0;
-        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        if (shardPaths.Count == 0)
         {
-            foreach (var shard in shardPaths)
-            {
-                using var stream = new FileStream(shard, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                var contents = ReadContents(stream, shard);
-                if (contents.HadTornLine)
-                {
-                    throw new InvalidDataException($"Shard '{shard}' ends in an unfinished line: its job was interrupted. Resume it before merging.");
-                }
-
-                foreach (var record in contents.Records)
-                {
-                    var key = $"{record.Round}/{record.ImageId}";
-                    if (!seen.TryAdd(key, shard))
-                    {
-                        throw new InvalidDataException($"Image '{record.ImageId}' (round {record.Round}) is in both '{seen[key]}' and '{shard}': the shards overlap.");
-                    }
-                }
-
-                stream.Position = 0;
-                var bytes = new byte[contents.CompleteLength];
-                stream.ReadExactly(bytes);
-                output.Write(bytes);
-                count += contents.Records.Count;
-            }
-
-            output.Flush(flushToDisk: true);
+            throw new ArgumentException("No shard journals to merge.", nameof(shardPaths));
         }
 
-        File.Move(temp, outputPath, overwrite: true);
-        return count;
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var records = new List<SupervisionRecord>();
+        JournalHeader? header = null;
+        for (var i = 0; i < shardPaths.Count; i++)
+        {
+            var shard = shardPaths[i];
+            using var stream = new FileStream(shard, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var contents = ReadContents(stream, shard);
+            if (contents.HadTornLine)
+            {
+                throw new InvalidDataException($"Shard '{shard}' ends in an unfinished line: its job was interrupted. Resume it before merging.");
+            }
+
+            if (i == 0)
+            {
+                header = contents.Header;
+            }
+            else if ((header is null) != (contents.Header is null) || (header is not null && header.Differences(contents.Header!, $"in {shardPaths[0]}", $"in {shard}") is { Count: > 0 }))
+            {
+                var differences = header is null || contents.Header is null ? ["one shard has a header and another has none"] : header.Differences(contents.Header, $"in {shardPaths[0]}", $"in {shard}");
+                throw new JournalSettingsException(shard, differences);
+            }
+
+            foreach (var record in contents.Records)
+            {
+                var key = $"{record.Round}/{record.ImageId}";
+                if (!seen.TryAdd(key, shard))
+                {
+                    throw new InvalidDataException($"Image '{record.ImageId}' (round {record.Round}) is in both '{seen[key]}' and '{shard}': the shards overlap.");
+                }
+
+                records.Add(record);
+            }
+        }
+
+        Write(outputPath, header, records);
+        return (header, records);
     }
 
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
+
+    private static void Check(string path, JournalHeader? found, JournalHeader expected)
+    {
+        if (found is null)
+        {
+            throw new InvalidDataException($"{path} has no settings header: it was written by an earlier ViGoR version, or is not a journal. Start fresh: --restart, or another --work folder.");
+        }
+
+        if (found.VigorJournal != expected.VigorJournal)
+        {
+            throw new InvalidDataException($"{path} is a '{found.VigorJournal}' journal, not a '{expected.VigorJournal}' one.");
+        }
+
+        var differences = found.Differences(expected);
+        if (differences.Count > 0)
+        {
+            throw new JournalSettingsException(path, differences);
+        }
+    }
+
+    private void WriteLine(byte[] line) => WriteLineAsync(line, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask WriteLineAsync(byte[] line, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[line.Length + 1];
+        line.CopyTo(buffer, 0);
+        buffer[^1] = (byte)'\n';
+
+        // One write call per line: a crash tears at most this line, never an earlier one.
+        await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _stream.Flush(flushToDisk: true);
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
@@ -144,6 +244,7 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         var records = new List<SupervisionRecord>();
+        JournalHeader? header = null;
         var lineStart = 0;
         var lineNumber = 0;
         while (true)
@@ -158,26 +259,48 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
             var line = new ReadOnlySpan<byte>(bytes, lineStart, newline - lineStart);
             if (!line.Trim((byte)'\r').IsEmpty)
             {
-                records.Add(ParseLine(line, path, lineNumber));
+                if (records.Count == 0 && header is null && IsHeader(line))
+                {
+                    header = Parse<JournalHeader>(line, path, lineNumber, "journal header");
+                }
+                else
+                {
+                    records.Add(Parse<SupervisionRecord>(line, path, lineNumber, "supervision record"));
+                }
             }
 
             lineStart = newline + 1;
         }
 
         var torn = lineStart < bytes.Length && !IsWhiteSpace(bytes.AsSpan(lineStart));
-        return new Contents(records, lineStart, torn);
+        return new Contents(header, records, lineStart, torn);
     }
 
-    private static SupervisionRecord ParseLine(ReadOnlySpan<byte> line, string path, int lineNumber)
+    private static bool IsHeader(ReadOnlySpan<byte> line)
     {
         try
         {
-            return JsonSerializer.Deserialize<SupervisionRecord>(line, JournalJson.Options)
-                ?? throw new InvalidDataException($"{path}, line {lineNumber}: expected a record, found null.");
+            var reader = new Utf8JsonReader(line);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("vigor_journal"u8);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static T Parse<T>(ReadOnlySpan<byte> line, string path, int lineNumber, string what)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(line, JournalJson.Options)
+                ?? throw new InvalidDataException($"{path}, line {lineNumber}: expected a {what}, found null.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}, line {lineNumber}: not a valid supervision record ({e.Message}). Preview: {Preview(line)}", e);
+            throw new InvalidDataException($"{path}, line {lineNumber}: not a valid {what} ({e.Message}). Preview: {Preview(line)}", e);
         }
     }
 
@@ -200,5 +323,5 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
         return true;
     }
 
-    private sealed record Contents(IReadOnlyList<SupervisionRecord> Records, long CompleteLength, bool HadTornLine);
+    private sealed record Contents(JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records, long CompleteLength, bool HadTornLine);
 }

@@ -6,6 +6,10 @@ namespace ViGoR;
 [JsonConverter(typeof(JsonStringEnumConverter<SupervisionStatus>))]
 public enum SupervisionStatus
 {
+    /// <summary>Scored, not yet selected: the records of a scores journal (<c>scores.jsonl</c>).</summary>
+    [JsonStringEnumMemberName("scored")]
+    Scored,
+
     /// <summary>A sample was chosen and refined into a non-empty target.</summary>
     [JsonStringEnumMemberName("ok")]
     Ok,
@@ -55,9 +59,17 @@ public sealed record SupervisionRecord
     /// <summary>Sentences of the chosen sample that refinement dropped, and why.</summary>
     public IReadOnlyList<DroppedSentence> Dropped { get; init; } = [];
 
-    /// <summary>The per-stream variances the combiner used for this image.</summary>
-    public double[]? Variances { get; init; }
+    /// <summary>
+    /// The statistics this image was ranked with, when they are its own (a running window); null
+    /// when they are the data set's, which the journal's header holds.
+    /// </summary>
+    public RewardStatistics? Statistics { get; init; }
 }
+
+/// <summary>One stream's totals for one sample.</summary>
+/// <param name="Penalty">The sample's negative signal in the stream's units.</param>
+/// <param name="Bonus">The sample's positive signal in the stream's units.</param>
+public sealed record StreamTotals(double Penalty, double Bonus);
 
 /// <summary>One sample in the journal.</summary>
 public sealed record SampleRecord
@@ -68,26 +80,17 @@ public sealed record SampleRecord
     /// <summary>The sampled text, verbatim.</summary>
     public required string Text { get; init; }
 
-    /// <summary>Sum of the automatic stream's penalties.</summary>
-    public double AutomaticPenalty { get; init; }
+    /// <summary>Each applicable stream's totals, by stream name; empty for an empty sample, which takes no part in selection.</summary>
+    public IReadOnlyDictionary<string, StreamTotals> Streams { get; init; } = new Dictionary<string, StreamTotals>();
 
-    /// <summary>Sum of the automatic stream's positive signals.</summary>
-    public double AutomaticBonus { get; init; }
+    /// <summary>Combined, normalised penalty (lower is better); null until selected.</summary>
+    public double? CombinedPenalty { get; init; }
 
-    /// <summary>Reward-model penalty (sum, or the worst sentence's when holistic).</summary>
-    public double RewardModelPenalty { get; init; }
+    /// <summary>Combined positive signal (breaks ties); null until selected.</summary>
+    public double? CombinedBonus { get; init; }
 
-    /// <summary>Reward-model positive signal.</summary>
-    public double RewardModelBonus { get; init; }
-
-    /// <summary>Combined, variance-scaled penalty (lower is better).</summary>
-    public double CombinedPenalty { get; init; }
-
-    /// <summary>Combined positive signal (breaks ties).</summary>
-    public double CombinedBonus { get; init; }
-
-    /// <summary>Rank among the k samples (0 = chosen).</summary>
-    public int Rank { get; init; }
+    /// <summary>Rank among the image's candidate samples (0 = chosen); null until selected, and for empty samples.</summary>
+    public int? Rank { get; init; }
 
     /// <summary>Per-sentence signals.</summary>
     public IReadOnlyList<SentenceRecord> Sentences { get; init; } = [];
@@ -108,21 +111,6 @@ public sealed record SentenceRecord
     /// <summary>The noun mentions the extractor found.</summary>
     public IReadOnlyList<NounMention> Nouns { get; init; } = [];
 
-    /// <summary>Objects the detector found (null when the automatic stream did not run).</summary>
-    public IReadOnlyList<string>? Found { get; init; }
-
-    /// <summary>Asserted objects the detector did not find.</summary>
-    public IReadOnlyList<string>? Missing { get; init; }
-
-    /// <summary>Objects whose stated count disagreed with the detections.</summary>
-    public IReadOnlyList<string>? CountMismatches { get; init; }
-
-    /// <summary>Objects the detector could not judge (outside a closed vocabulary).</summary>
-    public IReadOnlyList<string>? Unverified { get; init; }
-
-    /// <summary>The reward model's score (null when it did not run).</summary>
-    public double? RewardScore { get; init; }
-
-    /// <summary>The reward model's error category.</summary>
-    public SentenceErrorKind? RewardError { get; init; }
+    /// <summary>Each stream's signal, by stream name; a stream with nothing to say about the sentence is absent.</summary>
+    public IReadOnlyDictionary<string, SentenceSignal> Signals { get; init; } = new Dictionary<string, SentenceSignal>();
 }

@@ -3,7 +3,7 @@ namespace ViGoR;
 /// <summary>One supervised example: the model should answer <see cref="Prompt"/> about <see cref="Image"/> with <see cref="Target"/>.</summary>
 public sealed record FineTuningExample(ImageInput Image, string Prompt, string Target);
 
-/// <summary>Fine-tuning settings. Defaults are the ViGoR paper's (Yan et al., Sec. 4.1).</summary>
+/// <summary>Fine-tuning settings. Defaults are the ViGoR paper's (Yan et al., Sec. 3.5 and 4.2).</summary>
 public sealed class FineTuningOptions
 {
     /// <summary>Peak learning rate. Default 2e-5 (paper).</summary>

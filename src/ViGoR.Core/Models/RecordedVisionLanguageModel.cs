@@ -15,7 +15,7 @@ namespace ViGoR;
 /// than <see cref="SamplingOptions.NumSamples"/> do not apply: the first k recorded samples are
 /// returned, always the same. Thread-safe after construction.
 /// </remarks>
-public sealed class RecordedVisionLanguageModel : IVisionLanguageModel
+public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, IComponentIdentity
 {
     private readonly Dictionary<string, IReadOnlyList<string>> _samples;
     private readonly string _source;
@@ -27,6 +27,10 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel
         _samples = new Dictionary<string, IReadOnlyList<string>>(samplesByImage, StringComparer.Ordinal);
         _source = source;
     }
+
+    /// <inheritdoc />
+    /// <remarks>The samples file's full path (or the source name given for in-memory samples).</remarks>
+    public string Identity => File.Exists(_source) ? ComponentIdentity.ForPath("recorded-samples", _source) : $"recorded-samples:{_source}";
 
     /// <summary>The image ids that have recorded samples.</summary>
     public IReadOnlyCollection<string> ImageIds => _samples.Keys;

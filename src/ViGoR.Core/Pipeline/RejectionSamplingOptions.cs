@@ -11,6 +11,9 @@ public enum RewardSources
 
     /// <summary>The reward model only: ViGoR-RM.</summary>
     RewardModel,
+
+    /// <summary>Neither built-in stream: only the streams passed to the trainer (or registered with <c>AddRewardStream</c>).</summary>
+    None,
 }
 
 /// <summary>How the reward model's judgements are used.</summary>
@@ -21,12 +24,12 @@ public enum RewardGranularity
 
     /// <summary>
     /// One judgement for the whole text: the worst sentence's score, so the text is negative if any
-    /// sentence is wrong (the paper's holistic ablation).
+    /// sentence is wrong (the paper's holistic ablation, Sec. 4.6).
     /// </summary>
     Holistic,
 }
 
-/// <summary>Where the supervision comes from (Yan et al., Sec. 3.4).</summary>
+/// <summary>Where the supervision comes from (Yan et al., Sec. 3.5).</summary>
 public enum TrainingMode
 {
     /// <summary>All supervision is generated once by the initial model, then one fine-tune (paper default).</summary>
@@ -62,13 +65,22 @@ public sealed class RejectionSamplingOptions
     /// <summary>Fine-grained (paper) or holistic reward-model judgements.</summary>
     public RewardGranularity RewardGranularity { get; set; } = RewardGranularity.FineGrained;
 
+    /// <summary>
+    /// Refinement also drops the sentences the reward model labels object hallucination (Sec. 3.4),
+    /// in ViGoR-RM and ViGoR-All. Default true.
+    /// </summary>
+    public bool DropRewardModelHallucinations { get; set; } = true;
+
+    /// <summary>Which statistics selection normalises with (data set by default) and precomputed ones.</summary>
+    public SelectionOptions Selection { get; set; } = new();
+
     /// <summary>Automatic stream settings.</summary>
     public AutomaticScoringOptions Automatic { get; set; } = new();
 
     /// <summary>Offline (paper default) or online.</summary>
     public TrainingMode Mode { get; set; } = TrainingMode.Offline;
 
-    /// <summary>Rounds of generate-then-fine-tune in online mode (ignored offline).</summary>
+    /// <summary>Rounds of generate-then-fine-tune in online mode, at least 1 (ignored offline). Default 2.</summary>
     public int OnlineRounds { get; set; } = 2;
 
     /// <summary>Fine-tuning settings (lr 2e-5, 2 epochs, batch 32 by default, from the paper).</summary>

@@ -1,51 +1,59 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ViGoR;
 
 /// <summary>
-/// The ViGoR method (Yan et al., Fig. 2): for each image, sample k descriptions, score every
-/// sentence with the automatic stream and/or the reward model, combine, select the least-penalty
-/// sample, refine it, and journal a supervision record; then fine-tune the model on the refined
-/// targets, once (offline) or in rounds that regenerate with the evolving model (online).
+/// The ViGoR method (Yan et al., Fig. 2): for each image, sample k descriptions and score every
+/// sentence with each reward stream (the automatic detector check and/or the reward model, Sec.
+/// 3.1-3.2, and any stream of the caller's), journalling the scores; then, over the whole data set,
+/// normalise each stream by its spread, select the least-penalty sample of each image and refine it
+/// (Sec. 3.3-3.4); then fine-tune the model on the refined targets, once (offline) or in rounds that
+/// regenerate with the evolving model (online, Sec. 3.5).
 /// </summary>
 /// <remarks>
-/// Images are processed one at a time in data-set order (the models parallelise inside); for one
-/// image the two reward streams run concurrently. Data problems of one image (an unreadable image,
-/// only empty descriptions) are journalled as failed records and the run goes on; any other error
-/// stops the run, and calling again resumes after the last journalled image.
+/// Images are scored one at a time in data-set order (the models parallelise inside); for one image
+/// the streams run concurrently. Data problems of one image (an unreadable image, only empty
+/// descriptions) are journalled as failed records and the run goes on; any other error stops the
+/// run, and calling again resumes after the last journalled image. Selection is a pure function of
+/// the journalled scores, so it is recomputed rather than resumed.
 /// </remarks>
 public sealed class RejectionSamplingTrainer
 {
+    /// <summary>The scores journal's file name in a round folder.</summary>
+    public const string ScoresFileName = "scores.jsonl";
+
+    /// <summary>The supervision journal's file name in a round folder.</summary>
+    public const string SupervisionFileName = "supervision.jsonl";
+
     private readonly IVisionLanguageModel _model;
     private readonly INounExtractor _nounExtractor;
     private readonly IRewardCombiner _combiner;
-    private readonly AutomaticScorer? _automatic;
-    private readonly RewardModelScorer? _rewardModel;
+    private readonly List<IRewardStream> _streams;
     private readonly RejectionSamplingOptions _options;
     private readonly ILogger _logger;
 
-    /// <summary>Composes the trainer.</summary>
+    /// <summary>Composes the trainer from reward streams.</summary>
     /// <param name="model">The LVLM to sample (and, for <see cref="TrainAsync"/>, fine-tune).</param>
     /// <param name="nounExtractor">Splits sentences and finds nouns.</param>
-    /// <param name="combiner">Ranks the k samples.</param>
-    /// <param name="detector">Required unless <see cref="RewardSources.RewardModel"/>.</param>
-    /// <param name="rewardModel">Required unless <see cref="RewardSources.Automatic"/>.</param>
-    /// <param name="options">Settings; paper defaults when null.</param>
+    /// <param name="streams">The reward streams (at least one, unique names); see <see cref="RewardStreams.ForSources"/> for the paper's presets.</param>
+    /// <param name="combiner">Ranks the k samples; <see cref="LinearRewardCombiner"/> with defaults when null.</param>
+    /// <param name="options">Settings; paper defaults when null. <see cref="RejectionSamplingOptions.RewardSources"/> is not read here: the streams are given.</param>
     /// <param name="logger">Logger.</param>
-    /// <exception cref="ArgumentException">A model the chosen reward sources need is missing.</exception>
+    /// <exception cref="ArgumentException">No stream, two streams with one name, k &lt; 1, or online with fewer than 1 round.</exception>
     public RejectionSamplingTrainer(
         IVisionLanguageModel model,
         INounExtractor nounExtractor,
-        IRewardCombiner combiner,
-        IGroundingDetector? detector,
-        ISentenceRewardModel? rewardModel,
+        IReadOnlyList<IRewardStream> streams,
+        IRewardCombiner? combiner = null,
         RejectionSamplingOptions? options = null,
         ILogger<RejectionSamplingTrainer>? logger = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _nounExtractor = nounExtractor ?? throw new ArgumentNullException(nameof(nounExtractor));
-        _combiner = combiner ?? throw new ArgumentNullException(nameof(combiner));
+        ArgumentNullException.ThrowIfNull(streams);
+        _combiner = combiner ?? new LinearRewardCombiner();
         _options = options ?? new RejectionSamplingOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (_options.Sampling.NumSamples < 1)
@@ -53,61 +61,134 @@ public sealed class RejectionSamplingTrainer
             throw new ArgumentException($"Sampling.NumSamples must be at least 1, got {_options.Sampling.NumSamples}.", nameof(options));
         }
 
-        if (_options.RewardSources != RewardSources.RewardModel)
+        if (_options.Mode == TrainingMode.Online && _options.OnlineRounds < 1)
         {
-            _automatic = new AutomaticScorer(
-                detector ?? throw new ArgumentException($"Reward sources '{_options.RewardSources}' need an {nameof(IGroundingDetector)}.", nameof(detector)),
-                _options.Automatic);
+            throw new ArgumentException($"Online training needs at least 1 round (OnlineRounds), got {_options.OnlineRounds}.", nameof(options));
         }
 
-        if (_options.RewardSources != RewardSources.Automatic)
+        if (streams.Count == 0)
         {
-            _rewardModel = new RewardModelScorer(
-                rewardModel ?? throw new ArgumentException($"Reward sources '{_options.RewardSources}' need an {nameof(ISentenceRewardModel)}.", nameof(rewardModel)));
+            throw new ArgumentException("At least one reward stream is needed.", nameof(streams));
         }
+
+        var duplicate = streams.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Two reward streams are named '{duplicate.Key}'; stream names key the journal and the weights and must be unique.", nameof(streams));
+        }
+
+        _streams = streams.ToList();
+    }
+
+    /// <summary>
+    /// Composes the trainer with the streams of <see cref="RejectionSamplingOptions.RewardSources"/>
+    /// (ViGoR-AT, -RM or -All) plus <paramref name="additionalStreams"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A model the chosen reward sources need is missing.</exception>
+    public RejectionSamplingTrainer(
+        IVisionLanguageModel model,
+        INounExtractor nounExtractor,
+        IRewardCombiner? combiner,
+        IGroundingDetector? detector,
+        ISentenceRewardModel? rewardModel,
+        RejectionSamplingOptions? options = null,
+        ILogger<RejectionSamplingTrainer>? logger = null,
+        IEnumerable<IRewardStream>? additionalStreams = null)
+        : this(
+            model,
+            nounExtractor,
+            [.. RewardStreams.ForSources((options ?? new RejectionSamplingOptions()).RewardSources, detector, rewardModel, options), .. additionalStreams ?? []],
+            combiner,
+            options,
+            logger)
+    {
     }
 
     /// <summary>The settings in use.</summary>
     public RejectionSamplingOptions Options => _options;
 
+    /// <summary>The reward streams, in the order given.</summary>
+    public IReadOnlyList<IRewardStream> Streams => _streams;
+
     /// <summary>
-    /// Runs the method on one image and returns its record (not journalled). Data problems of the
-    /// image give a <see cref="SupervisionStatus.Failed"/> record; other errors are thrown.
+    /// The settings that shape scored records, as recorded in a scores journal's header: sampling
+    /// (k, temperature, top-p, max new tokens, seed), the model and noun extractor, and each stream's
+    /// settings prefixed by its name.
     /// </summary>
-    public async Task<SupervisionRecord> ProcessImageAsync(TrainingItem item, int round = 0, CancellationToken cancellationToken = default)
+    public JournalHeader ScoresHeader()
+    {
+        static string F(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+        var s = _options.Sampling;
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["sampling.num_samples"] = s.NumSamples.ToString(CultureInfo.InvariantCulture),
+            ["sampling.temperature"] = F(s.Temperature),
+            ["sampling.top_p"] = F(s.TopP),
+            ["sampling.max_new_tokens"] = s.MaxNewTokens.ToString(CultureInfo.InvariantCulture),
+            ["sampling.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["model"] = ComponentIdentity.Of(_model),
+            ["noun_extractor"] = ComponentIdentity.Of(_nounExtractor),
+            ["streams"] = string.Join(",", _streams.Select(x => x.Name).Order(StringComparer.Ordinal)),
+        };
+        foreach (var (key, value) in s.AdditionalProperties.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            settings[$"sampling.{key}"] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null";
+        }
+
+        foreach (var stream in _streams)
+        {
+            foreach (var (key, value) in stream.Settings)
+            {
+                settings[$"{stream.Name}.{key}"] = value;
+            }
+        }
+
+        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings };
+    }
+
+    /// <summary>
+    /// Samples and scores one image and returns its scored record (not journalled, not selected).
+    /// Data problems of the image give a <see cref="SupervisionStatus.Failed"/> record; other errors
+    /// are thrown. The image's decoded pixels are released when it is done.
+    /// </summary>
+    public async Task<SupervisionRecord> ScoreImageAsync(TrainingItem item, int round = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         try
         {
-            return await ProcessCoreAsync(item, round, cancellationToken).ConfigureAwait(false);
+            return await ScoreCoreAsync(item, round, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageDecodeException e)
         {
             _logger.LogWarning("Image {ImageId} failed: {Message}", item.Id, e.Message);
             return Failed(item, round, e.Message, []);
         }
+        finally
+        {
+            item.Image.ReleasePixels();
+        }
     }
 
     /// <summary>
-    /// Generates supervision for <paramref name="items"/> into the journal at
-    /// <paramref name="journalPath"/>, resuming after the records already there (a torn last line is
-    /// dropped). Records are written in data-set order and the combiner is replayed over the
-    /// journalled ones, so a resumed run ends with exactly the records of an uninterrupted one.
+    /// Scores <paramref name="items"/> into the scores journal at <paramref name="scoresPath"/>,
+    /// resuming after the records already there (a torn last line is dropped). Records are written
+    /// in data-set order, so a resumed run ends with exactly the records of an uninterrupted one.
     /// </summary>
-    /// <returns>All records of the journal, old and new, in order.</returns>
+    /// <returns>All scored records of the journal, old and new, in order.</returns>
+    /// <exception cref="JournalSettingsException">The journal was written with other settings.</exception>
     /// <exception cref="InvalidDataException">The journal is corrupt or belongs to another data set or shard.</exception>
-    public async Task<IReadOnlyList<SupervisionRecord>> GenerateSupervisionAsync(
+    public async Task<IReadOnlyList<SupervisionRecord>> ScoreAsync(
         IReadOnlyList<TrainingItem> items,
-        string journalPath,
+        string scoresPath,
         int round = 0,
         IProgress<RejectionSamplingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         EnsureUniqueIds(items);
-        await using var journal = SupervisionJournal.Open(journalPath);
+        await using var journal = SupervisionJournal.Open(scoresPath, ScoresHeader());
         var records = new List<SupervisionRecord>(items.Count);
-        int failed = 0, withoutTarget = 0;
+        int failed = 0, unreadable = 0;
         foreach (var existing in journal.ExistingRecords)
         {
             var position = records.Count;
@@ -115,38 +196,107 @@ public sealed class RejectionSamplingTrainer
             {
                 var expected = position < items.Count ? $"'{items[position].Id}' (round {round})" : "no more images";
                 throw new InvalidDataException(
-                    $"Journal '{journalPath}', record {position + 1}, is image '{existing.ImageId}' (round {existing.Round}) but the data set has {expected} there: the journal belongs to another data set, shard or round.");
+                    $"Journal '{scoresPath}', record {position + 1}, is image '{existing.ImageId}' (round {existing.Round}) but the data set has {expected} there: the journal belongs to another data set, shard or round.");
             }
 
-            ReplayCombiner(existing);
+            if (existing.Prompt != items[position].Prompt)
+            {
+                throw new JournalSettingsException(scoresPath, [$"prompt of image '{existing.ImageId}': \"{existing.Prompt}\" in the journal, \"{items[position].Prompt}\" now"]);
+            }
+
             records.Add(existing);
-            Count(existing, ref failed, ref withoutTarget);
+            Count(existing, ref failed, ref unreadable);
         }
 
         if (records.Count > 0)
         {
-            _logger.LogInformation("Resuming {Journal} after {Count} journalled images{Torn}.", journalPath, records.Count, journal.HadTornLine ? " (a torn last line was dropped)" : string.Empty);
-            progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, withoutTarget, records[^1].ImageId));
+            _logger.LogInformation("Resuming {Journal} after {Count} scored images{Torn}.", scoresPath, records.Count, journal.HadTornLine ? " (a torn last line was dropped)" : string.Empty);
+            progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, records[^1].ImageId));
         }
 
         for (var i = records.Count; i < items.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var record = await ProcessImageAsync(items[i], round, cancellationToken).ConfigureAwait(false);
+            var record = await ScoreImageAsync(items[i], round, cancellationToken).ConfigureAwait(false);
             await journal.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
             records.Add(record);
-            Count(record, ref failed, ref withoutTarget);
-            progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, withoutTarget, record.ImageId));
+            Count(record, ref failed, ref unreadable);
+            progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, record.ImageId));
         }
 
         return records;
     }
 
     /// <summary>
+    /// Selection and refinement over scored records (see <see cref="SupervisionSelector"/>), with
+    /// this trainer's combiner and <see cref="RejectionSamplingOptions.Selection"/>.
+    /// </summary>
+    public SelectionResult Select(IReadOnlyList<SupervisionRecord> scored) =>
+        SupervisionSelector.Select(scored, _combiner, _options.Selection);
+
+    /// <summary>
+    /// The header of a supervision journal selected from a scores journal with
+    /// <paramref name="scoresHeader"/>: its settings plus the selection's, and the statistics used.
+    /// </summary>
+    public JournalHeader SupervisionHeader(JournalHeader scoresHeader, RewardStatistics statistics) =>
+        SelectionHeader(scoresHeader, _combiner, _options.Selection, statistics);
+
+    /// <summary>The header of a supervision journal: the scores' settings plus the selection's, and the statistics used.</summary>
+    public static JournalHeader SelectionHeader(JournalHeader scoresHeader, IRewardCombiner combiner, SelectionOptions selection, RewardStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(scoresHeader);
+        ArgumentNullException.ThrowIfNull(combiner);
+        ArgumentNullException.ThrowIfNull(selection);
+        var settings = new SortedDictionary<string, string>(scoresHeader.Settings.ToDictionary(), StringComparer.Ordinal)
+        {
+            ["selection.combiner"] = ComponentIdentity.Of(combiner),
+            ["selection.statistics"] = selection.Statistics is not null ? "precomputed" : selection.Scope == StatisticsScope.RunningWindow ? $"running_window:{selection.WindowSize.ToString(CultureInfo.InvariantCulture)}" : "data_set",
+        };
+        if (combiner is LinearRewardCombiner linear)
+        {
+            var o = linear.Options;
+            settings["selection.normalization"] = o.Normalization switch
+            {
+                RewardNormalization.StandardDeviation => "standard_deviation",
+                RewardNormalization.Variance => "variance",
+                _ => "none",
+            };
+            settings["selection.weights"] = string.Join(",", o.Weights.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.ToString("R", CultureInfo.InvariantCulture)}").Append($"default={o.DefaultWeight.ToString("R", CultureInfo.InvariantCulture)}"));
+        }
+
+        return new JournalHeader { VigorJournal = JournalHeader.SupervisionKind, Settings = settings, Statistics = statistics };
+    }
+
+    /// <summary>
+    /// Supervision for <paramref name="items"/> in <paramref name="roundDirectory"/>: scores into
+    /// <c>scores.jsonl</c> (resumable), then selects over the whole journal and writes
+    /// <c>supervision.jsonl</c> (replaced atomically) with the statistics in its header.
+    /// </summary>
+    /// <returns>The selected records, in data-set order.</returns>
+    public async Task<IReadOnlyList<SupervisionRecord>> GenerateSupervisionAsync(
+        IReadOnlyList<TrainingItem> items,
+        string roundDirectory,
+        int round = 0,
+        IProgress<RejectionSamplingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(roundDirectory);
+        var scoresPath = System.IO.Path.Combine(roundDirectory, ScoresFileName);
+        await ScoreAsync(items, scoresPath, round, progress, cancellationToken).ConfigureAwait(false);
+
+        // Select from the journal as written, so that a run, a resumed run and a merge of chunks
+        // all select from byte-identical inputs.
+        var (header, scored) = SupervisionJournal.ReadAll(scoresPath);
+        var selection = Select(scored);
+        SupervisionJournal.WriteAll(System.IO.Path.Combine(roundDirectory, SupervisionFileName), SupervisionHeader(header!, selection.Statistics), selection.Records);
+        return selection.Records;
+    }
+
+    /// <summary>
     /// The whole method: supervision, then fine-tuning, offline (one round) or online
     /// (<see cref="RejectionSamplingOptions.OnlineRounds"/> rounds). Everything lives under
-    /// <paramref name="workDirectory"/> (<c>round-N/supervision.jsonl</c>, <c>round-N/state</c>,
-    /// <c>round-N/model</c>); calling again resumes where the last call stopped.
+    /// <paramref name="workDirectory"/> (<c>round-N/scores.jsonl</c>, <c>round-N/supervision.jsonl</c>,
+    /// <c>round-N/state</c>, <c>round-N/model</c>); calling again resumes where the last call stopped.
     /// </summary>
     /// <returns>The folder of the final model.</returns>
     /// <exception cref="InvalidOperationException">The model cannot be fine-tuned, or a round produced no example.</exception>
@@ -157,25 +307,26 @@ public sealed class RejectionSamplingTrainer
         IProgress<FineTuningProgress>? fineTuningProgress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(items);
         if (_model is not IFineTunableVisionLanguageModel trainable)
         {
             throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot be fine-tuned: it does not implement {nameof(IFineTunableVisionLanguageModel)}. Use GenerateSupervisionAsync for supervision only.");
         }
 
         var rounds = _options.Mode == TrainingMode.Online ? _options.OnlineRounds : 1;
+        var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         string? modelDirectory = null;
         for (var round = 0; round < rounds; round++)
         {
             var roundDirectory = System.IO.Path.Combine(workDirectory, $"round-{round}");
-            var records = await GenerateSupervisionAsync(items, System.IO.Path.Combine(roundDirectory, "supervision.jsonl"), round, progress, cancellationToken).ConfigureAwait(false);
-            var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+            var records = await GenerateSupervisionAsync(items, roundDirectory, round, progress, cancellationToken).ConfigureAwait(false);
             var examples = records
                 .Where(r => r.Status == SupervisionStatus.Ok)
                 .Select(r => new FineTuningExample(byId[r.ImageId].Image, r.Prompt, r.Target!))
                 .ToList();
             if (examples.Count == 0)
             {
-                throw new InvalidOperationException($"Round {round} produced no training example: every image failed or lost all its sentences (see {roundDirectory}/supervision.jsonl).");
+                throw new InvalidOperationException($"Round {round} produced no training example: every image failed or lost all its sentences (see {roundDirectory}/{SupervisionFileName}).");
             }
 
             var fineTuning = _options.FineTuning.Clone();
@@ -186,7 +337,15 @@ public sealed class RejectionSamplingTrainer
             // later rounds with the weights the earlier rounds produced.
             await trainable.FineTuneAsync(examples, fineTuning, fineTuningProgress, cancellationToken).ConfigureAwait(false);
             modelDirectory = System.IO.Path.Combine(roundDirectory, "model");
+            var saved = System.IO.Path.Combine(roundDirectory, "model.saved");
+            if (File.Exists(saved))
+            {
+                _logger.LogInformation("Round {Round}: the model in {Model} was saved by an earlier call; not saving it again.", round, modelDirectory);
+                continue;
+            }
+
             await trainable.SaveCheckpointAsync(modelDirectory, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(saved, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), CancellationToken.None).ConfigureAwait(false);
         }
 
         return modelDirectory!;
@@ -205,7 +364,7 @@ public sealed class RejectionSamplingTrainer
         return (int)(hash & 0x7FFFFFFF);
     }
 
-    private async Task<SupervisionRecord> ProcessCoreAsync(TrainingItem item, int round, CancellationToken cancellationToken)
+    private async Task<SupervisionRecord> ScoreCoreAsync(TrainingItem item, int round, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(item.Prompt))
         {
@@ -228,39 +387,23 @@ public sealed class RejectionSamplingTrainer
 
         // Empty samples take no part in scoring or selection: with no sentence they would have no penalty and win.
         var candidates = Enumerable.Range(0, parsed.Length).Where(i => parsed[i].Sentences.Count > 0).ToArray();
+        var samples = texts.Select((t, i) => new SampleRecord { Index = i, Text = t ?? string.Empty }).ToArray();
         if (candidates.Length == 0)
         {
-            var empty = texts.Select((t, i) => new SampleRecord { Index = i, Text = t ?? string.Empty, Rank = -1 }).ToList();
-            return Failed(item, round, $"The model returned only empty descriptions for image '{item.Id}'.", empty);
+            return Failed(item, round, $"The model returned only empty descriptions for image '{item.Id}'.", samples);
         }
 
-        var candidateTexts = candidates.Select(i => parsed[i]).ToList();
-        var automaticTask = _automatic?.ScoreAsync(item.Image, candidateTexts, cancellationToken);
-        var rewardTask = _rewardModel?.ScoreAsync(item.Image, item.Prompt, candidateTexts, cancellationToken);
-        var automatic = automaticTask is null ? null : await automaticTask.ConfigureAwait(false);
-        var reward = rewardTask is null ? null : await rewardTask.ConfigureAwait(false);
-
-        var scored = new ScoredSample[candidates.Length];
+        var input = new RewardStreamInput(item.Image, item.Prompt, candidates.Select(i => parsed[i]).ToList());
+        var scores = await Task.WhenAll(_streams.Select(s => ScoreStreamAsync(s, input, cancellationToken))).ConfigureAwait(false);
         for (var c = 0; c < candidates.Length; c++)
         {
-            scored[c] = SampleScoring.Create(candidates[c], parsed[candidates[c]], automatic?[c], reward?[c], _options.RewardGranularity);
-        }
+            var streams = new SortedDictionary<string, StreamScore>(StringComparer.Ordinal);
+            for (var s = 0; s < _streams.Count; s++)
+            {
+                streams[_streams[s].Name] = scores[s][c];
+            }
 
-        var ranking = _combiner.Rank(scored);
-        var chosen = scored[ranking.Selected];
-        var refined = SupervisionRefiner.Refine(chosen);
-        var variances = (_combiner as VarianceScaledRewardCombiner)?.LastVariances;
-
-        var samples = new SampleRecord[texts.Count];
-        for (var i = 0; i < texts.Count; i++)
-        {
-            samples[i] = new SampleRecord { Index = i, Text = texts[i] ?? string.Empty, Rank = -1 };
-        }
-
-        for (var rank = 0; rank < ranking.Order.Count; rank++)
-        {
-            var c = ranking.Order[rank];
-            samples[candidates[c]] = ToRecord(scored[c], ranking.Penalties[c], ranking.Bonuses[c], rank);
+            samples[candidates[c]] = SupervisionSelector.ToRecord(new ScoredSample(candidates[c], parsed[candidates[c]], streams));
         }
 
         return new SupervisionRecord
@@ -269,62 +412,29 @@ public sealed class RejectionSamplingTrainer
             Image = item.Image.Path,
             Prompt = item.Prompt,
             Round = round,
-            Status = refined.IsEmpty ? SupervisionStatus.NoTarget : SupervisionStatus.Ok,
-            Error = refined.IsEmpty ? "Refinement dropped every sentence of the chosen sample." : null,
+            Status = SupervisionStatus.Scored,
             Samples = samples,
-            Chosen = chosen.Index,
-            Target = refined.IsEmpty ? null : refined.Text,
-            Dropped = refined.Dropped,
-            Variances = variances is { } v ? [v.Automatic, v.RewardModel] : null,
         };
     }
 
-    private void ReplayCombiner(SupervisionRecord record)
+    private static async Task<IReadOnlyList<StreamScore>> ScoreStreamAsync(IRewardStream stream, RewardStreamInput input, CancellationToken cancellationToken)
     {
-        var scored = record.Samples
-            .Where(s => s.Rank >= 0)
-            .Select(s => new ScoredSample(
-                s.Index,
-                s.Text,
-                new ParsedText(s.Text, []),
-                [],
-                s.AutomaticPenalty,
-                s.AutomaticBonus,
-                s.RewardModelPenalty,
-                s.RewardModelBonus))
-            .OrderBy(s => s.Index)
-            .ToList();
-        if (scored.Count > 0)
+        var scores = await stream.ScoreAsync(input, cancellationToken).ConfigureAwait(false);
+        if (scores.Count != input.Samples.Count)
         {
-            _combiner.Rank(scored);
+            throw new InvalidOperationException($"Reward stream '{stream.Name}' returned {scores.Count} scores for the {input.Samples.Count} samples of image '{input.Image.Id}'.");
         }
-    }
 
-    private static SampleRecord ToRecord(ScoredSample sample, double penalty, double bonus, int rank) => new()
-    {
-        Index = sample.Index,
-        Text = sample.Text,
-        AutomaticPenalty = sample.AutomaticPenalty,
-        AutomaticBonus = sample.AutomaticBonus,
-        RewardModelPenalty = sample.RewardModelPenalty,
-        RewardModelBonus = sample.RewardModelBonus,
-        CombinedPenalty = penalty,
-        CombinedBonus = bonus,
-        Rank = rank,
-        Sentences = sample.Parsed.Sentences.Select((s, i) => new SentenceRecord
+        for (var i = 0; i < scores.Count; i++)
         {
-            Start = s.Start,
-            End = s.End,
-            Text = s.Text,
-            Nouns = s.Nouns,
-            Found = sample.Sentences[i].Automatic?.Found,
-            Missing = sample.Sentences[i].Automatic?.Missing,
-            CountMismatches = sample.Sentences[i].Automatic?.CountMismatches,
-            Unverified = sample.Sentences[i].Automatic?.Unverified is { Count: > 0 } unverified ? unverified : null,
-            RewardScore = sample.Sentences[i].RewardModel?.Score,
-            RewardError = sample.Sentences[i].RewardModel?.Error,
-        }).ToList(),
-    };
+            if (scores[i].Sentences.Count != input.Samples[i].Sentences.Count)
+            {
+                throw new InvalidOperationException($"Reward stream '{stream.Name}' returned {scores[i].Sentences.Count} sentence signals for sample {i} of image '{input.Image.Id}', which has {input.Samples[i].Sentences.Count} sentences.");
+            }
+        }
+
+        return scores;
+    }
 
     private static SupervisionRecord Failed(TrainingItem item, int round, string error, IReadOnlyList<SampleRecord> samples) => new()
     {
@@ -337,16 +447,21 @@ public sealed class RejectionSamplingTrainer
         Samples = samples,
     };
 
-    private static void Count(SupervisionRecord record, ref int failed, ref int withoutTarget)
+    private static void Count(SupervisionRecord record, ref int failed, ref int unreadable)
     {
         if (record.Status == SupervisionStatus.Failed)
         {
             failed++;
         }
-        else if (record.Status == SupervisionStatus.NoTarget)
-        {
-            withoutTarget++;
-        }
+
+        unreadable += CountUnreadable(record);
+    }
+
+    /// <summary>The sentences of <paramref name="record"/> whose reward-model reply was unreadable.</summary>
+    public static int CountUnreadable(SupervisionRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Samples.Sum(s => s.Sentences.Count(x => x.Signals.Values.Any(v => v.Unreadable == true)));
     }
 
     private static void EnsureUniqueIds(IReadOnlyList<TrainingItem> items)

@@ -3,8 +3,12 @@ namespace ViGoR;
 /// <summary>Why a sentence was dropped from the refined target.</summary>
 /// <param name="SentenceIndex">The sentence's index in the chosen sample.</param>
 /// <param name="Text">The dropped sentence.</param>
-/// <param name="MissingObjects">The asserted objects the detector did not find.</param>
-public sealed record DroppedSentence(int SentenceIndex, string Text, IReadOnlyList<string> MissingObjects);
+/// <param name="MissingObjects">The asserted objects the detector did not find (empty when only another stream dropped it).</param>
+public sealed record DroppedSentence(int SentenceIndex, string Text, IReadOnlyList<string> MissingObjects)
+{
+    /// <summary>Each stream's reasons, by stream name (e.g. <c>automatic</c>: the missing objects; <c>reward_model</c>: <c>object_hallucination</c>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Reasons { get; init; } = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+}
 
 /// <summary>The refined supervision text.</summary>
 /// <param name="Text">The kept sentences, verbatim, with the original white space between them; empty when nothing is left.</param>
@@ -16,8 +20,10 @@ public sealed record RefinedText(string Text, IReadOnlyList<DroppedSentence> Dro
 }
 
 /// <summary>
-/// Refinement (Yan et al., Sec. 3.4): drops every sentence that names an object the detector did
-/// not find, and keeps the rest verbatim. A sentence is kept when the automatic stream did not run.
+/// Refinement (Yan et al., Sec. 3.4): drops every sentence that a stream asks to drop
+/// (<see cref="SentenceSignal.Drop"/>): the automatic stream's sentences that name an object the
+/// detector did not find, and the reward model's object hallucinations unless switched off
+/// (<see cref="RewardModelStreamOptions.DropObjectHallucinations"/>). The rest is kept verbatim.
 /// </summary>
 public static class SupervisionRefiner
 {
@@ -33,10 +39,19 @@ public static class SupervisionRefiner
         for (var i = 0; i < sentences.Count; i++)
         {
             var sentence = sentences[i];
-            var missing = sample.Sentences[i].Automatic?.Missing ?? [];
-            if (missing.Count > 0)
+            var reasons = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            foreach (var (name, score) in sample.Streams)
             {
-                dropped.Add(new DroppedSentence(i, sentence.Text, missing));
+                if (score.Sentences[i]?.Drop is { Count: > 0 } drop)
+                {
+                    reasons[name] = drop;
+                }
+            }
+
+            if (reasons.Count > 0)
+            {
+                var missing = sample.Streams.GetValueOrDefault(RewardStreams.Automatic)?.Sentences[i]?.Missing ?? [];
+                dropped.Add(new DroppedSentence(i, sentence.Text, missing) { Reasons = reasons });
                 continue;
             }
 

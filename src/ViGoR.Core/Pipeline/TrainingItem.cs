@@ -9,11 +9,11 @@ public sealed record TrainingItem(ImageInput Image, string Prompt)
     public string Id => Image.Id;
 }
 
-/// <summary>Progress of supervision generation, reported after each image.</summary>
+/// <summary>Progress of scoring (the expensive part of supervision), reported after each image.</summary>
 /// <param name="Round">0 offline; the round number online.</param>
-/// <param name="Completed">Images done in this round, including those found in the journal on resume.</param>
+/// <param name="Completed">Images scored in this round, including those found in the journal on resume.</param>
 /// <param name="Total">Images in this round (this shard).</param>
-/// <param name="Failed">Images that failed (bad image, empty output, model error); recorded, not retried.</param>
-/// <param name="WithoutTarget">Images where refinement left no sentence.</param>
+/// <param name="Failed">Images that failed (bad image, empty output); recorded, not retried.</param>
+/// <param name="Unreadable">Sentences whose reward-model reply could not be read as a number and were judged neutral.</param>
 /// <param name="LastImageId">The image just finished.</param>
-public sealed record RejectionSamplingProgress(int Round, int Completed, int Total, int Failed, int WithoutTarget, string? LastImageId);
+public sealed record RejectionSamplingProgress(int Round, int Completed, int Total, int Failed, int Unreadable, string? LastImageId);

@@ -1,6 +1,6 @@
 namespace ViGoR;
 
-/// <summary>The fine-grained error categories of the ViGoR human annotations (Yan et al., Sec. 3.2).</summary>
+/// <summary>The fine-grained error categories of the ViGoR human annotations (Yan et al., Sec. 3.1).</summary>
 public enum SentenceErrorKind
 {
     /// <summary>The sentence is correct.</summary>
@@ -35,4 +35,23 @@ public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = S
 
     /// <summary>The positive signal, max(0, Score).</summary>
     public double Bonus => Math.Max(0, Score);
+
+    /// <summary>
+    /// True when the model's reply could not be read as a number and this judgement is the neutral
+    /// stand-in (score 0): recorded as such in the journal and counted in the run summary.
+    /// </summary>
+    public bool Unreadable { get; init; }
+
+    /// <summary>A neutral judgement (score 0) for a reply that could not be read as a number.</summary>
+    public static SentenceJudgement UnreadableReply() => new(0) { Unreadable = true };
+}
+
+/// <summary>What a reward model does with a reply it cannot read as a number.</summary>
+public enum UnreadableReplyPolicy
+{
+    /// <summary>Record a neutral judgement marked unreadable and go on (default): one odd reply never stops a run.</summary>
+    Neutral,
+
+    /// <summary>Throw, naming the image, sentence and reply.</summary>
+    Error,
 }

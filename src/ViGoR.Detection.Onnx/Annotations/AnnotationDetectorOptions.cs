@@ -17,4 +17,8 @@ public sealed class AnnotationDetectorOptions
 
     /// <summary>A copy.</summary>
     public AnnotationDetectorOptions Clone() => (AnnotationDetectorOptions)MemberwiseClone();
+
+    /// <summary>The settings that change answers, for the detector's identity (the default vocabulary is not named).</summary>
+    internal string IdentitySuffix() =>
+        (ReferenceEquals(Vocabulary, CocoVocabulary.Default) ? string.Empty : "+custom-vocabulary") + (HandlePlurals ? string.Empty : "+no-plurals");
 }

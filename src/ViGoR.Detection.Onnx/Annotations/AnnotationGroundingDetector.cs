@@ -30,7 +30,7 @@ public sealed record AnnotationDetectionResult(IReadOnlyList<Detection> Detectio
 /// the automatic scorer to leave other phrases unjudged rather than count them as hallucinated.
 /// Thread-safe.
 /// </remarks>
-public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVocabularyDetector
+public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVocabularyDetector, IComponentIdentity
 {
     private readonly AnnotationDetectorOptions _options;
     private readonly ILogger _logger;
@@ -49,6 +49,10 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
 
     /// <summary>The ground truth answered from.</summary>
     public GroundTruthAnnotations Annotations { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The annotations file's full path (or source name), and the options that change answers.</remarks>
+    public string Identity => (File.Exists(Annotations.Source) ? ComponentIdentity.ForPath("annotations", Annotations.Source) : $"annotations:{Annotations.Source}") + _options.IdentitySuffix();
 
     /// <summary>Reads a COCO instances JSON or LLaVA caps_boxes JSON Lines file (see <see cref="GroundTruthAnnotations.Load"/>).</summary>
     public static AnnotationGroundingDetector Load(string path, AnnotationDetectorOptions? options = null, ILogger<AnnotationGroundingDetector>? logger = null) =>

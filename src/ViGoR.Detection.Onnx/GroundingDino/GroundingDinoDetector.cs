@@ -16,7 +16,7 @@ namespace ViGoR;
 /// lower-cased and joined as "a . b . c ."; lists longer than 256 tokens are split between phrases
 /// into several model calls and the detections merged. Dispose to release the session.
 /// </remarks>
-public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
+public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdentity, IDisposable
 {
     private readonly InferenceSession _session;
     private readonly ModelSignature _signature;
@@ -82,6 +82,9 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IDisposable
 
     /// <summary>The .onnx file loaded.</summary>
     public string ModelFile { get; }
+
+    /// <inheritdoc />
+    public string Identity => ComponentIdentity.ForPath("grounding-dino", ModelFile);
 
     /// <summary>Which export signature the graph has.</summary>
     public GroundingDinoExportFormat ExportFormat => _signature.Format;

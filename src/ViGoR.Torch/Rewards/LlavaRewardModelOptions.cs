@@ -3,7 +3,7 @@ namespace ViGoR.Torch.Rewards;
 /// <summary>How <see cref="LlavaSentenceRewardModel"/> asks its LLaVA checkpoint and reads the answer.</summary>
 public sealed class LlavaRewardModelOptions
 {
-    /// <summary>The question of the ViGoR paper (Yan et al., Sec. 3.2) that the reward model was fine-tuned to answer.</summary>
+    /// <summary>The question of the ViGoR paper (Yan et al., Sec. 3.1) that the reward model was fine-tuned to answer.</summary>
     public const string PaperInstruction = "Assess the accuracy of the last sentence in the following description of this image, and return a single number.";
 
     /// <summary>
@@ -24,11 +24,13 @@ public sealed class LlavaRewardModelOptions
     public RewardLabelScheme Labels { get; set; } = RewardLabelScheme.Default;
 
     /// <summary>
-    /// What a reply that is not a single number scores. Null (default): <see cref="LlavaSentenceRewardModel.JudgeAsync"/> throws
-    /// <see cref="RewardModelReplyException"/> with the reply, because silently scoring an unreadable reply
-    /// would bias which sample wins. A value: that score with <see cref="SentenceErrorKind.None"/>, logged as a warning.
+    /// What a reply that is not a single number becomes. <see cref="UnreadableReplyPolicy.Neutral"/>
+    /// (default): a neutral judgement marked <see cref="SentenceJudgement.Unreadable"/>, logged as a
+    /// warning, journalled and counted in the run summary; greedy decoding would give the same reply on
+    /// every rerun, so stopping would stop the run for good. <see cref="UnreadableReplyPolicy.Error"/>:
+    /// <see cref="LlavaSentenceRewardModel.JudgeAsync"/> throws <see cref="RewardModelReplyException"/> with the reply.
     /// </summary>
-    public double? UnparsableReplyScore { get; set; }
+    public UnreadableReplyPolicy OnUnreadable { get; set; } = UnreadableReplyPolicy.Neutral;
 
     /// <summary>A copy.</summary>
     public LlavaRewardModelOptions Clone() => (LlavaRewardModelOptions)MemberwiseClone();

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace ViGoR.Torch.Rewards;
 
 /// <summary>
-/// ViGoR's LVLM reward model (Yan et al., Sec. 3.2) on a LLaVA checkpoint fine-tuned on per-sentence
+/// ViGoR's LVLM reward model (Yan et al., Sec. 3.1) on a LLaVA checkpoint fine-tuned on per-sentence
 /// labels: for each sentence it asks "Assess the accuracy of the last sentence in the following
 /// description of this image, and return a single number." with the description up to and including
 /// that sentence, decodes greedily, reads the number strictly and maps it through the
@@ -20,7 +20,7 @@ namespace ViGoR.Torch.Rewards;
 /// of the image features; rows are prefilled together, the image prefix is not cached across calls).
 /// Thread-safe: calls on the same model are serialised. Dispose frees the model if this instance loaded it.
 /// </remarks>
-public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDisposable
+public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IComponentIdentity, IDisposable
 {
     private readonly LlavaVisionLanguageModel _model;
     private readonly bool _ownsModel;
@@ -53,6 +53,9 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDi
 
     /// <summary>The LLaVA checkpoint that judges.</summary>
     public LlavaVisionLanguageModel Model => _model;
+
+    /// <inheritdoc />
+    public string Identity => $"llava-reward-model:{_model.Identity}";
 
     /// <summary>Loads a reward-model checkpoint from <paramref name="directory"/> (owned and disposed by the returned instance).</summary>
     /// <exception cref="InvalidOperationException">TorchSharp's native backend does not load (the message says why).</exception>
@@ -113,7 +116,7 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDi
     }
 
     /// <inheritdoc />
-    /// <exception cref="RewardModelReplyException">A reply is not a number and <see cref="LlavaRewardModelOptions.UnparsableReplyScore"/> is null.</exception>
+    /// <exception cref="RewardModelReplyException">A reply is not a number and <see cref="LlavaRewardModelOptions.OnUnreadable"/> is <see cref="UnreadableReplyPolicy.Error"/>.</exception>
     public async Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -123,11 +126,37 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDi
             return [];
         }
 
+        var replies = await ReplyAsync(image, prompt, description, cancellationToken).ConfigureAwait(false);
+        var judgements = new List<SentenceJudgement>(replies.Count);
+        for (int i = 0; i < replies.Count; i++)
+        {
+            var value = ParseReply(replies[i]);
+            if (value is null)
+            {
+                if (_options.OnUnreadable == UnreadableReplyPolicy.Error)
+                {
+                    throw new RewardModelReplyException(image.Id, i, replies[i]);
+                }
+
+                _logger.LogWarning("Reward model reply to sentence {Sentence} of image {ImageId} is not a number (\"{Reply}\"); recorded as an unreadable, neutral judgement.", i, image.Id, replies[i]);
+                judgements.Add(SentenceJudgement.UnreadableReply());
+                continue;
+            }
+
+            judgements.Add(_options.Labels.Interpret(value.Value));
+        }
+
+        return judgements;
+    }
+
+    /// <summary>The model's raw reply to each sentence's question, in sentence order (greedy, batched by <see cref="LlavaRewardModelOptions.MaxBatchSize"/>).</summary>
+    internal async Task<IReadOnlyList<string>> ReplyAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken)
+    {
         var rows = description.Sentences
             .Select(s => _model.Tokenizer.EncodePrompt(ConversationTemplate.Format(_model.ConversationMode, BuildPrompt(prompt, description, s.Index))))
             .ToList();
         var replies = new List<string>(rows.Count);
-        await _model.Gate.WaitAsync(cancellationToken);
+        await _model.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await Task.Run(
@@ -157,26 +186,7 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDi
             _model.Gate.Release();
         }
 
-        var judgements = new List<SentenceJudgement>(replies.Count);
-        for (int i = 0; i < replies.Count; i++)
-        {
-            var value = ParseReply(replies[i]);
-            if (value is null)
-            {
-                if (_options.UnparsableReplyScore is not { } fallback)
-                {
-                    throw new RewardModelReplyException(image.Id, i, replies[i]);
-                }
-
-                _logger.LogWarning("Reward model reply to sentence {Sentence} of image {ImageId} is not a number (\"{Reply}\"); scoring it {Score}.", i, image.Id, replies[i], fallback);
-                judgements.Add(new SentenceJudgement(fallback));
-                continue;
-            }
-
-            judgements.Add(_options.Labels.Interpret(value.Value));
-        }
-
-        return judgements;
+        return replies;
     }
 
     /// <inheritdoc />

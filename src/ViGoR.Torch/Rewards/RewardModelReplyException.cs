@@ -6,7 +6,7 @@ public sealed class RewardModelReplyException : Exception
     /// <summary>Creates the exception for the reply to sentence <paramref name="sentenceIndex"/> of the description of <paramref name="imageId"/>.</summary>
     public RewardModelReplyException(string imageId, int sentenceIndex, string reply)
         : base($"The reward model's reply to sentence {sentenceIndex} of the description of image '{imageId}' is not a single number: \"{reply}\". " +
-            "Check that the checkpoint is a ViGoR reward model and that its prompt template matches its training, or set LlavaRewardModelOptions.UnparsableReplyScore.")
+            "Check that the checkpoint is a ViGoR reward model and that its prompt template matches its training, or set LlavaRewardModelOptions.OnUnreadable to Neutral.")
     {
         ImageId = imageId;
         SentenceIndex = sentenceIndex;

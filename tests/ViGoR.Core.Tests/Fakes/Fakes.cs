@@ -62,8 +62,8 @@ internal sealed class FakeDetector(Func<string, IReadOnlySet<string>> present) :
     }
 }
 
-/// <summary>Scores a sentence by a callback on its text.</summary>
-internal sealed class FakeRewardModel(Func<string, double> score) : ISentenceRewardModel
+/// <summary>Scores a sentence by a callback on its text; a negative score is an object hallucination unless <c>error</c> says otherwise.</summary>
+internal sealed class FakeRewardModel(Func<string, double> score, Func<string, SentenceErrorKind>? error = null) : ISentenceRewardModel
 {
     public int Calls { get; private set; }
 
@@ -71,7 +71,7 @@ internal sealed class FakeRewardModel(Func<string, double> score) : ISentenceRew
     {
         Calls++;
         return Task.FromResult<IReadOnlyList<SentenceJudgement>>(description.Sentences
-            .Select(s => new SentenceJudgement(score(s.Text), score(s.Text) < 0 ? SentenceErrorKind.ObjectHallucination : SentenceErrorKind.None))
+            .Select(s => new SentenceJudgement(score(s.Text), score(s.Text) >= 0 ? SentenceErrorKind.None : error?.Invoke(s.Text) ?? SentenceErrorKind.ObjectHallucination))
             .ToList());
     }
 }

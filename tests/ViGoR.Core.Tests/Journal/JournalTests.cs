@@ -14,7 +14,7 @@ public sealed class JournalTests : IDisposable
         Status = SupervisionStatus.Ok,
         Target = $"Target of {id}.",
         Chosen = 0,
-        Samples = [new SampleRecord { Index = 0, Text = $"Target of {id}.", CombinedPenalty = 0.1 + 0.2 }],
+        Samples = [new SampleRecord { Index = 0, Text = $"Target of {id}.", CombinedPenalty = 0.1 + 0.2, Rank = 0 }],
     };
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class JournalTests : IDisposable
         }
 
         var merged = Path.Combine(_folder, "merged.jsonl");
-        Assert.Equal(3, SupervisionJournal.Merge(shards, merged));
+        Assert.Equal(3, SupervisionJournal.Merge(shards, merged).Records.Count);
         Assert.Equal(["a", "b", "c"], SupervisionJournal.Read(merged).Select(r => r.ImageId));
 
         var overlap = Assert.Throws<InvalidDataException>(() => SupervisionJournal.Merge([shards[0], shards[0]], merged));
@@ -95,5 +95,38 @@ public sealed class JournalTests : IDisposable
         await File.AppendAllTextAsync(shards[1], "{\"ima");
         var unfinished = Assert.Throws<InvalidDataException>(() => SupervisionJournal.Merge(shards, merged));
         Assert.Contains("s1.jsonl", unfinished.Message);
+    }
+
+    [Fact]
+    public async Task A_header_is_written_once_checked_on_open_and_merged_only_when_equal()
+    {
+        JournalHeader Header(string k) => new() { VigorJournal = JournalHeader.ScoresKind, Settings = new SortedDictionary<string, string> { ["k"] = k } };
+        var a = Path.Combine(_folder, "a.jsonl");
+        var b = Path.Combine(_folder, "b.jsonl");
+        await using (var journal = SupervisionJournal.Open(a, Header("5")))
+        {
+            await journal.AppendAsync(Record("x"));
+        }
+
+        await using (var journal = SupervisionJournal.Open(a, Header("5")))
+        {
+            Assert.Equal("x", Assert.Single(journal.ExistingRecords).ImageId);
+            await journal.AppendAsync(Record("y"));
+        }
+
+        await using (var journal = SupervisionJournal.Open(b, Header("4")))
+        {
+            await journal.AppendAsync(Record("z"));
+        }
+
+        var lines = File.ReadAllLines(a);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("{\"vigor_journal\":\"scores\"", lines[0]);
+        Assert.Equal("5", SupervisionJournal.ReadAll(a).Header!.Settings["k"]);
+        var reopened = Assert.Throws<JournalSettingsException>(() => SupervisionJournal.Open(a, Header("4")));
+        Assert.Equal(["k: 5 in the journal, 4 now"], reopened.Differences);
+        var merge = Assert.Throws<JournalSettingsException>(() => SupervisionJournal.Merge([a, b], Path.Combine(_folder, "m.jsonl")));
+        Assert.Contains("k: 5 in", merge.Message);
+        Assert.Equal(3, File.ReadAllLines(a).Length); // a refused open changes nothing
     }
 }

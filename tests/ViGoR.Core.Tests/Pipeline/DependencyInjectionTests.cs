@@ -21,7 +21,7 @@ public class DependencyInjectionTests
 
         Assert.Same(trainer, provider.GetRequiredService<RejectionSamplingTrainer>());
         Assert.Equal(3, trainer.Options.Sampling.NumSamples);
-        Assert.IsType<VarianceScaledRewardCombiner>(provider.GetRequiredService<IRewardCombiner>());
+        Assert.IsType<LinearRewardCombiner>(provider.GetRequiredService<IRewardCombiner>());
         Assert.NotNull(provider.GetRequiredService<IVisionLanguageModel>());
         Assert.NotNull(provider.GetRequiredService<INounExtractor>());
         Assert.NotNull(provider.GetRequiredService<IGroundingDetector>());
@@ -45,18 +45,73 @@ public class DependencyInjectionTests
     }
 
     [Fact]
-    public void Automatic_only_needs_no_reward_model_and_options_bind_through_IOptions()
+    public async Task Combiner_options_bound_through_IOptions_reach_the_trainers_selection()
     {
+        // Raw totals: sample 0 (automatic 1) vs sample 1 (reward model 1): a weight of 2 on the reward
+        // model must make sample 0 win, and only the combiner the trainer uses can show that.
+        var services = new ServiceCollection();
+        services.AddViGoR(o =>
+            {
+                o.RewardSources = RewardSources.Both;
+                o.Sampling.NumSamples = 2;
+            })
+            .UseVisionLanguageModel(new FakeVisionLanguageModel((_, _) => ["A dog.", "A cat."]))
+            .UseNounExtractor(new FakeNounExtractor())
+            .UseGroundingDetector(new FakeDetector(_ => new HashSet<string> { "cat" }))
+            .UseSentenceRewardModel(new FakeRewardModel(s => s.Contains("cat", StringComparison.Ordinal) ? -1 : 0));
+        services.Configure<RewardCombinerOptions>(o =>
+        {
+            o.Normalization = RewardNormalization.None;
+            o.Weights[RewardStreams.RewardModel] = 2;
+        });
+        using var provider = services.BuildServiceProvider();
+        var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
+
+        var scored = await trainer.ScoreImageAsync(new TrainingItem(ImageInput.FromId("img"), "Describe."));
+        var record = trainer.Select([scored]).Records[0];
+
+        Assert.Equal(0, record.Chosen);
+        Assert.Equal([1.0, 2.0], record.Samples.Select(s => s.CombinedPenalty!.Value));
+    }
+
+    [Fact]
+    public void Only_the_models_the_chosen_sources_use_are_built()
+    {
+        var built = new List<string>();
         var services = new ServiceCollection();
         services.AddViGoR(o => o.RewardSources = RewardSources.Automatic)
             .UseVisionLanguageModel(new FakeVisionLanguageModel((_, _) => []))
             .UseNounExtractor(new FakeNounExtractor())
-            .UseGroundingDetector(new FakeDetector(_ => new HashSet<string>()));
-        services.Configure<RewardCombinerOptions>(o => o.WindowSize = 10);
+            .UseGroundingDetector(_ =>
+            {
+                built.Add("detector");
+                return new FakeDetector(_ => new HashSet<string>());
+            })
+            .UseSentenceRewardModel(_ =>
+            {
+                built.Add("reward model");
+                return new FakeRewardModel(_ => 1);
+            });
         using var provider = services.BuildServiceProvider();
 
-        Assert.NotNull(provider.GetRequiredService<RejectionSamplingTrainer>());
-        Assert.Equal(10, provider.GetRequiredService<IOptions<RewardCombinerOptions>>().Value.WindowSize);
+        var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
+
+        Assert.Equal(["detector"], built);
+        Assert.Equal([RewardStreams.Automatic], trainer.Streams.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void Added_reward_streams_join_the_preset()
+    {
+        var services = new ServiceCollection();
+        services.AddViGoR(o => o.RewardSources = RewardSources.RewardModel)
+            .UseVisionLanguageModel(new FakeVisionLanguageModel((_, _) => []))
+            .UseNounExtractor(new FakeNounExtractor())
+            .UseSentenceRewardModel(new FakeRewardModel(_ => 1))
+            .AddRewardStream(new AutomaticRewardStream(new FakeDetector(_ => new HashSet<string>())));
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal([RewardStreams.RewardModel, RewardStreams.Automatic], provider.GetRequiredService<RejectionSamplingTrainer>().Streams.Select(s => s.Name));
     }
 
     [Fact]

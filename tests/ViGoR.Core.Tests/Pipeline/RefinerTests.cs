@@ -8,8 +8,8 @@ public class RefinerTests
     {
         var parsed = await new FakeNounExtractor().ExtractAsync(text);
         var detector = new FakeDetector(_ => present.ToHashSet());
-        var signals = await new AutomaticScorer(detector).ScoreAsync(ImageInput.FromId("img"), [parsed]);
-        return SampleScoring.Create(0, parsed, signals[0], null, RewardGranularity.FineGrained);
+        var scores = await new AutomaticRewardStream(detector).ScoreAsync(new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [parsed]));
+        return new ScoredSample(0, parsed, new Dictionary<string, StreamScore> { [RewardStreams.Automatic] = scores[0] });
     }
 
     [Fact]
@@ -63,8 +63,8 @@ public class RefinerTests
 
         var refined = SupervisionRefiner.Refine(sample);
 
-        Assert.Equal(0, sample.AutomaticPenalty);
-        Assert.Equal(1, sample.AutomaticBonus);
+        Assert.Equal(0, sample.Streams[RewardStreams.Automatic].Penalty);
+        Assert.Equal(1, sample.Streams[RewardStreams.Automatic].Bonus);
         Assert.Equal(sample.Text, refined.Text);
     }
 
@@ -84,12 +84,15 @@ public class RefinerTests
         var parsed = await new FakeNounExtractor().ExtractAsync("Three dogs play. A car waits.");
         var detector = new FakeDetector(_ => new HashSet<string> { "dog", "car" }) { CountOf = (_, p) => p == "dog" ? 2 : 1 };
 
-        var withCheck = await new AutomaticScorer(detector, new AutomaticScoringOptions { CheckCounts = true }).ScoreAsync(ImageInput.FromId("img"), [parsed]);
-        var without = await new AutomaticScorer(detector).ScoreAsync(ImageInput.FromId("img"), [parsed]);
+        var input = new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [parsed]);
+        var withCheck = await new AutomaticRewardStream(detector, new AutomaticScoringOptions { CheckCounts = true }).ScoreAsync(input);
+        var without = await new AutomaticRewardStream(detector).ScoreAsync(input);
 
-        Assert.Equal(["dog"], withCheck[0][0].CountMismatches);
-        Assert.Empty(withCheck[0][1].CountMismatches);
-        Assert.Empty(without[0][0].CountMismatches);
+        Assert.Equal(["dog"], withCheck[0].Sentences[0]!.CountMismatches);
+        Assert.Empty(withCheck[0].Sentences[1]!.CountMismatches!);
+        Assert.Empty(without[0].Sentences[0]!.CountMismatches!);
+        Assert.Equal(1, withCheck[0].Penalty);
+        Assert.Equal(0, without[0].Penalty);
     }
 
     [Fact]
@@ -98,13 +101,36 @@ public class RefinerTests
         var parsed = await new FakeNounExtractor().ExtractAsync("A dog sits on a bench. A cat sleeps.");
         var detector = new ClosedDetector(new FakeDetector(_ => new HashSet<string> { "dog" }), ["dog", "cat"]);
 
-        var signals = await new AutomaticScorer(detector).ScoreAsync(ImageInput.FromId("img"), [parsed]);
+        var signals = (await new AutomaticRewardStream(detector).ScoreAsync(new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [parsed])))[0].Sentences;
 
         Assert.Equal(["dog", "cat"], Assert.Single(detector.Inner.Calls).Phrases);
-        Assert.Equal(["bench"], signals[0][0].Unverified);
-        Assert.Equal(["dog"], signals[0][0].Found);
-        Assert.Empty(signals[0][0].Missing);
-        Assert.Equal(["cat"], signals[0][1].Missing);
+        Assert.Equal(["bench"], signals[0]!.Unverified);
+        Assert.Equal(["dog"], signals[0]!.Found);
+        Assert.Empty(signals[0]!.Missing!);
+        Assert.Equal(["cat"], signals[1]!.Missing);
+    }
+
+    [Fact]
+    public async Task A_box_that_lights_several_phrases_supports_each_of_them()
+    {
+        // One sample says "person", another "dog"; the detector's one box lights both phrases, with
+        // "person" the more probable. The dog must not be judged missing.
+        var dogSample = await new FakeNounExtractor().ExtractAsync("A dog runs.");
+        var personSample = await new FakeNounExtractor().ExtractAsync("A person runs.");
+        var detector = new ScriptedDetector([new Detection("person dog", "person", 0.8f, new BoundingBox(0, 0, 10, 10)) { Queries = ["person", "dog"] }]);
+
+        var scores = await new AutomaticRewardStream(detector).ScoreAsync(new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [personSample, dogSample]));
+
+        Assert.Equal(["person"], scores[0].Sentences[0]!.Found);
+        Assert.Equal(["dog"], scores[1].Sentences[0]!.Found);
+        Assert.Empty(scores[1].Sentences[0]!.Missing!);
+        Assert.Null(scores[1].Sentences[0]!.Drop);
+    }
+
+    private sealed class ScriptedDetector(IReadOnlyList<Detection> detections) : IGroundingDetector
+    {
+        public Task<IReadOnlyList<Detection>> DetectAsync(ImageInput image, IReadOnlyList<string> phrases, GroundingOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(detections);
     }
 
     private sealed class ClosedDetector(FakeDetector inner, string[] vocabulary) : IGroundingDetector, IClosedVocabularyDetector

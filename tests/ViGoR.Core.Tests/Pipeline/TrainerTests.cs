@@ -28,21 +28,30 @@ public sealed class TrainerTests : IDisposable
         IVisionLanguageModel? model = null,
         FakeDetector? detector = null,
         ISentenceRewardModel? reward = null,
-        RejectionSamplingOptions? options = null) =>
+        RejectionSamplingOptions? options = null,
+        IEnumerable<IRewardStream>? additional = null) =>
         new(
             model ?? new FakeVisionLanguageModel(Samples),
             new FakeNounExtractor(),
-            new VarianceScaledRewardCombiner(),
+            new LinearRewardCombiner(),
             detector ?? new FakeDetector(id => Present[id]),
             reward,
-            options ?? new RejectionSamplingOptions { RewardSources = RewardSources.Automatic });
+            options ?? new RejectionSamplingOptions { RewardSources = RewardSources.Automatic },
+            additionalStreams: additional);
+
+    /// <summary>Scores one image and selects over it alone (with one stream, normalisation cannot change the order).</summary>
+    private static async Task<SupervisionRecord> ProcessAsync(RejectionSamplingTrainer trainer, TrainingItem item, int round = 0)
+    {
+        var scored = await trainer.ScoreImageAsync(item, round);
+        return scored.Status == SupervisionStatus.Failed ? scored : trainer.Select([scored]).Records[0];
+    }
 
     [Fact]
     public async Task One_detector_call_per_image_covers_the_nouns_of_all_k_samples()
     {
         var detector = new FakeDetector(id => Present[id]);
 
-        await Trainer(detector: detector).ProcessImageAsync(Items("img1")[0]);
+        await Trainer(detector: detector).ScoreImageAsync(Items("img1")[0]);
 
         var call = Assert.Single(detector.Calls);
         Assert.Equal(["dog", "bench", "cat", "person", "bus"], call.Phrases);
@@ -51,15 +60,15 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public async Task Selects_refines_and_records_every_signal()
     {
-        var record = await Trainer().ProcessImageAsync(Items("img2")[0]);
+        var record = await ProcessAsync(Trainer(), Items("img2")[0]);
 
         Assert.Equal(SupervisionStatus.Ok, record.Status);
         Assert.Equal(3, record.Chosen);
         Assert.Equal("A car.", record.Target);
         Assert.Equal(5, record.Samples.Count);
         var first = record.Samples[0];
-        Assert.Equal(1, first.AutomaticPenalty);
-        Assert.Equal(["person"], first.Sentences[1].Missing);
+        Assert.Equal(new StreamTotals(1, 2), first.Streams[RewardStreams.Automatic]);
+        Assert.Equal(["person"], first.Sentences[1].Signals[RewardStreams.Automatic].Missing);
         Assert.Equal(0, record.Samples[3].Rank);
     }
 
@@ -70,35 +79,44 @@ public sealed class TrainerTests : IDisposable
         var reward = new FakeRewardModel(s => s.Contains("bench", StringComparison.Ordinal) ? -5 : 1);
         var options = new RejectionSamplingOptions { RewardSources = RewardSources.Both };
 
-        var automaticOnly = await Trainer().ProcessImageAsync(Items("img1")[0]);
-        var both = await Trainer(reward: reward, options: options).ProcessImageAsync(Items("img1")[0]);
+        var automaticOnly = await ProcessAsync(Trainer(), Items("img1")[0]);
+        var both = await ProcessAsync(Trainer(reward: reward, options: options), Items("img1")[0]);
 
         Assert.Equal(2, automaticOnly.Chosen);
         Assert.Equal(4, both.Chosen);
         Assert.Equal(5, reward.Calls);
-        Assert.NotNull(both.Samples[0].Sentences[0].RewardScore);
+        Assert.Equal(-5, both.Samples[0].Sentences[0].Signals[RewardStreams.RewardModel].Score);
     }
 
     [Fact]
-    public async Task Reward_model_only_needs_no_detector_and_does_not_refine()
+    public async Task Reward_model_only_needs_no_detector_and_drops_its_object_hallucinations()
     {
-        var reward = new FakeRewardModel(s => s.Contains("person", StringComparison.Ordinal) ? -1 : 1);
-        var trainer = new RejectionSamplingTrainer(
-            new FakeVisionLanguageModel(Samples), new FakeNounExtractor(), new VarianceScaledRewardCombiner(), null, reward,
-            new RejectionSamplingOptions { RewardSources = RewardSources.RewardModel });
+        // The reward model dislikes "bus" (object hallucination) and "person" (attribute error, not dropped).
+        var reward = new FakeRewardModel(
+            s => s.Contains("bus", StringComparison.Ordinal) ? -1 : s.Contains("person", StringComparison.Ordinal) ? -2 : 1,
+            s => s.Contains("bus", StringComparison.Ordinal) ? SentenceErrorKind.ObjectHallucination : SentenceErrorKind.Attribute);
+        var model = new FakeVisionLanguageModel((_, _) => ["A car is parked. A bus waits.", "A person walks. A car is parked.", "A bus. A person.", "A bus.", "A person waits."]);
+        RejectionSamplingTrainer Make(bool drop) => new(
+            model, new FakeNounExtractor(), new LinearRewardCombiner(), null, reward,
+            new RejectionSamplingOptions { RewardSources = RewardSources.RewardModel, DropRewardModelHallucinations = drop });
 
-        var record = await trainer.ProcessImageAsync(Items("img2")[0]);
+        var record = await ProcessAsync(Make(drop: true), Items("img2")[0]);
+        var kept = await ProcessAsync(Make(drop: false), Items("img2")[0]);
 
-        Assert.Equal(1, record.Chosen);
-        Assert.Equal("A car and a bus.", record.Target);
-        Assert.Null(record.Samples[1].Sentences[0].Missing);
+        Assert.Equal(0, record.Chosen);
+        Assert.Equal("A car is parked.", record.Target);
+        var dropped = Assert.Single(record.Dropped);
+        Assert.Equal(["object_hallucination"], dropped.Reasons[RewardStreams.RewardModel]);
+        Assert.Empty(dropped.MissingObjects);
+        Assert.False(record.Samples[0].Sentences[0].Signals.ContainsKey(RewardStreams.Automatic));
+        Assert.Equal("A car is parked. A bus waits.", kept.Target);
     }
 
     [Fact]
     public void Missing_models_for_the_chosen_sources_are_named()
     {
         var error = Assert.Throws<ArgumentException>(() => new RejectionSamplingTrainer(
-            new FakeVisionLanguageModel(Samples), new FakeNounExtractor(), new VarianceScaledRewardCombiner(), new FakeDetector(_ => new HashSet<string>()), null,
+            new FakeVisionLanguageModel(Samples), new FakeNounExtractor(), new LinearRewardCombiner(), new FakeDetector(_ => new HashSet<string>()), null,
             new RejectionSamplingOptions { RewardSources = RewardSources.Both }));
 
         Assert.Contains(nameof(ISentenceRewardModel), error.Message);
@@ -122,14 +140,13 @@ public sealed class TrainerTests : IDisposable
             new(ImageInput.FromId("empty"), "Describe."),
             Items("img3")[0],
         };
-        var journal = Path.Combine(_folder, "journal.jsonl");
-
-        var records = await Trainer(model: model, detector: new FakeDetector(id => Present.GetValueOrDefault(id) ?? [])).GenerateSupervisionAsync(items, journal);
+        var records = await Trainer(model: model, detector: new FakeDetector(id => Present.GetValueOrDefault(id) ?? [])).GenerateSupervisionAsync(items, _folder);
 
         Assert.Equal([SupervisionStatus.Ok, SupervisionStatus.Failed, SupervisionStatus.Failed, SupervisionStatus.Ok], records.Select(r => r.Status));
         Assert.Contains("corrupt.jpg", records[1].Error);
         Assert.Contains("only empty descriptions", records[2].Error);
-        Assert.Equal(4, SupervisionJournal.Read(journal).Count);
+        Assert.Equal(4, SupervisionJournal.Read(Path.Combine(_folder, "supervision.jsonl")).Count);
+        Assert.Equal(4, SupervisionJournal.Read(Path.Combine(_folder, "scores.jsonl")).Count);
     }
 
     [Fact]
@@ -137,20 +154,21 @@ public sealed class TrainerTests : IDisposable
     {
         var model = new FakeVisionLanguageModel((_, _) => ["", "A bus drives by.", " ", "A dog barks.", ""]);
 
-        var record = await Trainer(model: model).ProcessImageAsync(Items("img1")[0]);
+        var record = await ProcessAsync(Trainer(model: model), Items("img1")[0]);
 
         Assert.Equal(3, record.Chosen);
-        Assert.Equal(-1, record.Samples[0].Rank);
+        Assert.Null(record.Samples[0].Rank);
+        Assert.Empty(record.Samples[0].Streams);
     }
 
     [Fact]
-    public async Task Killed_and_resumed_run_gives_the_same_records_as_an_uninterrupted_run()
+    public async Task Killed_and_resumed_run_gives_the_same_journals_as_an_uninterrupted_run()
     {
         var items = Items("img1", "img2", "img3");
-        var uninterrupted = Path.Combine(_folder, "full.jsonl");
+        var uninterrupted = Path.Combine(_folder, "full");
         await Trainer().GenerateSupervisionAsync(items, uninterrupted);
 
-        var resumed = Path.Combine(_folder, "resumed.jsonl");
+        var resumed = Path.Combine(_folder, "resumed");
         using var cancellation = new CancellationTokenSource();
         var progress = new SynchronousProgress<RejectionSamplingProgress>(p =>
         {
@@ -162,38 +180,149 @@ public sealed class TrainerTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Trainer().GenerateSupervisionAsync(items, resumed, 0, progress, cancellation.Token));
 
         // A crash in the middle of a write leaves a torn line behind.
-        await File.AppendAllTextAsync(resumed, "{\"image_id\":\"img3\",\"prom");
+        await File.AppendAllTextAsync(Path.Combine(resumed, "scores.jsonl"), "{\"image_id\":\"img3\",\"prom");
         var model = new FakeVisionLanguageModel(Samples);
         await Trainer(model: model).GenerateSupervisionAsync(items, resumed);
 
         Assert.Equal(1, model.SampleCalls);
-        Assert.Equal(await File.ReadAllTextAsync(uninterrupted), await File.ReadAllTextAsync(resumed));
-    }
-
-    [Fact]
-    public async Task Resume_replays_the_running_variance_window()
-    {
-        var items = Items("img1", "img2", "img3");
-        var full = Path.Combine(_folder, "full.jsonl");
-        var fullRecords = await Trainer().GenerateSupervisionAsync(items, full);
-
-        var partial = Path.Combine(_folder, "partial.jsonl");
-        await Trainer().GenerateSupervisionAsync(items.Take(2).ToList(), partial);
-        var resumedRecords = await Trainer().GenerateSupervisionAsync(items, partial);
-
-        Assert.Equal(fullRecords[2].Variances, resumedRecords[2].Variances);
+        foreach (var file in new[] { "scores.jsonl", "supervision.jsonl" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(uninterrupted, file)), await File.ReadAllTextAsync(Path.Combine(resumed, file)));
+        }
     }
 
     [Fact]
     public async Task A_journal_from_another_data_set_is_refused_with_its_position()
     {
-        var journal = Path.Combine(_folder, "journal.jsonl");
-        await Trainer().GenerateSupervisionAsync(Items("img1"), journal);
+        await Trainer().ScoreAsync(Items("img1"), Path.Combine(_folder, "scores.jsonl"));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Trainer().GenerateSupervisionAsync(Items("img2", "img1"), journal));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Trainer().ScoreAsync(Items("img2", "img1"), Path.Combine(_folder, "scores.jsonl")));
 
         Assert.Contains("record 1", error.Message);
         Assert.Contains("img1", error.Message);
+    }
+
+    [Fact]
+    public async Task Resuming_with_other_settings_names_each_differing_setting()
+    {
+        var path = Path.Combine(_folder, "scores.jsonl");
+        await Trainer(options: new RejectionSamplingOptions { RewardSources = RewardSources.Automatic, Sampling = { NumSamples = 4 } }).ScoreAsync(Items("img1"), path);
+
+        var other = new RejectionSamplingOptions { RewardSources = RewardSources.Automatic, Sampling = { NumSamples = 2 }, Automatic = { CheckCounts = true } };
+        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => Trainer(options: other).ScoreAsync(Items("img1", "img2"), path));
+
+        Assert.Equal(["automatic.check_counts: false in the journal, true now", "sampling.num_samples: 4 in the journal, 2 now"], error.Differences);
+        Assert.Contains("--restart", error.Message);
+        Assert.Single(SupervisionJournal.Read(path)); // nothing was lost
+
+        var prompt = await Assert.ThrowsAsync<JournalSettingsException>(() => Trainer(options: new RejectionSamplingOptions { RewardSources = RewardSources.Automatic, Sampling = { NumSamples = 4 } })
+            .ScoreAsync([new TrainingItem(ImageInput.FromId("img1"), "Another prompt.")], path));
+        Assert.Contains("prompt of image 'img1'", prompt.Message);
+    }
+
+    [Fact]
+    public async Task A_journal_without_a_header_is_refused()
+    {
+        var path = Path.Combine(_folder, "scores.jsonl");
+        await File.WriteAllTextAsync(path, "{\"image_id\":\"img1\",\"prompt\":\"p\",\"status\":\"scored\"}\n");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Trainer().ScoreAsync(Items("img1"), path));
+
+        Assert.Contains("no settings header", error.Message);
+    }
+
+    [Fact]
+    public async Task Chunks_merged_select_exactly_as_one_unsharded_run_with_two_streams()
+    {
+        // Two streams: the detector and recorded reward-model judgements, with different spreads,
+        // so the data-set statistics decide choices that chunk-local statistics would not.
+        var ids = Enumerable.Range(0, 12).Select(i => $"img{(i % 3) + 1}-{i:00}").ToArray();
+        var model = new FakeVisionLanguageModel((image, _) => Samples[image.Id.Split('-')[0]]);
+        var detector = new FakeDetector(id => Present[id.Split('-')[0]]);
+        var judgements = string.Join("\n", ids.SelectMany(id => Samples[id.Split('-')[0]]
+            .SelectMany(t => t.Split(". ", StringSplitOptions.None).Select(x => x.EndsWith('.') ? x : x + "."))
+            .Distinct()
+            .Select((sentence, j) => Judgement(id, sentence, j))));
+        var reward = RecordedSentenceRewardModel.Load(judgements, "judgements.jsonl", MissingJudgementPolicy.Error);
+        var options = new RejectionSamplingOptions { RewardSources = RewardSources.Both };
+        RejectionSamplingTrainer Make() => new(model, new FakeNounExtractor(), new LinearRewardCombiner(), detector, reward, options);
+        var items = Items(ids);
+
+        var whole = Path.Combine(_folder, "whole");
+        var records = await Make().GenerateSupervisionAsync(items, whole);
+
+        var shards = new List<string>();
+        for (var chunk = 0; chunk < 3; chunk++)
+        {
+            var path = Path.Combine(_folder, $"scores.chunk-{chunk}-of-3.jsonl");
+            await Make().ScoreAsync(DatasetShards.GetChunk(items, 3, chunk), path);
+            shards.Add(path);
+        }
+
+        var merged = Path.Combine(_folder, "merged");
+        Directory.CreateDirectory(merged);
+        var (header, scored) = SupervisionJournal.Merge(shards, Path.Combine(merged, "scores.jsonl"));
+        var trainer = Make();
+        var selection = trainer.Select(scored);
+        SupervisionJournal.WriteAll(Path.Combine(merged, "supervision.jsonl"), trainer.SupervisionHeader(header!, selection.Statistics), selection.Records);
+
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, "scores.jsonl")), await File.ReadAllTextAsync(Path.Combine(merged, "scores.jsonl")));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(merged, "supervision.jsonl")));
+        Assert.Equal(2, SupervisionJournal.ReadAll(Path.Combine(whole, "supervision.jsonl")).Header!.Statistics!.Streams.Count);
+
+        // The chunks' own statistics would have chosen differently for some image: the test can see a broken merge.
+        var local = new List<int?>();
+        foreach (var shard in shards)
+        {
+            local.AddRange(Make().Select(SupervisionJournal.Read(shard)).Records.Select(r => r.Chosen));
+        }
+
+        Assert.NotEqual(records.Select(r => r.Chosen), local);
+    }
+
+    /// <summary>
+    /// The reward model dislikes two sentences that the detector accepts, so each image trades one
+    /// stream against the other; in the first chunk (positions 0-3) it is five times as loud, so
+    /// chunk-local statistics weigh the streams differently from the data set's.
+    /// </summary>
+    private static string Judgement(string id, string sentence, int j)
+    {
+        var position = int.Parse(id.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var disliked = sentence is "A dog sits on a bench." or "Two dogs play." or "A car." or "A dog jumps.";
+        var score = disliked ? -(position < 4 ? 5 : 1) : (j % 2);
+        var error = disliked && position % 2 == 0 ? "\"attribute\"" : "null";
+        return $"{{\"image\":\"{id}\",\"sentence\":\"{sentence}\",\"score\":{score},\"error\":{error}}}";
+    }
+
+    [Fact]
+    public async Task A_third_stream_of_the_callers_is_scored_journalled_weighted_and_can_drop()
+    {
+        // A stream that dislikes the word "dog": its penalty outweighs the detector when weighted.
+        var third = new WordStream("dog");
+        var options = new RejectionSamplingOptions { RewardSources = RewardSources.Automatic };
+        var trainer = new RejectionSamplingTrainer(
+            new FakeVisionLanguageModel(Samples),
+            new FakeNounExtractor(),
+            [.. RewardStreams.ForSources(RewardSources.Automatic, new FakeDetector(id => Present[id]), null, options), third],
+            new LinearRewardCombiner(new RewardCombinerOptions { Weights = { ["no_dog"] = 10 } }),
+            options);
+
+        var records = await trainer.GenerateSupervisionAsync(Items("img1", "img3"), _folder);
+
+        Assert.Equal("automatic,no_dog", SupervisionJournal.ReadAll(Path.Combine(_folder, "scores.jsonl")).Header!.Settings["streams"]);
+        Assert.Equal("dog", SupervisionJournal.ReadAll(Path.Combine(_folder, "scores.jsonl")).Header!.Settings["no_dog.word"]);
+        Assert.Equal(2, records[1].Chosen); // img3: "A frisbee." is the only sample without a dog
+        Assert.Equal(new StreamTotals(1, 0), records[1].Samples[0].Streams["no_dog"]);
+        Assert.Equal(["dog"], records[1].Samples[0].Sentences[1].Signals["no_dog"].Drop);
+        Assert.Equal(2, records[0].Dropped.Count + (records[0].Target is null ? 0 : 0) + records[0].Samples[records[0].Chosen!.Value].Sentences.Count - (records[0].Target?.Split(". ").Length ?? 0));
+    }
+
+    [Fact]
+    public void Online_training_needs_at_least_one_round()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Trainer(options: new RejectionSamplingOptions { Mode = TrainingMode.Online, OnlineRounds = 0, RewardSources = RewardSources.Automatic }));
+
+        Assert.Contains("OnlineRounds", error.Message);
     }
 
     [Fact]
@@ -202,10 +331,10 @@ public sealed class TrainerTests : IDisposable
         var model = new FakeVisionLanguageModel(Samples);
         var trainer = Trainer(model: model);
 
-        await trainer.ProcessImageAsync(Items("img1")[0]);
-        await trainer.ProcessImageAsync(Items("img2")[0]);
-        await trainer.ProcessImageAsync(Items("img1")[0]);
-        await trainer.ProcessImageAsync(Items("img1")[0], round: 1);
+        await trainer.ScoreImageAsync(Items("img1")[0]);
+        await trainer.ScoreImageAsync(Items("img2")[0]);
+        await trainer.ScoreImageAsync(Items("img1")[0]);
+        await trainer.ScoreImageAsync(Items("img1")[0], round: 1);
 
         Assert.Equal(model.Seeds[0], model.Seeds[2]);
         Assert.NotEqual(model.Seeds[0], model.Seeds[1]);
@@ -241,6 +370,14 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(3, model.FineTuneCalls.Count);
         Assert.Equal(Path.Combine(_folder, "round-2", "model"), final);
         Assert.All(SupervisionJournal.Read(Path.Combine(_folder, "round-1", "supervision.jsonl")), r => Assert.Equal(1, r.Round));
+        Assert.Equal(3, model.Saved.Count);
+
+        // Resumed after every round finished: the rounds' models are restored, not saved again.
+        var again = new FakeVisionLanguageModel(Samples);
+        await Trainer(model: again, options: options).TrainAsync(Items("img1", "img2"), _folder);
+        Assert.Equal(0, again.SampleCalls);
+        Assert.Equal(3, again.FineTuneCalls.Count);
+        Assert.Empty(again.Saved);
     }
 
     [Fact]
@@ -251,6 +388,21 @@ public sealed class TrainerTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Trainer(model: replay).TrainAsync(Items("img1"), _folder));
 
         Assert.Contains(nameof(IFineTunableVisionLanguageModel), error.Message);
+    }
+
+    /// <summary>A third reward stream: penalises (and drops) every sentence containing a word.</summary>
+    private sealed class WordStream(string word) : IRewardStream
+    {
+        public string Name => "no_dog";
+
+        public IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["word"] = word };
+
+        public Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<StreamScore>>(input.Samples
+                .Select(sample => StreamScore.Sum(sample.Sentences
+                    .Select(s => s.Text.Contains(word, StringComparison.OrdinalIgnoreCase) ? new SentenceSignal { Penalty = 1, Drop = [word] } : null)
+                    .ToList()))
+                .ToList());
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

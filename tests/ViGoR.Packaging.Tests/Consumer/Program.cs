@@ -15,7 +15,7 @@ using var provider = services.BuildServiceProvider();
 var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
 
 var items = new[] { new TrainingItem(ImageInput.FromId("000000081552.jpg"), "Describe the image.") };
-var records = await trainer.GenerateSupervisionAsync(items, Path.Combine(folder, "journal.jsonl"));
+var records = await trainer.GenerateSupervisionAsync(items, Path.Combine(folder, "run"));
 Console.WriteLine($"status={records[0].Status} chosen={records[0].Chosen} target={records[0].Target}");
 Console.WriteLine($"torch-targets={typeof(ViGoR.Torch.LlavaVisionLanguageModel).Assembly.GetName().Name}");
 

@@ -66,35 +66,44 @@ public sealed class LlavaSentenceRewardModelTests
         var judgements = await reward.JudgeAsync(image, "Describe.", Description);
 
         Assert.Equal([new SentenceJudgement(1), new SentenceJudgement(-1, SentenceErrorKind.ObjectHallucination)], judgements);
+
+        // Batched judging (both sentences in one left-padded batch) equals one sentence at a time, on real scores.
+        using var oneByOne = new LlavaSentenceRewardModel(model, new LlavaRewardModelOptions { MaxBatchSize = 1 });
+        Assert.Equal(judgements, await oneByOne.JudgeAsync(image, "Describe.", Description));
     }
 
     [Fact]
-    public async Task AnUnreadableReplyThrowsWithTheReplyOrScoresTheConfiguredFallback()
+    public async Task AnUnreadableReplyIsANeutralMarkedJudgementOrThrowsWithTheReply()
     {
         using var model = TinyLlava.Load(TinyLlava.HuggingFace); // random weights: replies are not numbers
-        using var strict = new LlavaSentenceRewardModel(model);
-        var error = await Assert.ThrowsAsync<RewardModelReplyException>(() => strict.JudgeAsync(ImageInput.FromFile(TinyLlava.Image(1)), "Describe.", Description));
+        var image = ImageInput.FromFile(TinyLlava.Image(1));
+        using var lenient = new LlavaSentenceRewardModel(model);
+        var judgements = await lenient.JudgeAsync(image, "Describe.", Description);
+        Assert.Equal(2, judgements.Count);
+        Assert.All(judgements, j => Assert.Equal(SentenceJudgement.UnreadableReply(), j));
+        Assert.All(judgements, j => Assert.True(j.Unreadable));
+
+        using var strict = new LlavaSentenceRewardModel(model, new LlavaRewardModelOptions { OnUnreadable = UnreadableReplyPolicy.Error });
+        var error = await Assert.ThrowsAsync<RewardModelReplyException>(() => strict.JudgeAsync(image, "Describe.", Description));
         Assert.Equal(TinyLlava.Image(1).Split('/')[^1], error.ImageId);
         Assert.Contains(error.Reply, error.Message, StringComparison.Ordinal);
-
-        using var lenient = new LlavaSentenceRewardModel(model, new LlavaRewardModelOptions { UnparsableReplyScore = 0 });
-        var judgements = await lenient.JudgeAsync(ImageInput.FromFile(TinyLlava.Image(1)), "Describe.", Description);
-        Assert.Equal(2, judgements.Count);
-        Assert.All(judgements, j => Assert.Equal(0, j.Score));
     }
 
     [Fact]
-    public async Task BatchedJudgingEqualsOneSentenceAtATime()
+    public async Task BatchedRepliesEqualOneSentenceAtATime()
     {
+        // The random model's raw replies: real token sequences, where padding or batching mistakes show.
         using var model = TinyLlava.Load(TinyLlava.HuggingFace);
-        var options = new LlavaRewardModelOptions { UnparsableReplyScore = double.NaN, MaxNewTokens = 6 };
+        var options = new LlavaRewardModelOptions { MaxNewTokens = 6 };
         var image = ImageInput.FromFile(TinyLlava.Image(0));
         using var batched = new LlavaSentenceRewardModel(model, options);
-        var together = await batched.JudgeAsync(image, "Describe.", Description);
+        var together = await batched.ReplyAsync(image, "Describe.", Description, CancellationToken.None);
         var single = options.Clone();
         single.MaxBatchSize = 1;
         using var oneByOne = new LlavaSentenceRewardModel(model, single);
-        var apart = await oneByOne.JudgeAsync(image, "Describe.", Description);
+        var apart = await oneByOne.ReplyAsync(image, "Describe.", Description, CancellationToken.None);
+        Assert.Equal(2, together.Count);
+        Assert.All(together, r => Assert.False(string.IsNullOrWhiteSpace(r)));
         Assert.Equal(apart, together);
     }
 

@@ -1,0 +1,26 @@
+namespace ViGoR;
+
+/// <summary>
+/// Implemented by a model, detector or file-backed component whose identity shapes the results it
+/// gives (e.g. its model folder). The identity is recorded in journal headers, so that a run is
+/// not resumed with another model.
+/// </summary>
+public interface IComponentIdentity
+{
+    /// <summary>A stable, human-readable identity, e.g. <c>llava:/models/llava-1.5-7b-hf</c>.</summary>
+    string Identity { get; }
+}
+
+/// <summary>Finds a component's identity for journal headers.</summary>
+public static class ComponentIdentity
+{
+    /// <summary>The component's <see cref="IComponentIdentity.Identity"/>, or its type's full name.</summary>
+    public static string Of(object component)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        return component is IComponentIdentity identified ? identified.Identity : component.GetType().FullName ?? component.GetType().Name;
+    }
+
+    /// <summary>An identity for a file or folder: a kind and the full path.</summary>
+    public static string ForPath(string kind, string path) => $"{kind}:{Path.GetFullPath(path)}";
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace ViGoR;
+
+/// <summary>
+/// The automatic reward stream (Yan et al., Sec. 3.2): asks the detector, once per image, about
+/// the union of the asserted thing nouns of all k samples, then marks every mention found
+/// (positive) or missing (penalty, and refinement drops its sentence, Sec. 3.4). Negated and
+/// hedged mentions are never penalised; nouns a closed-vocabulary detector cannot judge are
+/// recorded as unverified. A sentence without an asserted thing noun gets no signal.
+/// </summary>
+public sealed class AutomaticRewardStream : IRewardStream
+{
+    private readonly IGroundingDetector _detector;
+    private readonly AutomaticScoringOptions _options;
+
+    /// <summary>Creates the stream.</summary>
+    public AutomaticRewardStream(IGroundingDetector detector, AutomaticScoringOptions? options = null)
+    {
+        _detector = detector ?? throw new ArgumentNullException(nameof(detector));
+        _options = options ?? new AutomaticScoringOptions();
+        Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["detector"] = ComponentIdentity.Of(detector),
+            ["box_threshold"] = _options.Grounding.BoxThreshold.ToString("R", CultureInfo.InvariantCulture),
+            ["text_threshold"] = _options.Grounding.TextThreshold.ToString("R", CultureInfo.InvariantCulture),
+            ["check_counts"] = _options.CheckCounts ? "true" : "false",
+        };
+    }
+
+    /// <inheritdoc />
+    public string Name => RewardStreams.Automatic;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Makes at most one detector call (none when no sample asserts a thing noun).</remarks>
+    public async Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var vocabulary = _detector as IClosedVocabularyDetector;
+        var queries = DetectorQueryPlanner.Plan(input.Samples)
+            .Where(q => vocabulary is null || vocabulary.CanVerify(q.Phrase))
+            .Select(q => q.Phrase)
+            .ToList();
+        var queried = queries.ToHashSet(StringComparer.Ordinal);
+        var detectionsPerPhrase = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (queries.Count > 0)
+        {
+            var detections = await _detector.DetectAsync(input.Image, queries, _options.Grounding, cancellationToken).ConfigureAwait(false);
+            foreach (var detection in detections)
+            {
+                // A box supports every phrase it lights, so "man" from one sample is not judged
+                // missing because "person" from another sample was the box's most probable phrase.
+                foreach (var phrase in detection.Queries)
+                {
+                    detectionsPerPhrase[phrase] = detectionsPerPhrase.GetValueOrDefault(phrase) + 1;
+                }
+            }
+        }
+
+        var result = new List<StreamScore>(input.Samples.Count);
+        foreach (var sample in input.Samples)
+        {
+            var perSentence = new List<SentenceSignal?>(sample.Sentences.Count);
+            foreach (var sentence in sample.Sentences)
+            {
+                perSentence.Add(Judge(sentence, queried, detectionsPerPhrase));
+            }
+
+            result.Add(StreamScore.Sum(perSentence));
+        }
+
+        return result;
+    }
+
+    private SentenceSignal? Judge(ParsedSentence sentence, HashSet<string> queried, Dictionary<string, int> detectionsPerPhrase)
+    {
+        var found = new List<string>();
+        var missing = new List<string>();
+        var countMismatches = new List<string>();
+        var unverified = new List<string>();
+        foreach (var noun in sentence.Nouns)
+        {
+            if (noun.Kind != NounKind.Thing || !noun.IsAsserted)
+            {
+                continue;
+            }
+
+            if (!queried.Contains(noun.Lemma))
+            {
+                unverified.Add(noun.Lemma);
+                continue;
+            }
+
+            var detected = detectionsPerPhrase.GetValueOrDefault(noun.Lemma);
+            if (detected == 0)
+            {
+                missing.Add(noun.Lemma);
+                continue;
+            }
+
+            found.Add(noun.Lemma);
+            if (_options.CheckCounts && noun.Count is { } stated && stated != detected)
+            {
+                countMismatches.Add(noun.Lemma);
+            }
+        }
+
+        if (found.Count + missing.Count + countMismatches.Count + unverified.Count == 0)
+        {
+            return null;
+        }
+
+        return new SentenceSignal
+        {
+            Penalty = missing.Count + countMismatches.Count,
+            Bonus = found.Count,
+            Drop = missing.Count > 0 ? missing : null,
+            Found = found,
+            Missing = missing,
+            CountMismatches = countMismatches,
+            Unverified = unverified.Count > 0 ? unverified : null,
+        };
+    }
+}

@@ -1,0 +1,103 @@
+namespace ViGoR;
+
+/// <summary>
+/// One reward stream: a source of per-sentence negative and positive signals for the k samples of
+/// one image (the paper has two: the reward model, Yan et al. Sec. 3.1, and the automatic detector
+/// check, Sec. 3.2; a CLIP-score check, a VQA self-check or a judge model are further examples).
+/// The combiner normalises and weights each stream by its <see cref="Name"/> (Sec. 3.3).
+/// </summary>
+/// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
+public interface IRewardStream
+{
+    /// <summary>
+    /// The stream's name: the key of its signals in the journal and of its weight in
+    /// <see cref="RewardCombinerOptions.Weights"/>. Lower-case snake_case by convention
+    /// (<c>automatic</c>, <c>reward_model</c>); unique among the streams of one trainer.
+    /// </summary>
+    string Name { get; }
+
+    /// <summary>
+    /// What shapes this stream's signals (thresholds, the identity of its model or files...), as
+    /// name/value pairs. They are recorded in the journal's header, prefixed by <see cref="Name"/>, so
+    /// that a run is never resumed with different settings.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Settings { get; }
+
+    /// <summary>
+    /// Scores every sentence of every sample. Returns exactly one <see cref="StreamScore"/> per
+    /// sample, in order, each with exactly one entry per sentence (null where the stream has
+    /// nothing to say about that sentence).
+    /// </summary>
+    Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a reward stream scores: the k (non-empty) samples of one image.</summary>
+/// <param name="Image">The image described.</param>
+/// <param name="Prompt">The instruction the samples answer.</param>
+/// <param name="Samples">The samples, split into sentences with their noun mentions.</param>
+public sealed record RewardStreamInput(ImageInput Image, string Prompt, IReadOnlyList<ParsedText> Samples);
+
+/// <summary>
+/// One stream's verdict on one sentence. <see cref="Penalty"/> and <see cref="Bonus"/> are in the
+/// stream's own units (never negative); the combiner makes them comparable across streams. The
+/// other properties are the evidence behind them, kept in the journal for audit.
+/// </summary>
+public sealed record SentenceSignal
+{
+    /// <summary>The negative signal, &gt;= 0 (e.g. missing objects, or the magnitude of a negative reward).</summary>
+    public double Penalty { get; init; }
+
+    /// <summary>The positive signal, &gt;= 0 (found objects, a positive reward); breaks ties.</summary>
+    public double Bonus { get; init; }
+
+    /// <summary>
+    /// Why refinement must drop this sentence (Sec. 3.4), e.g. the objects the detector did not
+    /// find; null or empty keeps it.
+    /// </summary>
+    public IReadOnlyList<string>? Drop { get; init; }
+
+    /// <summary>Automatic stream: asserted objects the detector found.</summary>
+    public IReadOnlyList<string>? Found { get; init; }
+
+    /// <summary>Automatic stream: asserted objects the detector did not find (object-hallucination evidence).</summary>
+    public IReadOnlyList<string>? Missing { get; init; }
+
+    /// <summary>Automatic stream: objects whose stated count differs from the detections (count check on).</summary>
+    public IReadOnlyList<string>? CountMismatches { get; init; }
+
+    /// <summary>Automatic stream: asserted objects a closed-vocabulary detector cannot judge.</summary>
+    public IReadOnlyList<string>? Unverified { get; init; }
+
+    /// <summary>Reward model: the number it returned (negative = error).</summary>
+    public double? Score { get; init; }
+
+    /// <summary>Reward model: the error category it reported.</summary>
+    public SentenceErrorKind? Error { get; init; }
+
+    /// <summary>Reward model: true when its reply could not be read as a number and was taken as neutral.</summary>
+    public bool? Unreadable { get; init; }
+}
+
+/// <summary>One stream's score of one sample: per-sentence signals and the sample's totals.</summary>
+/// <param name="Sentences">One entry per sentence; null where the stream has nothing to say.</param>
+/// <param name="Penalty">The sample's negative signal (usually the sum over sentences), &gt;= 0.</param>
+/// <param name="Bonus">The sample's positive signal, &gt;= 0.</param>
+public sealed record StreamScore(IReadOnlyList<SentenceSignal?> Sentences, double Penalty, double Bonus)
+{
+    /// <summary>False when the stream said nothing about any sentence: it then takes no part in this sample's ranking or in the stream's statistics.</summary>
+    public bool Applicable => Sentences.Any(s => s is not null);
+
+    /// <summary>Totals as the sums of the sentences' signals (the paper's fine-grained rule).</summary>
+    public static StreamScore Sum(IReadOnlyList<SentenceSignal?> sentences)
+    {
+        ArgumentNullException.ThrowIfNull(sentences);
+        double penalty = 0, bonus = 0;
+        foreach (var s in sentences)
+        {
+            penalty += s?.Penalty ?? 0;
+            bonus += s?.Bonus ?? 0;
+        }
+
+        return new StreamScore(sentences, penalty, bonus);
+    }
+}

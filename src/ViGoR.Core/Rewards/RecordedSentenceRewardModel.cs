@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text.Json;
+using ViGoR.Evaluation;
+
+namespace ViGoR;
+
+/// <summary>What <see cref="RecordedSentenceRewardModel"/> does with a sentence that has no recorded judgement.</summary>
+public enum MissingJudgementPolicy
+{
+    /// <summary>Throw, naming the image and the sentence (default): a gap in the file is a mistake to fix, not a neutral opinion.</summary>
+    Error,
+
+    /// <summary>Judge it neutral (score 0).</summary>
+    Neutral,
+}
+
+/// <summary>
+/// An <see cref="ISentenceRewardModel"/> that replays per-sentence judgements made elsewhere (a
+/// Python reward model, a human, a judge API, <c>vigor score</c>). The file is JSON Lines, one
+/// judgement a line: <c>{"image": "&lt;image id or file name&gt;", "sentence": "&lt;exact sentence
+/// text&gt;", "score": &lt;number, negative = error&gt;, "error": "object_hallucination" |
+/// "attribute" | "relationship" | "location" | "conjecture" | null}</c>.
+/// </summary>
+/// <remarks>
+/// A sentence is looked up by its exact text under the image's id, then under its file name. The
+/// same (image, sentence) may appear more than once with the same judgement; with another it is an
+/// error. Thread-safe (read-only after loading).
+/// </remarks>
+public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, IComponentIdentity
+{
+    private readonly Dictionary<(string Image, string Sentence), SentenceJudgement> _judgements;
+    private readonly string _source;
+    private readonly MissingJudgementPolicy _missing;
+
+    private RecordedSentenceRewardModel(Dictionary<(string, string), SentenceJudgement> judgements, string source, MissingJudgementPolicy missing)
+    {
+        _judgements = judgements;
+        _source = source;
+        _missing = missing;
+    }
+
+    /// <summary>The number of distinct (image, sentence) judgements.</summary>
+    public int Count => _judgements.Count;
+
+    /// <inheritdoc />
+    public string Identity => File.Exists(_source) ? ComponentIdentity.ForPath("recorded-judgements", _source) : $"recorded-judgements:{_source}";
+
+    /// <summary>Reads a judgements file.</summary>
+    /// <exception cref="InvalidDataException">A line is malformed, or contradicts an earlier one; the message names the file, line and field.</exception>
+    public static RecordedSentenceRewardModel Load(string path, MissingJudgementPolicy missing = MissingJudgementPolicy.Error)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Load(File.ReadAllText(path), path, missing);
+    }
+
+    /// <summary>Reads judgements from JSON Lines text; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A line is malformed, or contradicts an earlier one.</exception>
+    public static RecordedSentenceRewardModel Load(string text, string sourceName, MissingJudgementPolicy missing)
+    {
+        var judgements = new Dictionary<(string, string), SentenceJudgement>();
+        var lines = new Dictionary<(string, string), int>();
+        foreach (var line in JsonLines.Parse(text, sourceName))
+        {
+            if (line.Value.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{line.Where}: expected a JSON object.");
+            }
+
+            var image = line.TryGetId("image") ?? throw new InvalidDataException($"{line.Where}: missing field 'image'.");
+            var sentence = line.GetString("sentence");
+            if (!line.Value.TryGetProperty("score", out var scoreValue) || scoreValue.ValueKind != JsonValueKind.Number || !double.IsFinite(scoreValue.GetDouble()))
+            {
+                throw new InvalidDataException($"{line.Where}: field 'score' must be a finite number.");
+            }
+
+            var judgement = new SentenceJudgement(scoreValue.GetDouble(), ParseError(line));
+            var key = (image, sentence);
+            if (judgements.TryGetValue(key, out var earlier))
+            {
+                if (earlier != judgement)
+                {
+                    throw new InvalidDataException($"{line.Where}: image '{image}', sentence \"{sentence}\" was judged differently on line {lines[key].ToString(CultureInfo.InvariantCulture)}.");
+                }
+
+                continue;
+            }
+
+            judgements[key] = judgement;
+            lines[key] = line.Line;
+        }
+
+        return new RecordedSentenceRewardModel(judgements, sourceName, missing);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="KeyNotFoundException">A sentence has no judgement and the policy is <see cref="MissingJudgementPolicy.Error"/>.</exception>
+    public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(description);
+        var keys = new List<string>(3) { image.Id };
+        if (image.Path is { } path)
+        {
+            keys.Add(Path.GetFileName(path));
+            keys.Add(path);
+        }
+
+        var result = new List<SentenceJudgement>(description.Sentences.Count);
+        foreach (var sentence in description.Sentences)
+        {
+            SentenceJudgement? found = null;
+            foreach (var key in keys)
+            {
+                if (_judgements.TryGetValue((key, sentence.Text), out var judgement))
+                {
+                    found = judgement;
+                    break;
+                }
+            }
+
+            if (found is null && _missing == MissingJudgementPolicy.Error)
+            {
+                throw new KeyNotFoundException(
+                    $"{_source} has no judgement for image '{image.Id}', sentence \"{sentence.Text}\". Add it, or judge missing sentences as neutral (MissingJudgementPolicy.Neutral, --missing-judgement neutral).");
+            }
+
+            result.Add(found ?? new SentenceJudgement(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<SentenceJudgement>>(result);
+    }
+
+    private static SentenceErrorKind ParseError(JsonLine line) => line.TryGetString("error") switch
+    {
+        null => SentenceErrorKind.None,
+        "object_hallucination" => SentenceErrorKind.ObjectHallucination,
+        "attribute" => SentenceErrorKind.Attribute,
+        "relationship" => SentenceErrorKind.Relationship,
+        "location" => SentenceErrorKind.Location,
+        "conjecture" => SentenceErrorKind.UnreasonableConjecture,
+        var other => throw new InvalidDataException($"{line.Where}: field 'error' must be object_hallucination, attribute, relationship, location, conjecture or null, not '{other}'."),
+    };
+}
