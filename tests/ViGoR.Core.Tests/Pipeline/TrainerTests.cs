@@ -318,6 +318,56 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task Precomputed_statistics_replace_the_data_sets_and_a_running_window_records_its_own()
+    {
+        var reward = new FakeRewardModel(s => s.Contains("bench", StringComparison.Ordinal) ? -5 : 1);
+        var options = new RejectionSamplingOptions { RewardSources = RewardSources.Both };
+        var items = Items("img1", "img2", "img3");
+        var scored = await Trainer(reward: reward, options: options).ScoreAsync(items, Path.Combine(_folder, "scores.jsonl"));
+
+        // Statistics that make the reward model negligible: the detector alone decides (img1: sample 2, as automatic-only).
+        var loud = new RewardStatistics
+        {
+            Streams = new Dictionary<string, StreamStatistics>
+            {
+                [RewardStreams.Automatic] = new(new SignalStatistics(1, 0, 1), new SignalStatistics(1, 0, 1)),
+                [RewardStreams.RewardModel] = new(new SignalStatistics(1, 0, 1e30), new SignalStatistics(1, 0, 1e30)),
+            },
+        };
+        var precomputed = Trainer(reward: reward, options: new RejectionSamplingOptions { RewardSources = RewardSources.Both, Selection = { Statistics = loud } }).Select(scored);
+        var dataSet = Trainer(reward: reward, options: options).Select(scored);
+        var window = Trainer(reward: reward, options: new RejectionSamplingOptions { RewardSources = RewardSources.Both, Selection = { Scope = StatisticsScope.RunningWindow, WindowSize = 5 } }).Select(scored);
+
+        Assert.Same(loud, precomputed.Statistics);
+        Assert.Equal(2, precomputed.Records[0].Chosen);
+        Assert.Equal(4, dataSet.Records[0].Chosen);
+        Assert.All(dataSet.Records, r => Assert.Null(r.Statistics));
+        Assert.All(window.Records, r => Assert.Equal(5, r.Statistics!.Streams[RewardStreams.Automatic].Penalty.Count));
+    }
+
+    [Fact]
+    public async Task Unreadable_judgements_are_recorded_and_counted()
+    {
+        var reward = new UnreadableRewardModel();
+        var options = new RejectionSamplingOptions { RewardSources = RewardSources.Both };
+        var reports = new List<RejectionSamplingProgress>();
+
+        var records = await Trainer(reward: reward, options: options).GenerateSupervisionAsync(Items("img1"), _folder, 0, new SynchronousProgress<RejectionSamplingProgress>(reports.Add));
+
+        var sentences = Samples["img1"].Sum(t => t.Split(". ").Length);
+        Assert.Equal(sentences, reports[^1].Unreadable);
+        Assert.Equal(sentences, RejectionSamplingTrainer.CountUnreadable(records[0]));
+        Assert.All(records[0].Samples.SelectMany(s => s.Sentences), s => Assert.Equal(true, s.Signals[RewardStreams.RewardModel].Unreadable));
+        Assert.Equal(SupervisionStatus.Ok, records[0].Status);
+    }
+
+    private sealed class UnreadableRewardModel : ISentenceRewardModel
+    {
+        public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<SentenceJudgement>>(description.Sentences.Select(_ => SentenceJudgement.UnreadableReply()).ToList());
+    }
+
+    [Fact]
     public void Online_training_needs_at_least_one_round()
     {
         var error = Assert.Throws<ArgumentException>(() => Trainer(options: new RejectionSamplingOptions { Mode = TrainingMode.Online, OnlineRounds = 0, RewardSources = RewardSources.Automatic }));
