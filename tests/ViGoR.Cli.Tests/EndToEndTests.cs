@@ -57,4 +57,25 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, await VigorApp.Create().RunAsync(args));
         Assert.Equal(2, SupervisionJournal.Read(Path.Combine(work, "round-0", "supervision.jsonl")).Count);
     }
+
+    [Fact]
+    public async Task Unreadable_reward_model_replies_are_neutral_and_counted_or_stop_the_run_on_request()
+    {
+        // The tiny reward model has random weights: its replies are not numbers.
+        var data = Path.Combine(_folder, "data.jsonl");
+        await File.WriteAllLinesAsync(data, ["""{"id": "image0", "image": "image0.png", "prompt": "Describe this image in detail."}"""]);
+        string[] Args(string work, params string[] extra) => [
+            "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--reward-model", Path.Combine(Fixtures, "hf"),
+            "--sources", "reward-model", "-k", "2", "--max-new-tokens", "8", "--temperature", "1", "--supervision-only", "--work", work, .. extra];
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync(Args(Path.Combine(_folder, "neutral"))));
+        var record = Assert.Single(SupervisionJournal.Read(Path.Combine(_folder, "neutral", "round-0", "supervision.jsonl")));
+        var judged = record.Samples.SelectMany(s => s.Sentences).Select(s => s.Signals["reward_model"]).ToList();
+        Assert.NotEmpty(judged);
+        Assert.All(judged, j => Assert.Equal((true, 0.0), (j.Unreadable!.Value, j.Score!.Value)));
+        Assert.Equal(judged.Count, RejectionSamplingTrainer.CountUnreadable(record));
+
+        var error = await Assert.ThrowsAsync<ViGoR.Torch.Rewards.RewardModelReplyException>(() => VigorApp.Create().RunAsync(Args(Path.Combine(_folder, "strict"), "--on-unreadable", "error")));
+        Assert.Equal("image0", error.ImageId);
+    }
 }
