@@ -22,3 +22,22 @@ public interface ISentenceRewardModel
         ParsedText description,
         CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A holistic reward model (the paper's ablation, Yan et al., Sec. 4.6): one judgement for a
+/// whole description, trained on descriptions labelled wrong when any of their sentences is.
+/// </summary>
+/// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
+public interface IDescriptionRewardModel
+{
+    /// <summary>Judges <paramref name="description"/> as a whole.</summary>
+    /// <param name="image">The image described.</param>
+    /// <param name="prompt">The instruction the description answers.</param>
+    /// <param name="description">The description split into sentences.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<SentenceJudgement> JudgeDescriptionAsync(
+        ImageInput image,
+        string prompt,
+        ParsedText description,
+        CancellationToken cancellationToken = default);
+}

@@ -42,6 +42,13 @@ public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = S
     /// </summary>
     public bool Unreadable { get; init; }
 
+    /// <summary>
+    /// The model's probability that the sentence is wrong, in [0, 1], when it reports one (a
+    /// reward model scored from its reply-token distribution); null otherwise. Ranks sentences for
+    /// held-out metrics such as ROC AUC.
+    /// </summary>
+    public double? ErrorProbability { get; init; }
+
     /// <summary>A neutral judgement (score 0) for a reply that could not be read as a number.</summary>
     public static SentenceJudgement UnreadableReply() => new(0) { Unreadable = true };
 }
