@@ -23,8 +23,8 @@ public enum RewardGranularity
     FineGrained,
 
     /// <summary>
-    /// One judgement for the whole text: the worst sentence's score, so the text is negative if any
-    /// sentence is wrong (the paper's holistic ablation, Sec. 4.6).
+    /// One judgement for the whole text from a reward model trained on whole descriptions
+    /// (<see cref="IDescriptionRewardModel"/>): the paper's holistic ablation, Sec. 4.6.
     /// </summary>
     Holistic,
 }

@@ -16,9 +16,10 @@ public sealed class RewardModelStreamOptions
 
 /// <summary>
 /// The reward-model stream (Yan et al., Sec. 3.1): one judgement per sentence of each sample from
-/// an <see cref="ISentenceRewardModel"/>. Fine-grained totals are sums over sentences; holistic
-/// totals (Sec. 4.6 ablation) are the worst sentence's judgement, so a description counts as wrong
-/// when any of its sentences is.
+/// an <see cref="ISentenceRewardModel"/>, totalled over sentences. With
+/// <see cref="RewardGranularity.Holistic"/> (the Sec. 4.6 ablation) the model must be an
+/// <see cref="IDescriptionRewardModel"/> trained on whole descriptions: one judgement per sample,
+/// no per-sentence signal, so nothing is dropped on its account.
 /// </summary>
 public sealed class RewardModelStream : IRewardStream
 {
@@ -26,10 +27,18 @@ public sealed class RewardModelStream : IRewardStream
     private readonly RewardModelStreamOptions _options;
 
     /// <summary>Creates the stream.</summary>
+    /// <exception cref="ArgumentException">Holistic granularity with a model that does not judge whole descriptions.</exception>
     public RewardModelStream(ISentenceRewardModel model, RewardModelStreamOptions? options = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? new RewardModelStreamOptions();
+        if (_options.Granularity == RewardGranularity.Holistic && model is not IDescriptionRewardModel)
+        {
+            throw new ArgumentException(
+                $"Holistic granularity needs a reward model that judges whole descriptions ({nameof(IDescriptionRewardModel)}, e.g. one trained with 'vigor train-reward --holistic'); {model.GetType().Name} judges sentences.",
+                nameof(model));
+        }
+
         Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["model"] = ComponentIdentity.Of(model),
@@ -59,6 +68,18 @@ public sealed class RewardModelStream : IRewardStream
                 continue;
             }
 
+            if (_options.Granularity == RewardGranularity.Holistic)
+            {
+                var whole = await ((IDescriptionRewardModel)_model).JudgeDescriptionAsync(input.Image, input.Prompt, sample, cancellationToken).ConfigureAwait(false);
+
+                // The judgement is the sample's, not a sentence's: it is kept on the first sentence for
+                // audit (no drop), and the totals are the description's.
+                var signals = new SentenceSignal?[sample.Sentences.Count];
+                signals[0] = ToSignal(whole) with { Drop = null };
+                result.Add(new StreamScore(signals, whole.Penalty, whole.Bonus));
+                continue;
+            }
+
             var judgements = await _model.JudgeAsync(input.Image, input.Prompt, sample, cancellationToken).ConfigureAwait(false);
             if (judgements.Count != sample.Sentences.Count)
             {
@@ -66,16 +87,7 @@ public sealed class RewardModelStream : IRewardStream
                     $"The reward model returned {judgements.Count} judgements for sample {i} of image '{input.Image.Id}', which has {sample.Sentences.Count} sentences.");
             }
 
-            var signals = judgements.Select(ToSignal).ToList();
-            if (_options.Granularity == RewardGranularity.Holistic)
-            {
-                var worst = judgements.MinBy(j => j.Score)!;
-                result.Add(new StreamScore(signals, worst.Penalty, worst.Bonus));
-            }
-            else
-            {
-                result.Add(StreamScore.Sum(signals));
-            }
+            result.Add(StreamScore.Sum(judgements.Select(ToSignal).ToList()));
         }
 
         return result;

@@ -361,6 +361,45 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(SupervisionStatus.Ok, records[0].Status);
     }
 
+    [Fact]
+    public async Task Holistic_granularity_asks_a_description_level_model_once_per_sample()
+    {
+        var holistic = new HolisticRewardModel();
+        var options = new RejectionSamplingOptions { RewardSources = RewardSources.RewardModel, RewardGranularity = RewardGranularity.Holistic };
+        var trainer = new RejectionSamplingTrainer(new FakeVisionLanguageModel(Samples), new FakeNounExtractor(), new LinearRewardCombiner(), null, holistic, options);
+
+        var record = await ProcessAsync(trainer, Items("img1")[0]);
+
+        // Each description is judged as a whole: -1 when it mentions a cat; no sentence is dropped on its account.
+        Assert.Equal(5, holistic.Descriptions);
+        Assert.Equal(0, holistic.Sentences);
+        Assert.Equal(new StreamTotals(1, 0), record.Samples[0].Streams[RewardStreams.RewardModel]);
+        Assert.Empty(record.Dropped);
+        Assert.Equal("holistic", trainer.ScoresHeader().Settings["reward_model.granularity"]);
+
+        var sentenceLevel = Assert.Throws<ArgumentException>(() => new RejectionSamplingTrainer(new FakeVisionLanguageModel(Samples), new FakeNounExtractor(), new LinearRewardCombiner(), null, new FakeRewardModel(_ => 1), options));
+        Assert.Contains(nameof(IDescriptionRewardModel), sentenceLevel.Message);
+    }
+
+    private sealed class HolisticRewardModel : ISentenceRewardModel, IDescriptionRewardModel
+    {
+        public int Descriptions { get; private set; }
+
+        public int Sentences { get; private set; }
+
+        public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default)
+        {
+            Sentences++;
+            return Task.FromResult<IReadOnlyList<SentenceJudgement>>(description.Sentences.Select(_ => new SentenceJudgement(1)).ToList());
+        }
+
+        public Task<SentenceJudgement> JudgeDescriptionAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default)
+        {
+            Descriptions++;
+            return Task.FromResult(description.Text.Contains("cat", StringComparison.Ordinal) ? new SentenceJudgement(-1, SentenceErrorKind.ObjectHallucination) : new SentenceJudgement(0));
+        }
+    }
+
     private sealed class UnreadableRewardModel : ISentenceRewardModel
     {
         public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default) =>

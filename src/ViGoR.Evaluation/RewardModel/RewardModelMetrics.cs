@@ -1,0 +1,146 @@
+using System.Text.Json.Serialization;
+
+namespace ViGoR.Evaluation;
+
+/// <summary>One held-out item (a sentence, or a description for a holistic model): the label and the model's verdict.</summary>
+/// <param name="Truth">The annotated kind (<see cref="SentenceErrorKind.None"/> = correct; the first of several errors).</param>
+/// <param name="Predicted">The kind the model named.</param>
+/// <param name="ErrorProbability">The model's P(error) in [0, 1]; ranks items for ROC AUC. When a model reports none, use 1 for a predicted error and 0 otherwise.</param>
+public readonly record struct RewardModelPrediction(SentenceErrorKind Truth, SentenceErrorKind Predicted, double ErrorProbability)
+{
+    /// <summary>True when the item is annotated wrong.</summary>
+    public bool IsError => Truth != SentenceErrorKind.None;
+
+    /// <summary>True when the model judged it wrong.</summary>
+    public bool PredictedError => Predicted != SentenceErrorKind.None;
+}
+
+/// <summary>Detection figures of one annotated error kind.</summary>
+/// <param name="Count">Held-out items annotated with this kind.</param>
+/// <param name="Recall">Share of them the model judged wrong (any kind).</param>
+/// <param name="KindAccuracy">Share of them the model gave exactly this kind.</param>
+public sealed record ErrorKindMetrics(int Count, double Recall, double KindAccuracy);
+
+/// <summary>
+/// Held-out figures of a reward model (written to <c>metrics.json</c> by <c>vigor train-reward</c>):
+/// correct-vs-error accuracy, precision, recall and F1 of the error class, ROC AUC of
+/// <see cref="RewardModelPrediction.ErrorProbability"/> (0.5 = chance), and per-kind figures.
+/// </summary>
+public sealed record RewardModelMetrics
+{
+    /// <summary>Held-out items (sentences, or descriptions for a holistic model).</summary>
+    public int Sentences { get; init; }
+
+    /// <summary>Held-out items annotated wrong.</summary>
+    public int Errors { get; init; }
+
+    /// <summary>Share of items whose correct/error verdict matches the annotation.</summary>
+    public double Accuracy { get; init; }
+
+    /// <summary>Of the items judged wrong, the share annotated wrong (1 when none was judged wrong: no false alarm).</summary>
+    public double ErrorPrecision { get; init; }
+
+    /// <summary>Of the items annotated wrong, the share judged wrong (1 when none is annotated wrong).</summary>
+    public double ErrorRecall { get; init; }
+
+    /// <summary>The harmonic mean of <see cref="ErrorPrecision"/> and <see cref="ErrorRecall"/>.</summary>
+    [JsonPropertyName("error_f1")]
+    public double ErrorF1 { get; init; }
+
+    /// <summary>
+    /// The probability that a random erroneous item gets a higher P(error) than a random correct one
+    /// (ties count half): the Mann-Whitney form of the ROC AUC. Null when either class is absent.
+    /// </summary>
+    public double? RocAuc { get; init; }
+
+    /// <summary>Figures per annotated error kind (snake_case kind names).</summary>
+    public IReadOnlyDictionary<string, ErrorKindMetrics> PerKind { get; init; } = new SortedDictionary<string, ErrorKindMetrics>(StringComparer.Ordinal);
+
+    /// <summary>Computes the figures.</summary>
+    /// <exception cref="ArgumentException">No predictions, or a probability outside [0, 1].</exception>
+    public static RewardModelMetrics Compute(IReadOnlyList<RewardModelPrediction> predictions)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        if (predictions.Count == 0)
+        {
+            throw new ArgumentException("No held-out predictions to measure.", nameof(predictions));
+        }
+
+        if (predictions.Any(p => !(p.ErrorProbability is >= 0 and <= 1)))
+        {
+            throw new ArgumentException("Every ErrorProbability must be in [0, 1].", nameof(predictions));
+        }
+
+        int truePositives = predictions.Count(p => p.IsError && p.PredictedError);
+        int falsePositives = predictions.Count(p => !p.IsError && p.PredictedError);
+        int falseNegatives = predictions.Count(p => p.IsError && !p.PredictedError);
+        int agree = predictions.Count(p => p.IsError == p.PredictedError);
+        double precision = truePositives + falsePositives == 0 ? 1 : (double)truePositives / (truePositives + falsePositives);
+        double recall = truePositives + falseNegatives == 0 ? 1 : (double)truePositives / (truePositives + falseNegatives);
+        var perKind = new SortedDictionary<string, ErrorKindMetrics>(StringComparer.Ordinal);
+        foreach (var group in predictions.Where(p => p.IsError).GroupBy(p => p.Truth))
+        {
+            var items = group.ToList();
+            perKind[KindName(group.Key)] = new ErrorKindMetrics(items.Count, (double)items.Count(p => p.PredictedError) / items.Count, (double)items.Count(p => p.Predicted == p.Truth) / items.Count);
+        }
+
+        return new RewardModelMetrics
+        {
+            Sentences = predictions.Count,
+            Errors = predictions.Count(p => p.IsError),
+            Accuracy = (double)agree / predictions.Count,
+            ErrorPrecision = precision,
+            ErrorRecall = recall,
+            ErrorF1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall),
+            RocAuc = RocAucOf(predictions),
+            PerKind = perKind,
+        };
+    }
+
+    /// <summary>The snake_case name of a kind, as the annotation format spells it (<c>conjecture</c> for unreasonable conjecture).</summary>
+    public static string KindName(SentenceErrorKind kind) => kind switch
+    {
+        SentenceErrorKind.None => "correct",
+        SentenceErrorKind.ObjectHallucination => "object_hallucination",
+        SentenceErrorKind.Attribute => "attribute",
+        SentenceErrorKind.Relationship => "relationship",
+        SentenceErrorKind.Location => "location",
+        SentenceErrorKind.UnreasonableConjecture => "conjecture",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    private static double? RocAucOf(IReadOnlyList<RewardModelPrediction> predictions)
+    {
+        // Mann-Whitney U over ranks with ties averaged: O(n log n), exact for ties.
+        var positives = predictions.Count(p => p.IsError);
+        var negatives = predictions.Count - positives;
+        if (positives == 0 || negatives == 0)
+        {
+            return null;
+        }
+
+        var sorted = predictions.OrderBy(p => p.ErrorProbability).ToList();
+        double rankSum = 0;
+        for (int i = 0; i < sorted.Count;)
+        {
+            int j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1].ErrorProbability == sorted[i].ErrorProbability)
+            {
+                j++;
+            }
+
+            double averageRank = ((i + j) / 2.0) + 1;
+            for (int k = i; k <= j; k++)
+            {
+                if (sorted[k].IsError)
+                {
+                    rankSum += averageRank;
+                }
+            }
+
+            i = j + 1;
+        }
+
+        return (rankSum - (positives * (positives + 1) / 2.0)) / ((double)positives * negatives);
+    }
+}
