@@ -21,7 +21,8 @@ internal static class VigorApp
         // The method.
         config.AddCommand<DemoCommand>("demo").WithDescription("Run the ViGoR pipeline on the embedded default (3 COCO images, 5 real LVLM descriptions each).");
         config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
-        config.AddCommand<MergeCommand>("merge").WithDescription("Join the supervision journals of --num-chunks jobs.");
+        config.AddCommand<MergeCommand>("merge").WithDescription("Join the scores journals of --num-chunks jobs and select over all of them.");
+        config.AddBranch("export", ExportBranch.Configure);
 
         // Its parts.
         config.AddCommand<GenerateCommand>("generate").WithDescription("Sample k descriptions per image from a LLaVA folder into JSON Lines (resumable).");

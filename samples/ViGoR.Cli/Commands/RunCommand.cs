@@ -109,11 +109,12 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string Work { get; init; } = "vigor-run";
 
         [CommandOption("--num-chunks <N>")]
-        [Description("Split the data set into N chunks (LLaVA's convention) and process one; supervision only.")]
-        public int NumChunks { get; init; } = 1;
+        [Description("Split the data set into N chunks (LLaVA's convention) and score one; supervision only. Default: from a Slurm job array (SLURM_ARRAY_TASK_COUNT), else 1.")]
+        public int? NumChunks { get; init; }
 
         [CommandOption("--chunk-idx <I>")]
-        public int ChunkIndex { get; init; }
+        [Description("The chunk to score. Default: from the scheduler (SLURM_ARRAY_TASK_ID, or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --num-chunks).")]
+        public int? ChunkIndex { get; init; }
 
         [CommandOption("--restart")]
         [Description("Remove the journals and state this run would resume from, and start fresh.")]
@@ -171,9 +172,9 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 return ValidationResult.Error("Give at most one of --detector and --annotations.");
             }
 
-            if (NumChunks < 1 || ChunkIndex < 0 || ChunkIndex >= NumChunks)
+            if (NumChunks < 1 || ChunkIndex < 0 || (ChunkIndex is not null && ChunkIndex >= (NumChunks ?? 1)))
             {
-                return ValidationResult.Error($"--chunk-idx must be in [0, --num-chunks); got {ChunkIndex} of {NumChunks}.");
+                return ValidationResult.Error($"--chunk-idx must be in [0, --num-chunks); got {ChunkIndex} of {NumChunks ?? 1}.");
             }
 
             return ValidationResult.Success();

@@ -14,8 +14,9 @@ internal static class PipelineRunner
     {
         var options = BuildOptions(settings);
         var items = ReadItems(settings);
-        var shard = DatasetShards.GetChunk(items, settings.NumChunks, settings.ChunkIndex);
-        var sharded = settings.NumChunks > 1;
+        var (chunks, chunk, chunkSource) = DatasetShards.ResolveChunk(settings.NumChunks, settings.ChunkIndex);
+        var shard = DatasetShards.GetChunk(items, chunks, chunk);
+        var sharded = chunks > 1;
 
         var services = new ServiceCollection();
         services.AddLogging(logging => logging
@@ -64,14 +65,14 @@ internal static class PipelineRunner
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>() is IFineTunableVisionLanguageModel;
         var journalPath = sharded
-            ? Path.Combine(settings.Work, $"scores.chunk-{settings.ChunkIndex}-of-{settings.NumChunks}.jsonl")
+            ? Path.Combine(settings.Work, $"scores.chunk-{chunk}-of-{chunks}.jsonl")
             : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);
         if (settings.Restart)
         {
             Restart(settings.Work, sharded ? journalPath : null);
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {settings.ChunkIndex} of {settings.NumChunks}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
         string? modelDirectory = null;
         await ProgressDisplay.RunAsync(async (supervision, training) =>
@@ -96,7 +97,7 @@ internal static class PipelineRunner
         if (sharded)
         {
             var unreadable = records.Sum(RejectionSamplingTrainer.CountUnreadable);
-            AnsiConsole.MarkupLineInterpolated($"Scored {records.Count} images of chunk {settings.ChunkIndex} ({records.Count(r => r.Status == SupervisionStatus.Failed)} failed, {unreadable} unreadable reward-model replies) into [blue]{journalPath}[/]. Selection needs every chunk: run [blue]vigor merge[/] on all chunk journals.");
+            AnsiConsole.MarkupLineInterpolated($"Scored {records.Count} images of chunk {chunk} ({records.Count(r => r.Status == SupervisionStatus.Failed)} failed, {unreadable} unreadable reward-model replies) into [blue]{journalPath}[/]. Selection needs every chunk: run [blue]vigor merge[/] on all chunk journals.");
         }
         else
         {

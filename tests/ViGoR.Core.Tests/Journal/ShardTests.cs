@@ -37,3 +37,28 @@ public class ShardTests
         Assert.Throws<ArgumentOutOfRangeException>(() => DatasetShards.GetChunk([1, 2], 0, 0));
     }
 }
+
+public class ChunkResolutionTests
+{
+    private static Func<string, string?> Env(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Flags_win_then_slurm_then_kubernetes_then_one_chunk()
+    {
+        var slurm = Env(("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "3"), ("SLURM_ARRAY_TASK_COUNT", "4"));
+        Assert.Equal((4, 1, "flags"), DatasetShards.ResolveChunk(4, 1, slurm));
+        Assert.Equal((4, 2, "slurm"), DatasetShards.ResolveChunk(null, null, slurm));
+        Assert.Equal((8, 7, "kubernetes"), DatasetShards.ResolveChunk(8, null, Env(("JOB_COMPLETION_INDEX", "7"))));
+        Assert.Equal((1, 0, "none"), DatasetShards.ResolveChunk(null, null, Env()));
+    }
+
+    [Fact]
+    public void Inconsistent_or_missing_values_name_the_variable()
+    {
+        Assert.Contains("--num-chunks", Assert.Throws<ArgumentException>(() => DatasetShards.ResolveChunk(null, null, Env(("JOB_COMPLETION_INDEX", "0")))).Message);
+        Assert.Contains("SLURM_ARRAY_TASK_COUNT=4", Assert.Throws<ArgumentException>(() => DatasetShards.ResolveChunk(3, null, Env(("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "4")))).Message);
+        Assert.Contains("out of range", Assert.Throws<ArgumentException>(() => DatasetShards.ResolveChunk(2, null, Env(("JOB_COMPLETION_INDEX", "2")))).Message);
+        Assert.Contains("SLURM_ARRAY_TASK_ID=x", Assert.Throws<ArgumentException>(() => DatasetShards.ResolveChunk(null, null, Env(("SLURM_ARRAY_TASK_ID", "x")))).Message);
+    }
+}

@@ -1,0 +1,147 @@
+using System.ComponentModel;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary><c>vigor export ...</c>: supervision journals in the formats of existing trainers.</summary>
+internal static class ExportBranch
+{
+    public static void Configure(IConfigurator<CommandSettings> branch)
+    {
+        branch.SetDescription("Write a supervision journal in another trainer's format (LLaVA's train.json, TRL preference pairs).");
+        branch.AddCommand<ExportLlavaCommand>("llava").WithDescription("LLaVA's conversation format (train.json) of the refined targets, for LLaVA's own (DeepSpeed) trainer.");
+        branch.AddCommand<ExportPairsCommand>("pairs").WithDescription("Preference pairs (chosen = the selected sample, rejected = the most penalised one) as JSON Lines for TRL's DPO trainer.");
+    }
+
+    /// <summary>The image path as LLaVA's --image_folder expects it: relative to <paramref name="imageFolder"/>, else the record's image or id.</summary>
+    internal static string ImagePath(SupervisionRecord record, string? imageFolder)
+    {
+        var image = record.Image ?? record.ImageId;
+        return imageFolder is null ? image : Path.GetRelativePath(Path.GetFullPath(imageFolder), Path.GetFullPath(image)).Replace('\\', '/');
+    }
+
+    internal static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
+
+internal sealed class ExportSettings : CommandSettings
+{
+    [CommandOption("--journal <FILE>")]
+    [Description("A supervision journal (round-N/supervision.jsonl or vigor merge output).")]
+    public string Journal { get; init; } = Path.Combine("vigor-run", "round-0", "supervision.jsonl");
+
+    [CommandOption("--out <FILE>")]
+    [Description("The file to write.")]
+    public string? Out { get; init; }
+
+    [CommandOption("--image-folder <DIR>")]
+    [Description("Write image paths relative to this folder (LLaVA's --image_folder). Default: as journalled.")]
+    public string? ImageFolder { get; init; }
+
+    public IReadOnlyList<SupervisionRecord> Records()
+    {
+        var (header, records) = SupervisionJournal.ReadAll(Journal);
+        if (header?.VigorJournal == JournalHeader.ScoresKind || records.Any(r => r.Status == SupervisionStatus.Scored))
+        {
+            throw new InvalidDataException($"{Journal} is a scores journal (not yet selected): export the supervision.jsonl that vigor run or vigor merge wrote.");
+        }
+
+        return records;
+    }
+}
+
+/// <summary>
+/// <c>vigor export llava</c>: LLaVA's training format, a JSON array of
+/// <c>{"id", "image", "conversations": [{"from": "human", "value": "&lt;image&gt;\n" + prompt}, {"from": "gpt", "value": target}]}</c>
+/// (llava/train/train.py's LazySupervisedDataset), one entry per image with a refined target.
+/// </summary>
+internal sealed class ExportLlavaCommand : Command<ExportSettings>
+{
+    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
+    {
+        var records = settings.Records();
+        var entries = records.Where(r => r.Status == SupervisionStatus.Ok).Select(r => new Dictionary<string, object>
+        {
+            ["id"] = r.ImageId,
+            ["image"] = ExportBranch.ImagePath(r, settings.ImageFolder),
+            ["conversations"] = new object[]
+            {
+                new Dictionary<string, string> { ["from"] = "human", ["value"] = "<image>\n" + r.Prompt },
+                new Dictionary<string, string> { ["from"] = "gpt", ["value"] = r.Target! },
+            },
+        }).ToList();
+        var output = settings.Out ?? "train.json";
+        ExportWriter.Write(output, stream => JsonSerializer.Serialize(stream, entries, ExportBranch.Json));
+        AnsiConsole.MarkupLineInterpolated($"Wrote {entries.Count} conversations ({records.Count - entries.Count} images without a target skipped) to [blue]{output}[/].");
+        return entries.Count > 0 ? 0 : 1;
+    }
+}
+
+/// <summary>
+/// <c>vigor export pairs</c>: one preference pair per image with at least two ranked samples, as
+/// JSON Lines in the shape TRL's DPO trainer reads (<c>prompt</c>, <c>chosen</c>, <c>rejected</c>,
+/// <c>images</c>), plus the penalties: chosen is the selected sample, rejected the most penalised.
+/// </summary>
+internal sealed class ExportPairsCommand : Command<ExportSettings>
+{
+    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
+    {
+        var records = settings.Records();
+        var pairs = new List<Dictionary<string, object?>>();
+        foreach (var record in records.Where(r => r.Chosen is not null))
+        {
+            var ranked = record.Samples.Where(s => s.Rank is not null).OrderBy(s => s.Rank).ToList();
+            if (ranked.Count < 2 || ranked[^1].CombinedPenalty <= ranked[0].CombinedPenalty)
+            {
+                continue; // nothing to prefer: one candidate, or all equally penalised
+            }
+
+            pairs.Add(new Dictionary<string, object?>
+            {
+                ["id"] = record.ImageId,
+                ["images"] = new[] { ExportBranch.ImagePath(record, settings.ImageFolder) },
+                ["prompt"] = record.Prompt,
+                ["chosen"] = ranked[0].Text,
+                ["rejected"] = ranked[^1].Text,
+                ["chosen_refined"] = record.Target,
+                ["chosen_penalty"] = ranked[0].CombinedPenalty,
+                ["rejected_penalty"] = ranked[^1].CombinedPenalty,
+            });
+        }
+
+        var output = settings.Out ?? "pairs.jsonl";
+        ExportWriter.Write(output, stream =>
+        {
+            foreach (var pair in pairs)
+            {
+                JsonSerializer.Serialize(stream, pair, ExportBranch.Json);
+                stream.WriteByte((byte)'\n');
+            }
+        });
+        AnsiConsole.MarkupLineInterpolated($"Wrote {pairs.Count} preference pairs to [blue]{output}[/].");
+        return pairs.Count > 0 ? 0 : 1;
+    }
+}
+
+/// <summary>Writes to a temporary file and renames it, so an interrupted export leaves no half file.</summary>
+internal static class ExportWriter
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var temp = path + ".tmp";
+        using (var stream = File.Create(temp))
+        {
+            write(stream);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+}
