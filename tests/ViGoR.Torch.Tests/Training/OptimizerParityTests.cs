@@ -77,4 +77,35 @@ public sealed class OptimizerParityTests
         Assert.True(half.isfinite().all().item<bool>());
         Assert.True(half.to(ScalarType.Float32).allclose(full, rtol: 0, atol: 2e-2));
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void SmallUpdatesAccumulateInTheFloat32MasterAndReachTheSixteenBitWeights(ScalarType dtype)
+    {
+        // Weights near 1: a bf16 ulp is 2^-7 (fp16: 2^-10). Adam moves each weight by about lr per
+        // step, here 1e-4: far below half an ulp, so without a master copy every update rounds away.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var start = (ones([16]) + (rand([16], generator: generator) * 0.01)).to(dtype).to(ScalarType.Float32);
+        var half = new Parameter(start.to(dtype));
+        var full = new Parameter(start.clone());
+        using var halfAdam = new ViGoR.Torch.Training.AdamW([("w", half)], 0.9, 0.999, 1e-8, 0);
+        using var fullAdam = new ViGoR.Torch.Training.AdamW([("w", full)], 0.9, 0.999, 1e-8, 0);
+        for (int i = 0; i < 200; i++)
+        {
+            var grad = ones([16]) + (randn([16], generator: generator) * 0.1);
+            half.grad = grad.to(dtype);
+            full.grad = grad.to(dtype).to(ScalarType.Float32);
+            halfAdam.Update(1e-4);
+            fullAdam.Update(1e-4);
+        }
+
+        var moved = (full - start).abs().min().item<float>();
+        Assert.True(moved > 0.015, $"float32 moved only {moved}");
+        var ulp = dtype == ScalarType.BFloat16 ? 1f / 128 : 1f / 1024;
+        var error = (half.to(ScalarType.Float32) - full).abs().max().item<float>();
+        Assert.True(error <= ulp, $"16-bit weights are {error} from float32's (one ulp is {ulp})");
+        Assert.True(halfAdam.StateTensors().ContainsKey("w.master"));
+    }
 }
