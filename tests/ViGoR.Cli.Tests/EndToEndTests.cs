@@ -78,4 +78,40 @@ public sealed class EndToEndTests : IDisposable
         var error = await Assert.ThrowsAsync<ViGoR.Torch.Rewards.RewardModelReplyException>(() => VigorApp.Create().RunAsync(Args(Path.Combine(_folder, "strict"), "--on-unreadable", "error")));
         Assert.Equal("image0", error.ImageId);
     }
+
+    [Fact]
+    public async Task Run_fine_tunes_with_lora_in_bfloat16_and_checkpoints_every_step()
+    {
+        var data = Path.Combine(_folder, "data.jsonl");
+        await File.WriteAllLinesAsync(data, [
+            """{"id": "image0", "image": "image0.png", "prompt": "Describe this image in detail."}""",
+            """{"id": "image1", "image": "image1.png", "prompt": "Describe this image in detail."}""",
+        ]);
+        var boxes = Path.Combine(_folder, "boxes.jsonl");
+        await File.WriteAllLinesAsync(boxes, [
+            """{"id": "image0", "image": "image0.png", "instances": [{"category": "dog", "bbox": [0.1, 0.1, 0.5, 0.5]}]}""",
+            """{"id": "image1", "image": "image1.png", "instances": [{"category": "cat", "bbox": [0.2, 0.2, 0.9, 0.9]}]}""",
+        ]);
+        var work = Path.Combine(_folder, "lora");
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync([
+            "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
+            "-k", "2", "--max-new-tokens", "8", "--temperature", "1", "--epochs", "2", "--batch-size", "1", "--lr", "1e-3",
+            "--lora", "--lora-rank", "2", "--dtype", "bfloat16", "--save-every", "1", "--work", work]));
+
+        // Four steps, saved after each; the state holds the PEFT adapter with the projector as modules_to_save.
+        var state = Path.Combine(work, "round-0", "state");
+        var latest = Path.Combine(state, File.ReadAllText(Path.Combine(state, "latest")));
+        Assert.Contains("\"r\": 2", await File.ReadAllTextAsync(Path.Combine(latest, "adapter_config.json")), StringComparison.Ordinal);
+        Assert.Contains("multi_modal_projector", await File.ReadAllTextAsync(Path.Combine(latest, "adapter_config.json")), StringComparison.Ordinal);
+        using var model = LlavaVisionLanguageModel.Load(Path.Combine(work, "round-0", "model"));
+
+        // The saved weights are bf16 (the safetensors header names each tensor's dtype).
+        await using var weights = File.OpenRead(Path.Combine(work, "round-0", "model", "model.safetensors"));
+        var length = new byte[8];
+        await weights.ReadExactlyAsync(length);
+        var header = new byte[BitConverter.ToInt64(length)];
+        await weights.ReadExactlyAsync(header);
+        Assert.Contains("\"dtype\":\"BF16\"", System.Text.Encoding.UTF8.GetString(header).Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }

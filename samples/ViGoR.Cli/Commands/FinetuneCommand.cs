@@ -56,9 +56,17 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("Fraction of steps of linear warm-up before the cosine decay (default 0.03, LLaVA).")]
         public double WarmupRatio { get; init; } = 0.03;
 
+        [CommandOption("--lora")]
+        [Description(TorchFlags.LoraDescription)]
+        public bool Lora { get; init; }
+
         [CommandOption("--lora-rank <R>")]
-        [Description("LoRA rank on q/k/v/o_proj; 0 (default) trains the projector and the full language model.")]
-        public int LoraRank { get; init; }
+        [Description("LoRA rank (default 128 with --lora; 0 trains the projector and the full language model).")]
+        public int? LoraRank { get; init; }
+
+        [CommandOption("--lora-targets <T>")]
+        [Description("all-linear (default, LLaVA-1.5) | attention (q/k/v/o_proj only).")]
+        public string LoraTargets { get; init; } = "all-linear";
 
         [CommandOption("--lora-alpha <A>")]
         [Description("LoRA alpha (default 2 x rank, LLaVA-1.5's ratio).")]
@@ -85,11 +93,11 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         public string? ConvMode { get; init; }
 
         [CommandOption("--device <DEVICE>")]
-        [Description("cpu | cuda | cuda:N. Default: cuda if available, else cpu.")]
+        [Description(TorchFlags.DeviceDescription)]
         public string? Device { get; init; }
 
         [CommandOption("--dtype <DTYPE>")]
-        [Description("float32 (default: updates at lr 2e-5 vanish in 16-bit weights) | bfloat16 | float16.")]
+        [Description(TorchFlags.DTypeDescription)]
         public string DType { get; init; } = "float32";
 
         [CommandOption("--vision-tower <DIR>")]
@@ -127,19 +135,9 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             throw new InvalidDataException($"{settings.Data} has no record with status ok and a target: nothing to fine-tune on.");
         }
 
-        var modelOptions = new LlavaModelOptions
-        {
-            Device = settings.Device is null ? null : new Device(settings.Device),
-            DType = settings.DType switch
-            {
-                "float32" => ScalarType.Float32,
-                "bfloat16" => ScalarType.BFloat16,
-                "float16" => ScalarType.Float16,
-                _ => throw new ArgumentException($"--dtype '{settings.DType}' is not float32, bfloat16 or float16."),
-            },
-            ConversationMode = settings.ConvMode is null ? null : ConversationTemplate.Parse(settings.ConvMode),
-            VisionTowerDirectory = settings.VisionTower,
-        };
+        var modelOptions = TorchFlags.ModelOptions(settings.Device, settings.DType);
+        modelOptions.ConversationMode = settings.ConvMode is null ? null : ConversationTemplate.Parse(settings.ConvMode);
+        modelOptions.VisionTowerDirectory = settings.VisionTower;
 
         LlavaVisionLanguageModel? loaded = null;
         AnsiConsole.Status().Start($"Loading {settings.Model}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Model, modelOptions));
@@ -160,9 +158,10 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         new LlavaFineTuningOptions
         {
             FreezeVisionTower = !settings.TrainVisionTower,
-            LoraRank = settings.LoraRank,
+            LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
             LoraAlpha = settings.LoraAlpha,
             LoraDropout = settings.LoraDropout,
+            LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
         }.ApplyTo(options);
 
         FineTuningResult? result = null;

@@ -136,6 +136,26 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [CommandOption("--micro-batch-size <N>")]
         public int MicroBatchSize { get; init; } = 1;
 
+        [CommandOption("--save-every <N>")]
+        [Description("Checkpoint the fine-tuning every N optimizer steps (default 50; always at the end and on Ctrl+C), so a rerun resumes mid-fine-tune.")]
+        public int SaveEvery { get; init; } = 50;
+
+        [CommandOption("--device <DEVICE>")]
+        [Description(TorchFlags.DeviceDescription)]
+        public string? Device { get; init; }
+
+        [CommandOption("--dtype <DTYPE>")]
+        [Description(TorchFlags.DTypeDescription)]
+        public string DType { get; init; } = "float32";
+
+        [CommandOption("--lora")]
+        [Description(TorchFlags.LoraDescription)]
+        public bool Lora { get; init; }
+
+        [CommandOption("--lora-rank <R>")]
+        [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
+        public int? LoraRank { get; init; }
+
         [CommandOption("-v|--verbose")]
         public bool Verbose { get; init; }
 

@@ -35,7 +35,7 @@ internal static class PipelineRunner
         }
         else
         {
-            builder.UseLlava(settings.Model!);
+            builder.UseLlava(settings.Model!, TorchFlags.ModelOptions(settings.Device, settings.DType));
         }
 
         if (settings.Annotations is not null)
@@ -49,7 +49,7 @@ internal static class PipelineRunner
 
         if (settings.RewardModel is not null)
         {
-            builder.UseLlavaRewardModel(settings.RewardModel, options: new ViGoR.Torch.Rewards.LlavaRewardModelOptions { OnUnreadable = UnreadablePolicy(settings.OnUnreadable) });
+            builder.UseLlavaRewardModel(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType), new ViGoR.Torch.Rewards.LlavaRewardModelOptions { OnUnreadable = UnreadablePolicy(settings.OnUnreadable) });
         }
         else if (settings.Judgements is not null)
         {
@@ -188,15 +188,28 @@ internal static class PipelineRunner
                 Grounding = new GroundingOptions { BoxThreshold = settings.BoxThreshold, TextThreshold = settings.TextThreshold },
                 CheckCounts = settings.CheckCounts,
             },
-            FineTuning = new FineTuningOptions
-            {
-                Epochs = settings.Epochs,
-                LearningRate = settings.LearningRate,
-                BatchSize = settings.BatchSize,
-                MicroBatchSize = settings.MicroBatchSize,
-            },
+            FineTuning = FineTuning(settings),
             Seed = settings.Seed,
         };
+    }
+
+    private static FineTuningOptions FineTuning(RunCommand.Settings settings)
+    {
+        var options = new FineTuningOptions
+        {
+            Epochs = settings.Epochs,
+            LearningRate = settings.LearningRate,
+            BatchSize = settings.BatchSize,
+            MicroBatchSize = settings.MicroBatchSize,
+            SaveEverySteps = settings.SaveEvery,
+        };
+        var lora = TorchFlags.LoraRank(settings.Lora, settings.LoraRank);
+        if (lora > 0)
+        {
+            new ViGoR.Torch.Training.LlavaFineTuningOptions { LoraRank = lora }.ApplyTo(options);
+        }
+
+        return options;
     }
 
     private static void Copy(RejectionSamplingOptions from, RejectionSamplingOptions to)

@@ -317,7 +317,7 @@ internal sealed class FineTuningLoop<TExample>
             ["max_grad_norm"] = F(_extra.MaxGradNorm),
             ["adam"] = $"{F(_extra.AdamBeta1)},{F(_extra.AdamBeta2)},{F(_extra.AdamEpsilon)}",
             ["freeze_vision_tower"] = _extra.FreezeVisionTower ? "true" : "false",
-            ["lora"] = _extra.LoraRank == 0 ? "off" : $"r={_extra.LoraRank},alpha={F(_extra.EffectiveLoraAlpha)},dropout={F(_extra.LoraDropout)}",
+            ["lora"] = _extra.LoraRank == 0 ? "off" : $"r={_extra.LoraRank},alpha={F(_extra.EffectiveLoraAlpha)},dropout={F(_extra.LoraDropout)},targets={_extra.LoraTargets},projector={_extra.TrainProjectorWithLora}",
         };
     }
 

@@ -45,7 +45,15 @@ internal static class LlavaCheckpointWriter
         var written = SafetensorsWriter.WriteModel(directory, tensors, maxShardBytes, cancellationToken).ToHashSet(StringComparer.Ordinal);
         if (lora is not null)
         {
-            lora.SaveAdapter(directory, model.Directory, cancellationToken);
+            // The projector trains fully beside the adapters (LLaVA-1.5's LoRA recipe): PEFT's modules_to_save.
+            var projector = model.Module.named_parameters()
+                .Where(p => p.name.StartsWith(LlavaTrainingTarget.ProjectorPrefix, StringComparison.Ordinal) && p.parameter.requires_grad)
+                .Select(p => (p.name[LlavaTrainingTarget.ProjectorPrefix.Length..], (Tensor)p.parameter))
+                .ToList();
+            var modulesToSave = projector.Count > 0
+                ? new Dictionary<string, IReadOnlyList<(string Name, Tensor Tensor)>> { [LlavaTrainingTarget.ProjectorPrefix.TrimEnd('.')] = projector }
+                : null;
+            lora.SaveAdapter(directory, model.Directory, modulesToSave, cancellationToken);
             written.UnionWith(["adapter_model.safetensors", "adapter_config.json"]);
         }
 

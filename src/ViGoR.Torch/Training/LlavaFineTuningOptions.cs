@@ -35,12 +35,24 @@ public sealed class LlavaFineTuningOptions
     /// </summary>
     public bool FreezeVisionTower { get; set; } = true;
 
+    /// <summary>Key of <see cref="LoraTargets"/> (<c>all_linear</c> or <c>attention</c>).</summary>
+    public const string LoraTargetsKey = "lora_targets";
+
+    /// <summary>Key of <see cref="TrainProjectorWithLora"/>.</summary>
+    public const string TrainProjectorWithLoraKey = "lora_train_projector";
+
     /// <summary>
-    /// LoRA rank on the language model's attention projections (<c>q_proj</c>, <c>k_proj</c>,
-    /// <c>v_proj</c>, <c>o_proj</c>); 0 (default) trains the full weights. With LoRA only the adapters
-    /// (and, unless frozen with full weights, nothing else) are trained; the projector stays as loaded.
+    /// LoRA rank; 0 (default) trains the full weights. LLaVA-1.5's LoRA recipe (<c>finetune_lora.sh</c>)
+    /// uses 128 with alpha 256 on every linear layer of the language model (<see cref="LoraTargets"/>),
+    /// the projector trained fully (<see cref="TrainProjectorWithLora"/>), the vision tower frozen.
     /// </summary>
     public int LoraRank { get; set; }
+
+    /// <summary>Which linear layers of the language model get adapters. Default all of them (LLaVA-1.5).</summary>
+    public LoraTargets LoraTargets { get; set; } = LoraTargets.AllLinear;
+
+    /// <summary>With LoRA, also train the projector's full weights (LLaVA-1.5 does). Default true.</summary>
+    public bool TrainProjectorWithLora { get; set; } = true;
 
     /// <summary>LoRA scaling numerator (update = B·A·alpha/rank). Null: 2 × rank, LLaVA-1.5's ratio (<c>finetune_lora.sh</c>: r 128, alpha 256).</summary>
     public double? LoraAlpha { get; set; }
@@ -78,6 +90,20 @@ public sealed class LlavaFineTuningOptions
         result.LoraRank = (int)Number(bag, LoraRankKey, result.LoraRank);
         result.LoraAlpha = bag.TryGetValue(LoraAlphaKey, out var alpha) && alpha is not null ? Number(bag, LoraAlphaKey, 0) : null;
         result.LoraDropout = Number(bag, LoraDropoutKey, result.LoraDropout);
+        if (bag.TryGetValue(LoraTargetsKey, out var targets) && targets is not null)
+        {
+            result.LoraTargets = Convert.ToString(targets, CultureInfo.InvariantCulture) switch
+            {
+                "all_linear" => LoraTargets.AllLinear,
+                "attention" => LoraTargets.AttentionOnly,
+                var other => throw new ArgumentException($"{LoraTargetsKey} must be all_linear or attention, not '{other}'."),
+            };
+        }
+
+        if (bag.TryGetValue(TrainProjectorWithLoraKey, out var projector) && projector is not null)
+        {
+            result.TrainProjectorWithLora = projector is bool b ? b : bool.Parse(Convert.ToString(projector, CultureInfo.InvariantCulture)!);
+        }
         result.MaxGradNorm = Number(bag, MaxGradNormKey, result.MaxGradNorm);
         result.KeepCheckpoints = (int)Number(bag, KeepCheckpointsKey, result.KeepCheckpoints);
         result.Validate();
@@ -93,6 +119,8 @@ public sealed class LlavaFineTuningOptions
         options.AdditionalProperties[LoraRankKey] = LoraRank;
         options.AdditionalProperties[LoraAlphaKey] = LoraAlpha;
         options.AdditionalProperties[LoraDropoutKey] = LoraDropout;
+        options.AdditionalProperties[LoraTargetsKey] = LoraTargets == LoraTargets.AllLinear ? "all_linear" : "attention";
+        options.AdditionalProperties[TrainProjectorWithLoraKey] = TrainProjectorWithLora;
         options.AdditionalProperties[MaxGradNormKey] = MaxGradNorm;
         options.AdditionalProperties[KeepCheckpointsKey] = KeepCheckpoints;
     }
@@ -139,4 +167,14 @@ public sealed class LlavaFineTuningOptions
             throw new ArgumentException($"FineTuningOptions.AdditionalProperties[\"{key}\"] = '{value}' is not a number.", e);
         }
     }
+}
+
+/// <summary>Which linear layers of the language model LoRA adapts.</summary>
+public enum LoraTargets
+{
+    /// <summary>Every linear layer (q, k, v, o, gate, up, down): LLaVA-1.5's recipe.</summary>
+    AllLinear,
+
+    /// <summary>The attention projections only (q, k, v, o).</summary>
+    AttentionOnly,
 }

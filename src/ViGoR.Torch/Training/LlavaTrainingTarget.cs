@@ -30,10 +30,17 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
         if (settings.LoraRank > 0)
         {
-            Lora = LoraAdapters.Attach(model.Module, "language_model.", LoraAdapters.AttentionProjections, settings.LoraRank, settings.EffectiveLoraAlpha, settings.LoraDropout, (ulong)(uint)seed);
-            foreach (var (_, p) in model.Module.named_parameters())
+            var targets = settings.LoraTargets == LoraTargets.AttentionOnly ? LoraAdapters.AttentionProjections : LoraAdapters.AllLinear;
+            Lora = LoraAdapters.Attach(model.Module, "language_model.", targets, settings.LoraRank, settings.EffectiveLoraAlpha, settings.LoraDropout, (ulong)(uint)seed);
+            foreach (var (name, p) in model.Module.named_parameters())
             {
-                p.requires_grad = false;
+                // LLaVA-1.5's LoRA recipe trains the projector fully beside the adapters.
+                var train = settings.TrainProjectorWithLora && name.StartsWith(ProjectorPrefix, StringComparison.Ordinal);
+                p.requires_grad = train;
+                if (train)
+                {
+                    _trainable.Add((name, p));
+                }
             }
 
             _trainable.AddRange(Lora.Parameters);
@@ -51,6 +58,9 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
             }
         }
     }
+
+    /// <summary>The projector's parameter-name prefix (Hugging Face's <c>multi_modal_projector</c>).</summary>
+    public const string ProjectorPrefix = "multi_modal_projector.";
 
     /// <summary>The LoRA adapters when the run uses them.</summary>
     public LoraAdapters? Lora { get; }

@@ -14,8 +14,14 @@ namespace ViGoR.Torch.Training;
 /// <remarks>Dispose removes the hooks and frees the adapters; <see cref="MergeIntoBase"/> first folds them into the base weights.</remarks>
 internal sealed class LoraAdapters : IDisposable
 {
-    /// <summary>The attention projections of LLaMA that ViGoR's LoRA targets.</summary>
+    /// <summary>The attention projections of LLaMA.</summary>
     public static readonly string[] AttentionProjections = ["q_proj", "k_proj", "v_proj", "o_proj"];
+
+    /// <summary>
+    /// Every linear layer of a LLaMA decoder, LLaVA-1.5's LoRA targets (<c>find_all_linear_names</c>
+    /// in llava/train/train.py: all <c>nn.Linear</c> of the language model except <c>lm_head</c>).
+    /// </summary>
+    public static readonly string[] AllLinear = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
     private readonly List<Adapter> _adapters = [];
 
@@ -121,10 +127,24 @@ internal sealed class LoraAdapters : IDisposable
         }
     }
 
-    /// <summary>Writes a PEFT adapter: <c>adapter_model.safetensors</c> and <c>adapter_config.json</c>.</summary>
-    public void SaveAdapter(string directory, string? baseModel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a PEFT adapter: <c>adapter_model.safetensors</c> and <c>adapter_config.json</c>. Fully
+    /// trained modules beside the adapters (LLaVA's projector) go in as PEFT's <c>modules_to_save</c>,
+    /// stored under <c>base_model.model.{module}.{parameter}</c> as PEFT saves them.
+    /// </summary>
+    /// <param name="directory">The folder.</param>
+    /// <param name="baseModel">The base model's folder or name, for <c>base_model_name_or_path</c>.</param>
+    /// <param name="modulesToSave">Top-level module name → its named parameters (e.g. <c>multi_modal_projector</c>).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public void SaveAdapter(string directory, string? baseModel, IReadOnlyDictionary<string, IReadOnlyList<(string Name, Tensor Tensor)>>? modulesToSave, CancellationToken cancellationToken)
     {
-        SafetensorsWriter.Write(Path.Combine(directory, "adapter_model.safetensors"), Parameters.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)).ToList(), cancellationToken);
+        var tensors = Parameters.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)).ToList();
+        foreach (var (module, parameters) in modulesToSave ?? new Dictionary<string, IReadOnlyList<(string Name, Tensor Tensor)>>())
+        {
+            tensors.AddRange(parameters.Select(p => new KeyValuePair<string, Tensor>($"base_model.model.{module}.{p.Name}", p.Tensor)));
+        }
+
+        SafetensorsWriter.Write(Path.Combine(directory, "adapter_model.safetensors"), tensors, cancellationToken);
         var config = new Dictionary<string, object?>
         {
             ["peft_type"] = "LORA",
@@ -134,6 +154,7 @@ internal sealed class LoraAdapters : IDisposable
             ["lora_dropout"] = Dropout,
             ["bias"] = "none",
             ["target_modules"] = Modules.Select(m => m[(m.LastIndexOf('.') + 1)..]).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            ["modules_to_save"] = modulesToSave is { Count: > 0 } ? modulesToSave.Keys.Order(StringComparer.Ordinal).ToArray() : null,
             ["base_model_name_or_path"] = baseModel,
             ["inference_mode"] = true,
         };

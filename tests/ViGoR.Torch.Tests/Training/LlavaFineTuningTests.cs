@@ -276,7 +276,7 @@ public sealed class LlavaFineTuningTests : IDisposable
         var before = Snapshot(model);
         var options = Options();
         options.Epochs = 2;
-        new LlavaFineTuningOptions { LoraRank = 4, LoraDropout = 0.1 }.ApplyTo(options);
+        new LlavaFineTuningOptions { LoraRank = 4, LoraDropout = 0.1, LoraTargets = LoraTargets.AttentionOnly, TrainProjectorWithLora = false }.ApplyTo(options);
         var checkpoints = Path.Combine(_directory, "lora");
         options.CheckpointDirectory = checkpoints;
         await model.FineTuneAsync(Examples(), options);
@@ -298,6 +298,43 @@ public sealed class LlavaFineTuningTests : IDisposable
         foreach (var (name, p) in reloaded.Module.named_parameters())
         {
             Assert.True(p.allclose(merged[name], rtol: 1e-5, atol: 1e-6), name);
+        }
+    }
+
+    [Fact]
+    public async Task LlavaLoraRecipeAdaptsEveryLinearLayerTrainsTheProjectorAndSavesItAsModulesToSave()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+        var before = Snapshot(model);
+        var options = Options();
+        options.Epochs = 2;
+        new LlavaFineTuningOptions { LoraRank = 4 }.ApplyTo(options); // defaults: all linear layers, projector trained
+        var checkpoints = Path.Combine(_directory, "lora-all");
+        options.CheckpointDirectory = checkpoints;
+        await model.FineTuneAsync(Examples(), options);
+
+        foreach (var (name, p) in model.Module.named_parameters())
+        {
+            var adapted = name.StartsWith("language_model.", StringComparison.Ordinal) && LoraAdapters.AllLinear.Any(t => name.EndsWith($".{t}.weight", StringComparison.Ordinal));
+            var projector = name.StartsWith(LlavaTrainingTarget.ProjectorPrefix, StringComparison.Ordinal);
+            var changed = !p.allclose(before[name], rtol: 0, atol: 0);
+            Assert.True(changed == (adapted || projector), $"{name} changed: {changed}");
+        }
+
+        var last = Path.Combine(checkpoints, File.ReadAllText(Path.Combine(checkpoints, "latest")));
+        var config = File.ReadAllText(Path.Combine(last, "adapter_config.json"));
+        Assert.Contains("\"multi_modal_projector\"", config, StringComparison.Ordinal);
+        foreach (var target in LoraAdapters.AllLinear)
+        {
+            Assert.Contains($"\"{target}\"", config, StringComparison.Ordinal);
+        }
+
+        var adapter = TorchSharp.PyBridge.Safetensors.LoadStateDict(Path.Combine(last, "adapter_model.safetensors"));
+        Assert.Contains(adapter.Keys, k => k == "base_model.model.multi_modal_projector.linear_1.weight");
+        Assert.True(adapter["base_model.model.multi_modal_projector.linear_1.weight"].allclose(model.Module.named_parameters().First(p => p.name == "multi_modal_projector.linear_1.weight").parameter, rtol: 0, atol: 0));
+        foreach (var t in adapter.Values)
+        {
+            t.Dispose();
         }
     }
 

@@ -1,0 +1,42 @@
+using ViGoR.Torch;
+using ViGoR.Torch.Training;
+using static TorchSharp.torch;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary>The device, dtype and LoRA flags that <c>vigor run</c> and <c>vigor finetune</c> share, parsed once.</summary>
+internal static class TorchFlags
+{
+    public const string DeviceDescription = "cpu | cuda | cuda:N. Default: cuda if available, else cpu.";
+
+    public const string DTypeDescription = "float32 (default) | bfloat16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16.";
+
+    public const string LoraDescription = "LoRA as LLaVA-1.5 does it: rank 128, alpha 256 on every linear layer of the language model, the projector trained fully.";
+
+    /// <summary>LLaVA-1.5's LoRA rank (finetune_lora.sh).</summary>
+    public const int LlavaLoraRank = 128;
+
+    public static ScalarType ParseDType(string dtype) => dtype switch
+    {
+        "float32" => ScalarType.Float32,
+        "bfloat16" => ScalarType.BFloat16,
+        "float16" => ScalarType.Float16,
+        _ => throw new ArgumentException($"--dtype '{dtype}' is not float32, bfloat16 or float16."),
+    };
+
+    public static LlavaModelOptions ModelOptions(string? device, string dtype) => new()
+    {
+        Device = device is null ? null : new Device(device),
+        DType = ParseDType(dtype),
+    };
+
+    /// <summary>The LoRA rank of the flags: --lora-rank when given, else 128 with --lora, else 0 (full fine-tuning).</summary>
+    public static int LoraRank(bool lora, int? rank) => rank ?? (lora ? LlavaLoraRank : 0);
+
+    public static LoraTargets ParseLoraTargets(string targets) => targets switch
+    {
+        "all-linear" => LoraTargets.AllLinear,
+        "attention" => LoraTargets.AttentionOnly,
+        _ => throw new ArgumentException($"--lora-targets '{targets}' is not all-linear or attention."),
+    };
+}
