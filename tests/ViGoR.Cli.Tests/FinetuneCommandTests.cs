@@ -8,6 +8,20 @@ public sealed class FinetuneCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    private static readonly string TinyModel = Path.Combine(AppContext.BaseDirectory, "Fixtures", "TinyLlava", "hf");
+
+    [Fact]
+    public async Task PlanPrintsTheMemoryOfAConfigurationAndARunThatCannotFitStopsBeforeLoading()
+    {
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["finetune", "--model", TinyModel, "--plan", "--lora"]));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(
+            ["finetune", "--model", TinyModel, "--data", Path.Combine(_directory, "never-read.jsonl"), "--out", Path.Combine(_directory, "out"), "--device", "cpu", "--device-memory", "0.000001"]));
+        Assert.Contains("needs about", error.Message);
+        Assert.Contains("optimizer", error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
+    }
+
     [Fact]
     public void ExamplesAreTheOkRecordsWithImagesResolvedByPathOrId()
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ViGoR.Torch;
+using ViGoR.Torch.Modeling;
 using ViGoR.Torch.Tokenization;
 using ViGoR.Torch.Training;
 using static TorchSharp.torch;
@@ -100,15 +101,27 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description(TorchFlags.DTypeDescription)]
         public string DType { get; init; } = "float32";
 
+        [CommandOption("--plan")]
+        [Description("Print what this configuration needs in memory (weights, gradients, optimizer state, activations) from the model's config.json, and exit.")]
+        public bool Plan { get; init; }
+
+        [CommandOption("--sequence-length <N>")]
+        [Description("Tokens per example the plan assumes, image tokens included (default 2048, LLaVA-1.5's model_max_length).")]
+        public int SequenceLength { get; init; } = 2048;
+
+        [CommandOption("--device-memory <GB>")]
+        [Description("Memory of the chosen device in GB; a run the plan says cannot fit stops before loading. Default on the CPU: the memory available to this process; on CUDA: not checked.")]
+        public double? DeviceMemory { get; init; }
+
         [CommandOption("--vision-tower <DIR>")]
         [Description("Original LLaVA only: the local CLIP folder its mm_vision_tower names.")]
         public string? VisionTower { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Model) || string.IsNullOrWhiteSpace(Data) || string.IsNullOrWhiteSpace(Out))
+            if (string.IsNullOrWhiteSpace(Model) || (!Plan && (string.IsNullOrWhiteSpace(Data) || string.IsNullOrWhiteSpace(Out))))
             {
-                return ValidationResult.Error("--model, --data and --out are required.");
+                return ValidationResult.Error("--model, --data and --out are required (--plan needs only --model).");
             }
 
             if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0)
@@ -128,6 +141,28 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+        var plan = FineTuningMemoryPlan.Estimate(LlavaModelConfig.Load(settings.Model, settings.VisionTower), new FineTuningPlanRequest
+        {
+            DType = TorchFlags.ParseDType(settings.DType),
+            LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
+            LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
+            FreezeVisionTower = !settings.TrainVisionTower,
+            MicroBatchSize = settings.MicroBatchSize,
+            SequenceLength = settings.SequenceLength,
+        });
+        if (settings.Plan)
+        {
+            AnsiConsole.WriteLine(plan.Describe());
+            return 0;
+        }
+
+        var capacity = settings.DeviceMemory is { } gb ? (long)(gb * 1e9) : IsCpu(settings.Device) ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : (long?)null;
+        if (capacity is { } bytes && plan.TotalBytes > bytes)
+        {
+            throw new InvalidOperationException(
+                $"This configuration needs about {FineTuningMemoryPlan.Gb(plan.TotalBytes).Trim()} ({plan.Describe().Replace(Environment.NewLine, "; ", StringComparison.Ordinal)}), more than the device's {FineTuningMemoryPlan.Gb(bytes).Trim()}. Try --lora, --dtype bfloat16, a smaller --micro-batch-size, or see docs/scale.md.");
+        }
+
         var examples = ReadExamples(settings.Data, settings.Images, out var skipped);
         AnsiConsole.MarkupLineInterpolated($"{examples.Count} example(s) from {settings.Data} ({skipped} record(s) without a target skipped).");
         if (examples.Count == 0)
@@ -189,6 +224,8 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done: {result.Steps} step(s), final loss {result.FinalLoss:F4}. Model written to {settings.Out}.");
         return 0;
     }
+
+    private static bool IsCpu(string? device) => device is null ? !TorchSharp.torch.cuda.is_available() : device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The training examples of a supervision journal: records with status ok and a non-empty target.</summary>
     internal static List<FineTuningExample> ReadExamples(string journal, string? imagesDirectory, out int skipped)
