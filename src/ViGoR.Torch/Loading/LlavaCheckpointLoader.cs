@@ -224,6 +224,14 @@ public static class LlavaCheckpointLoader
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="sink"/> with every tensor of a safetensors file, reading at most
+    /// <see cref="SliceBytes"/> at a time; each tensor is disposed after its call (copy what you keep).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
+    internal static void ForEachTensor(string file, Action<string, Tensor> sink, CancellationToken cancellationToken) =>
+        ReadSafetensors(file, (_, key, tensor) => sink(key, tensor), cancellationToken);
+
     private static void ReadSafetensors(string file, Action<string, string, Tensor> sink, CancellationToken cancellationToken)
     {
         Dictionary<string, long> sizes;

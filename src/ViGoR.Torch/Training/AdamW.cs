@@ -110,27 +110,44 @@ internal sealed class AdamW : IDisposable
         return result;
     }
 
-    /// <summary>Restores <see cref="StateTensors"/> and <paramref name="step"/>.</summary>
-    /// <exception cref="InvalidDataException">A tensor is missing or mis-shaped.</exception>
-    public void Load(IReadOnlyDictionary<string, Tensor> tensors, long step, string source)
+    /// <summary>
+    /// Restores <see cref="StateTensors"/> and <paramref name="step"/> from a stream of named tensors
+    /// (<paramref name="read"/> calls its argument once per tensor, e.g. streaming a safetensors file).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, unknown or mis-shaped.</exception>
+    public void Load(Action<Action<string, Tensor>> read, long step, string source)
     {
-        using var noGrad = no_grad();
-        foreach (var (name, (m, v)) in _state)
+        ArgumentNullException.ThrowIfNull(read);
+        var live = StateTensors();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using (no_grad())
         {
-            Copy(tensors, name + ".exp_avg", m, source);
-            Copy(tensors, name + ".exp_avg_sq", v, source);
-        }
+            read((key, t) =>
+            {
+                if (!live.TryGetValue(key, out var into))
+                {
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' belongs to no trained parameter of this run.");
+                }
 
-        foreach (var (name, master) in _master)
-        {
-            // A checkpoint from before master weights has none: start the master from the restored parameter.
-            if (tensors.ContainsKey(name + ".master"))
+                if (!t.shape.SequenceEqual(into.shape))
+                {
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", into.shape)}].");
+                }
+
+                into.copy_(t);
+                seen.Add(key);
+            });
+
+            foreach (var key in live.Keys.Where(k => !seen.Contains(k)))
             {
-                Copy(tensors, name + ".master", master, source);
-            }
-            else
-            {
-                master.copy_(_parameters.First(p => p.Name == name).Parameter);
+                if (!key.EndsWith(".master", StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' is missing.");
+                }
+
+                // A checkpoint from before master weights has none: start the master from the restored parameter.
+                var name = key[..^".master".Length];
+                live[key].copy_(_parameters.First(p => p.Name == name).Parameter);
             }
         }
 
@@ -152,20 +169,5 @@ internal sealed class AdamW : IDisposable
 
         _state.Clear();
         _master.Clear();
-    }
-
-    private static void Copy(IReadOnlyDictionary<string, Tensor> tensors, string key, Tensor into, string source)
-    {
-        if (!tensors.TryGetValue(key, out var t))
-        {
-            throw new InvalidDataException($"{source}: optimizer state '{key}' is missing.");
-        }
-
-        if (!t.shape.SequenceEqual(into.shape))
-        {
-            throw new InvalidDataException($"{source}: optimizer state '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", into.shape)}].");
-        }
-
-        into.copy_(t);
     }
 }

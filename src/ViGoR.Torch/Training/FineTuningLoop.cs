@@ -254,32 +254,39 @@ internal sealed class FineTuningLoop<TExample>
                 $"{checkpoint} belongs to another run ({string.Join("; ", differences)}). Use another checkpoint directory, or delete this one to start over.");
         }
 
-        var trainable = TrainingCheckpoints.ReadTensors(checkpoint, TrainingCheckpoints.TrainableFile);
-        var moments = TrainingCheckpoints.ReadTensors(checkpoint, TrainingCheckpoints.OptimizerFile);
-        try
+        // Stream every tensor into place, one slice at a time: a 7B checkpoint is never in host memory at once.
+        var savedWithModel = _target.SavedWithModel;
+        _target.RestoreSavedWithModel(checkpoint, CancellationToken.None);
+        var trainableFile = Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.TrainableFile);
+        var byName = parameters.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        var restored = new HashSet<string>(savedWithModel, StringComparer.Ordinal);
+        if (File.Exists(trainableFile))
         {
-            using (no_grad())
+            TrainingCheckpoints.ForEachTensor(trainableFile, (name, t) =>
             {
-                foreach (var (name, p) in parameters)
+                if (!byName.TryGetValue(name, out var p) || !t.shape.SequenceEqual(p.shape))
                 {
-                    if (!trainable.TryGetValue(name, out var t) || !t.shape.SequenceEqual(p.shape))
-                    {
-                        throw new InvalidDataException($"{Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.TrainableFile)}: '{name}' is missing or mis-shaped.");
-                    }
+                    throw new InvalidDataException($"{trainableFile}: '{name}' is not a trainable parameter of this run, or is mis-shaped.");
+                }
 
+                using (no_grad())
+                {
                     p.copy_(t);
                 }
-            }
 
-            optimizer.Load(moments, saved.GlobalStep, Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.OptimizerFile));
+                restored.Add(name);
+            });
         }
-        finally
+
+        if (parameters.FirstOrDefault(p => !restored.Contains(p.Name)) is { Name: { } lost })
         {
-            foreach (var t in trainable.Values.Concat(moments.Values))
-            {
-                t.Dispose();
-            }
+            throw new InvalidDataException($"{checkpoint}: trainable parameter '{lost}' is in neither the model folder nor {trainableFile}.");
         }
+
+        optimizer.Load(
+            read => TrainingCheckpoints.ForEachTensor(Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.OptimizerFile), read),
+            saved.GlobalStep,
+            Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.OptimizerFile));
 
         state.GlobalStep = saved.GlobalStep;
         state.Epoch = saved.Epoch;
@@ -295,7 +302,7 @@ internal sealed class FineTuningLoop<TExample>
             _options.CheckpointDirectory!,
             state,
             dir => _target.SaveModel(dir, cancellationToken),
-            parameters.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)).ToList(),
+            parameters.Where(p => !_target.SavedWithModel.Contains(p.Name)).Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)).ToList(),
             optimizer.StateTensors().OrderBy(p => p.Key, StringComparer.Ordinal).ToList(),
             _extra.KeepCheckpoints,
             cancellationToken);

@@ -26,4 +26,13 @@ internal interface ITrainingTarget<TExample>
 
     /// <summary>Writes the model in its loadable form (e.g. a Hugging Face folder) into an existing, empty <paramref name="directory"/>.</summary>
     void SaveModel(string directory, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The trainable parameters whose exact values <see cref="SaveModel"/> writes, so a checkpoint
+    /// need not hold them twice; <see cref="RestoreSavedWithModel"/> reads them back on resume.
+    /// </summary>
+    IReadOnlySet<string> SavedWithModel { get; }
+
+    /// <summary>Copies the <see cref="SavedWithModel"/> parameters from a folder <see cref="SaveModel"/> wrote, streaming (never all tensors at once).</summary>
+    void RestoreSavedWithModel(string directory, CancellationToken cancellationToken);
 }

@@ -130,6 +130,63 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
     public void SaveModel(string directory, CancellationToken cancellationToken) => LlavaCheckpointWriter.Write(_model, directory, Lora, cancellationToken);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Full fine-tuning: every trained parameter the model folder stores (all but an original-LLaVA
+    /// vision tower, which lives in its own CLIP folder). LoRA: the adapters and the projector, which
+    /// the PEFT adapter file holds exactly (the folder's weights are merged, so they are not read back).
+    /// </remarks>
+    public IReadOnlySet<string> SavedWithModel
+    {
+        get
+        {
+            if (Lora is not null)
+            {
+                return _trainable.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            }
+
+            var layout = _model.Config.Layout;
+            return _trainable
+                .Where(p => LlavaCheckpointWriter.FileKey(p.Name, layout, _model.Config.ProjectorIsMlp) is not null)
+                .Select(p => p.Name)
+                .ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    /// <inheritdoc />
+    public void RestoreSavedWithModel(string directory, CancellationToken cancellationToken)
+    {
+        if (Lora is null)
+        {
+            // The folder is the model in its own layout: reload it whole (frozen weights come back unchanged).
+            ViGoR.Torch.Loading.LlavaCheckpointLoader.Load(_model.Module, directory, _model.VisionTowerDirectory, cancellationToken: cancellationToken);
+            return;
+        }
+
+        var byName = _trainable.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        var restored = new HashSet<string>(StringComparer.Ordinal);
+        var file = Path.Combine(directory, "adapter_model.safetensors");
+        ViGoR.Torch.Loading.LlavaCheckpointLoader.ForEachTensor(file, (key, tensor) =>
+        {
+            // PEFT names: adapters as the parameters are named; modules_to_save as base_model.model.{parameter}.
+            var name = byName.ContainsKey(key) ? key : key.StartsWith("base_model.model.", StringComparison.Ordinal) ? key["base_model.model.".Length..] : key;
+            if (byName.TryGetValue(name, out var parameter))
+            {
+                using (no_grad())
+                {
+                    parameter.copy_(tensor);
+                }
+
+                restored.Add(name);
+            }
+        }, cancellationToken);
+        var missing = byName.Keys.Where(n => !restored.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException($"{file} lacks {missing.Count} trained tensor(s), e.g. '{missing[0]}'.");
+        }
+    }
+
     public void Dispose()
     {
         foreach (var (name, p) in _model.Module.named_parameters())

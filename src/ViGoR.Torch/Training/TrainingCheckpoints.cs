@@ -104,8 +104,9 @@ internal static class TrainingCheckpoints
         }
     }
 
-    public static Dictionary<string, Tensor> ReadTensors(string checkpoint, string file) =>
-        Safetensors.LoadStateDict(Path.Combine(checkpoint, TrainerFolder, file));
+    /// <summary>Streams the tensors of a checkpoint file (each disposed after its call).</summary>
+    public static void ForEachTensor(string file, Action<string, Tensor> sink) =>
+        Loading.LlavaCheckpointLoader.ForEachTensor(file, sink, CancellationToken.None);
 
     /// <summary>Writes a checkpoint for <paramref name="state"/>.GlobalStep and points <c>latest</c> at it; keeps the newest <paramref name="keep"/>.</summary>
     public static string Save(
@@ -127,7 +128,12 @@ internal static class TrainingCheckpoints
 
         Directory.CreateDirectory(Path.Combine(temp, TrainerFolder));
         writeModel(temp);
-        SafetensorsWriter.Write(Path.Combine(temp, TrainerFolder, TrainableFile), trainable, cancellationToken);
+        if (trainable.Count > 0)
+        {
+            // Only what the model folder does not already hold: each tensor is stored once.
+            SafetensorsWriter.Write(Path.Combine(temp, TrainerFolder, TrainableFile), trainable, cancellationToken);
+        }
+
         SafetensorsWriter.Write(Path.Combine(temp, TrainerFolder, OptimizerFile), optimizer, cancellationToken);
         AtomicFile.WriteAllText(Path.Combine(temp, TrainerFolder, StateFile), JsonSerializer.Serialize(state, Json));
 

@@ -230,16 +230,31 @@ public sealed class LlavaFineTuningTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task CancelledRunResumesToTheSameWeightsAsAnUninterruptedOne()
+    [Theory]
+    [InlineData("full", "float32")]
+    [InlineData("full", "bfloat16")]
+    [InlineData("lora", "float32")]
+    public async Task CancelledRunResumesToTheSameWeightsAsAnUninterruptedOne(string mode, string dtype)
     {
         var examples = Examples();
-        using var reference = TinyLlava.Load(TinyLlava.HuggingFace);
-        var full = await reference.FineTuneAsync(examples, Options());
+        var modelOptions = new LlavaModelOptions { Device = CPU, DType = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32 };
+        FineTuningOptions Run(string? checkpoints)
+        {
+            var options = Options(checkpoints);
+            if (mode == "lora")
+            {
+                new LlavaFineTuningOptions { LoraRank = 4 }.ApplyTo(options);
+            }
+
+            return options;
+        }
+
+        using var reference = LlavaVisionLanguageModel.Load(TinyLlava.HuggingFace, modelOptions);
+        var full = await reference.FineTuneAsync(examples, Run(null));
         Assert.Equal(4, full.Steps);
 
         var checkpoints = Path.Combine(_directory, "run");
-        using (var interrupted = TinyLlava.Load(TinyLlava.HuggingFace))
+        using (var interrupted = LlavaVisionLanguageModel.Load(TinyLlava.HuggingFace, modelOptions))
         {
             using var cts = new CancellationTokenSource();
             var stopAfterTwo = new SyncProgress<FineTuningProgress>(p =>
@@ -249,17 +264,20 @@ public sealed class LlavaFineTuningTests : IDisposable
                     cts.Cancel();
                 }
             });
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted.FineTuneAsync(examples, Options(checkpoints), stopAfterTwo, cts.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted.FineTuneAsync(examples, Run(checkpoints), stopAfterTwo, cts.Token));
         }
 
-        // The checkpoint is itself a loadable model folder.
+        // The checkpoint is itself a loadable model folder, and holds each tensor once: the trained
+        // weights are in the model folder (or its PEFT adapter), not again beside the optimizer state.
         using (var atTwo = TinyLlava.Load(Path.Combine(checkpoints, "checkpoint-2")))
         {
             Assert.NotNull(atTwo.Module);
         }
 
-        using var resumed = TinyLlava.Load(TinyLlava.HuggingFace);
-        var result = await resumed.FineTuneAsync(examples, Options(checkpoints));
+        Assert.False(File.Exists(Path.Combine(checkpoints, "checkpoint-2", TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.TrainableFile)));
+
+        using var resumed = LlavaVisionLanguageModel.Load(TinyLlava.HuggingFace, modelOptions);
+        var result = await resumed.FineTuneAsync(examples, Run(checkpoints));
         Assert.Equal(2, result.ResumedFromStep);
         Assert.Equal(4, result.Steps);
         var expected = Snapshot(reference);

@@ -56,6 +56,13 @@ internal sealed class TinyCausalLm : nn.Module, ITrainingTarget<TinyExample>
         SavedModels++;
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), state_dict().ToList(), cancellationToken);
     }
+
+    /// <summary>Nothing: the loop's own trainable file must carry every parameter (the path a target without a loadable model folder takes).</summary>
+    public IReadOnlySet<string> SavedWithModel { get; } = new HashSet<string>();
+
+    public void RestoreSavedWithModel(string directory, CancellationToken cancellationToken)
+    {
+    }
 }
 
 internal sealed record TinyExample(long[] Ids, long[] Labels)
