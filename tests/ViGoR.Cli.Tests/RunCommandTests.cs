@@ -107,6 +107,23 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Precomputed_statistics_from_another_run_are_used_as_given()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        Assert.Equal(0, await RunAsync("demo", "--out", demo));
+        var first = Path.Combine(demo, "round-0", "supervision.jsonl");
+        var given = SupervisionJournal.ReadAll(first).Header!.Statistics!;
+
+        var giraffe = Path.Combine(_folder, "giraffe.jsonl");
+        await File.WriteAllTextAsync(giraffe, """{"image": "000000081552.jpg", "prompt": "Describe.", "samples": ["A cat sleeps on a couch. A giraffe stands beside the couch.", "A giraffe.", "A giraffe and a cat.", "A cat and a giraffe.", "A giraffe sleeps."]}""" + "\n");
+        Assert.Equal(0, await RunAsync("run", "--samples", giraffe, "--annotations", Path.Combine(demo, "demo_boxes.jsonl"), "--work", Path.Combine(_folder, "other"), "--statistics", first));
+
+        var header = SupervisionJournal.ReadAll(Path.Combine(_folder, "other", "round-0", "supervision.jsonl")).Header!;
+        Assert.Equal("precomputed", header.Settings["selection.statistics"]);
+        Assert.Equal(given.Streams[RewardStreams.Automatic], header.Statistics!.Streams[RewardStreams.Automatic]);
+    }
+
+    [Fact]
     public async Task Resuming_with_other_settings_is_refused_until_restart()
     {
         var demo = Path.Combine(_folder, "demo");
