@@ -31,17 +31,19 @@ internal sealed class AnnotationsValidateCommand(IAnsiConsole console) : Command
         var sentences = file.Descriptions.Sum(d => d.Sentences.Count);
         if (file.Problems.Count == 0)
         {
-            console.MarkupLineInterpolated($"[green]valid:[/] {settings.File}: {file.Descriptions.Count} descriptions, {sentences} sentences.");
+            console.MarkupLineInterpolated($"[green]valid:[/] {Count(file.Descriptions.Count, "description")}, {Count(sentences, "sentence")} in {settings.File}.");
             return 0;
         }
 
         var lines = file.Problems.Select(p => p.Line).Distinct().Count();
-        console.MarkupLineInterpolated($"[red]invalid:[/] {settings.File}: {file.Problems.Count} problems on {lines} lines.");
+        console.MarkupLineInterpolated($"[red]invalid:[/] {Count(file.Problems.Count, "problem")} on {Count(lines, "line")} of {settings.File}.");
         if (settings.SkipInvalid)
         {
-            console.MarkupLineInterpolated($"With the invalid lines skipped, {file.Descriptions.Count} of {file.Descriptions.Count + lines} descriptions are valid ({sentences} sentences).");
+            console.MarkupLineInterpolated($"With the invalid lines skipped, {file.Descriptions.Count} of {file.Descriptions.Count + lines} descriptions are valid ({Count(sentences, "sentence")}).");
         }
 
         return 1;
     }
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? string.Empty : "s")}";
 }
