@@ -30,6 +30,9 @@ internal static class VigorApp
         config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
         config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
 
+        // The reward model's training data.
+        config.AddBranch("annotations", AnnotationsBranch.Configure);
+
         // Evaluation.
         config.AddBranch("eval", EvalBranch.Configure);
 

@@ -9,6 +9,7 @@ public class HelpTests
     [
         [], ["demo"], ["run"], ["merge"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["version"],
         ["eval"], ["eval", "pope"], ["eval", "chair"], ["eval", "mme"], ["eval", "rank"], ["eval", "mmhal"],
+        ["annotations"], ["annotations", "validate"], ["annotations", "stats"],
     ];
 
     [Theory]

@@ -101,7 +101,15 @@ public static class JsonLines
     }
 
     /// <summary>Parses JSON Lines text held in memory; <paramref name="source"/> names it in errors.</summary>
-    public static IEnumerable<JsonLine> Parse(string text, string source, bool tolerateTruncatedLastLine = false)
+    public static IEnumerable<JsonLine> Parse(string text, string source, bool tolerateTruncatedLastLine = false) =>
+        Parse(text, source, tolerateTruncatedLastLine, onInvalidLine: null);
+
+    /// <summary>
+    /// As <see cref="Parse(string, string, bool)"/>, but when <paramref name="onInvalidLine"/> is given a
+    /// line that is not a JSON object is passed to it (line number, reason) and skipped instead of
+    /// throwing, so that a validator can report every bad line of a file.
+    /// </summary>
+    internal static IEnumerable<JsonLine> Parse(string text, string source, bool tolerateTruncatedLastLine, Action<int, string>? onInvalidLine)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n');
@@ -114,7 +122,9 @@ public static class JsonLines
                 continue;
             }
 
-            JsonElement value;
+            JsonElement value = default;
+            string? reason = null;
+            JsonException? cause = null;
             try
             {
                 using var doc = JsonDocument.Parse(raw);
@@ -128,12 +138,23 @@ public static class JsonLines
                     yield break;
                 }
 
-                throw new InvalidDataException($"{source}, line {i + 1}: not valid JSON ({e.Message}).", e);
+                (reason, cause) = ($"not valid JSON ({e.Message})", e);
             }
 
-            if (value.ValueKind != JsonValueKind.Object)
+            if (reason is null && value.ValueKind != JsonValueKind.Object)
             {
-                throw new InvalidDataException($"{source}, line {i + 1}: expected a JSON object, found {value.ValueKind}.");
+                reason = $"expected a JSON object, found {value.ValueKind}";
+            }
+
+            if (reason is not null)
+            {
+                if (onInvalidLine is null)
+                {
+                    throw new InvalidDataException($"{source}, line {i + 1}: {reason}.", cause);
+                }
+
+                onInvalidLine(i + 1, reason);
+                continue;
             }
 
             yield return new JsonLine(source, i + 1, value);

@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ViGoR.Evaluation;
+
+namespace ViGoR;
+
+/// <summary>
+/// Reads, validates and writes fine-grained reward-model annotations: JSON Lines, one described
+/// image a line, with per-sentence error labels (the format and its rules are in docs/annotations.md).
+/// </summary>
+public static class Annotations
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Reads and validates an annotations file. Every problem names the file, the line and the
+    /// field (<see cref="AnnotationProblem.ToString"/>).
+    /// </summary>
+    /// <param name="path">The JSON Lines file; named as given in every problem.</param>
+    /// <param name="imagesDirectory">When given, each line's image must exist under this folder.</param>
+    /// <param name="skipInvalid">
+    /// False (default): the first problem throws. True: invalid lines are skipped, all their
+    /// problems are returned in <see cref="AnnotationFile.Problems"/>, and the valid lines in
+    /// <see cref="AnnotationFile.Descriptions"/>.
+    /// </param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="imagesDirectory"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">A line is invalid and <paramref name="skipInvalid"/> is false; the message is its first problem.</exception>
+    public static AnnotationFile Read(string path, string? imagesDirectory = null, bool skipInvalid = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Parse(File.ReadAllText(path, Encoding.UTF8), path, imagesDirectory, skipInvalid);
+    }
+
+    /// <summary>
+    /// Validates annotations held in memory, as <see cref="Read"/> does a file;
+    /// <paramref name="sourceName"/> stands for the file name in problems.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="imagesDirectory"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">A line is invalid and <paramref name="skipInvalid"/> is false; the message is its first problem.</exception>
+    public static AnnotationFile Parse(string text, string sourceName, string? imagesDirectory = null, bool skipInvalid = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        if (imagesDirectory is not null && !Directory.Exists(imagesDirectory))
+        {
+            throw new DirectoryNotFoundException($"Images folder not found: '{imagesDirectory}'.");
+        }
+
+        var problems = new List<AnnotationProblem>();
+        var descriptions = new List<AnnotatedDescription>();
+        var reader = new AnnotationLineReader(imagesDirectory);
+        void StopUnlessSkipping()
+        {
+            if (!skipInvalid && problems.Count > 0)
+            {
+                throw new InvalidDataException(problems[0].ToString());
+            }
+        }
+
+        var lines = JsonLines.Parse(text, sourceName, tolerateTruncatedLastLine: false, (line, reason) =>
+        {
+            problems.Add(new AnnotationProblem(sourceName, line, string.Empty, reason));
+            StopUnlessSkipping();
+        });
+        foreach (var line in lines)
+        {
+            if (reader.Read(line, problems) is { } description)
+            {
+                descriptions.Add(description);
+            }
+
+            StopUnlessSkipping();
+        }
+
+        return new AnnotationFile(descriptions, problems);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="descriptions"/> in the annotations format (snake_case, one line each),
+    /// replacing the file and creating its folder; <see cref="Read"/> reads it back unchanged.
+    /// Optional fields that are null are left out. The descriptions are written as they are, not validated.
+    /// </summary>
+    public static void Write(string path, IEnumerable<AnnotatedDescription> descriptions)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(descriptions);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        using var stream = File.Create(path);
+        using var writer = new Utf8JsonWriter(stream, WriterOptions);
+        foreach (var description in descriptions)
+        {
+            writer.Reset();
+            WriteLine(writer, description);
+            writer.Flush();
+            stream.WriteByte((byte)'\n');
+        }
+    }
+
+    private static void WriteLine(Utf8JsonWriter writer, AnnotatedDescription description)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", description.Id);
+        writer.WriteString("image", description.Image);
+        writer.WriteString("prompt", description.Prompt);
+        writer.WriteString("description", description.Description);
+        writer.WriteStartArray("sentences");
+        foreach (var sentence in description.Sentences)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("start", sentence.Start);
+            writer.WriteNumber("end", sentence.End);
+            writer.WriteStartArray("errors");
+            foreach (var kind in sentence.Errors)
+            {
+                writer.WriteStringValue(AnnotationErrorKinds.NameOf(kind));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("creative", sentence.Creative);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        if (description.Detail is { } detail)
+        {
+            writer.WriteNumber("detail", detail);
+        }
+
+        if (description.Missing is { } missing)
+        {
+            writer.WriteStartArray("missing");
+            foreach (var item in missing)
+            {
+                writer.WriteStringValue(item);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+}
