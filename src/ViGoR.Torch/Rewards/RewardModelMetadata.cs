@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using ViGoR.Torch.Tokenization;
+using ViGoR.Torch.Training;
 
 namespace ViGoR.Torch.Rewards;
 
@@ -82,17 +84,7 @@ public sealed record RewardModelMetadata(string Kind, string PromptTemplate, IRe
             return null;
         }
 
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: invalid JSON (line {e.LineNumber + 1}): {e.Message}", e);
-        }
-
-        using (doc)
+        using (var doc = LlavaTokenizer.ParseJson(path))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
@@ -191,10 +183,7 @@ public sealed record RewardModelMetadata(string Kind, string PromptTemplate, IRe
             json.WriteEndObject();
         }
 
-        var path = Path.Combine(modelDirectory, FileName);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(modelDirectory, FileName), Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
     }
 }
 
