@@ -32,7 +32,7 @@ public class LlavaBenchmarks : IDisposable
     /// In-process (the patched native library and the weights stay loaded; decoding without a cache takes
     /// minutes per op, longer than BenchmarkDotNet's default in-process limit), few iterations.
     /// </summary>
-    private sealed class Config : ManualConfig
+    internal sealed class Config : ManualConfig
     {
         public Config() => AddJob(Job.Default
             .WithStrategy(RunStrategy.Monitoring)

@@ -130,14 +130,11 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
         return Task.FromResult<IReadOnlyList<SentenceJudgement>>(result);
     }
 
-    private static SentenceErrorKind ParseError(JsonLine line) => line.TryGetString("error") switch
+    private static SentenceErrorKind ParseError(JsonLine line)
     {
-        null => SentenceErrorKind.None,
-        "object_hallucination" => SentenceErrorKind.ObjectHallucination,
-        "attribute" => SentenceErrorKind.Attribute,
-        "relationship" => SentenceErrorKind.Relationship,
-        "location" => SentenceErrorKind.Location,
-        "conjecture" => SentenceErrorKind.UnreasonableConjecture,
-        var other => throw new InvalidDataException($"{line.Where}: field 'error' must be object_hallucination, attribute, relationship, location, conjecture or null, not '{other}'."),
-    };
+        var name = line.TryGetString("error");
+        return SentenceErrorKindNames.TryParse(name, out var kind)
+            ? kind
+            : throw new InvalidDataException($"{line.Where}: field 'error' must be {SentenceErrorKindNames.Accepted}, not '{name}'.");
+    }
 }

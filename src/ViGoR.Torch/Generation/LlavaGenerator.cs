@@ -76,7 +76,29 @@ public static class LlavaGenerator
         Tensor? pixelValues,
         GenerationSettings settings,
         Action<int>? onStep = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        GenerateCore(model, prompts, pixelValues, imageFeatures: null, settings, onStep, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Generate(LlavaForConditionalGeneration, IReadOnlyList{long[]}, Tensor?, GenerationSettings, Action{int}?, CancellationToken)"/>
+    /// with projected <paramref name="imageFeatures"/> [N, features per image, hidden] instead of pixels (the vision tower is not run).
+    /// </summary>
+    internal static GenerationOutput GenerateFromFeatures(
+        LlavaForConditionalGeneration model,
+        IReadOnlyList<long[]> prompts,
+        Tensor imageFeatures,
+        GenerationSettings settings,
+        CancellationToken cancellationToken) =>
+        GenerateCore(model, prompts, pixelValues: null, imageFeatures, settings, null, cancellationToken);
+
+    private static GenerationOutput GenerateCore(
+        LlavaForConditionalGeneration model,
+        IReadOnlyList<long[]> prompts,
+        Tensor? pixelValues,
+        Tensor? imageFeatures,
+        GenerationSettings settings,
+        Action<int>? onStep,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -108,7 +130,9 @@ public static class LlavaGenerator
         {
             using (var scope = NewDisposeScope())
             {
-                using var inputs = model.BuildInputs(prompts, pixelValues, labels: null, PaddingSide.Left);
+                using var inputs = imageFeatures is null
+                    ? model.BuildInputs(prompts, pixelValues, labels: null, PaddingSide.Left)
+                    : model.SpliceInputs(prompts, imageFeatures, labels: null, PaddingSide.Left);
                 using var index = tensor(gatherIndex, ScalarType.Int64, device);
                 long t = inputs.InputsEmbeds.shape[1];
                 Tensor hidden;

@@ -84,6 +84,27 @@ public sealed class LlamaModel : nn.Module
         bool noPadding = attentionMask.all().item<bool>();
         bool causal = noPadding && t > 1 && past == 0;
         var mask = noPadding && (t == 1 || causal) ? null : BuildCausalMask(attentionMask, t, past, inputsEmbeds.dtype);
+        return Decode(inputsEmbeds, positionIds, mask, causal, cache).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the decoder with an explicit additive mask [B, 1, T, past + T] (0 = may attend, <see cref="MaskMinimum"/>
+    /// = may not) instead of the causal padding mask: for packed rows whose tokens see different parts of the cache.
+    /// </summary>
+    internal Tensor ForwardWithMask(Tensor inputsEmbeds, Tensor positionIds, Tensor additiveMask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long keys = (cache?.Length ?? 0) + inputsEmbeds.shape[1];
+        if (additiveMask.shape.Length != 4 || additiveMask.shape[2] != inputsEmbeds.shape[1] || additiveMask.shape[3] != keys)
+        {
+            throw new ArgumentException($"additive mask [{string.Join(", ", additiveMask.shape)}] must be [B, 1, {inputsEmbeds.shape[1]}, {keys}].");
+        }
+
+        return Decode(inputsEmbeds, positionIds, additiveMask.to(inputsEmbeds.dtype), false, cache).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Decode(Tensor inputsEmbeds, Tensor positionIds, Tensor? mask, bool causal, KvCache? cache)
+    {
         var (cos, sin) = Rotary(positionIds, inputsEmbeds.dtype);
         var h = inputsEmbeds;
         for (int i = 0; i < _layers.Count; i++)
@@ -91,9 +112,18 @@ public sealed class LlamaModel : nn.Module
             h = _layers[i].Forward(h, cos, sin, mask, causal, cache, i);
         }
 
-        cache?.Advance((int)t);
-        return _norm.call(h).MoveToOuterDisposeScope();
+        cache?.Advance((int)inputsEmbeds.shape[1]);
+        return _norm.call(h);
     }
+
+    /// <summary>The additive-mask value for "may not attend" in <paramref name="dtype"/> (its most negative finite value, as Hugging Face uses).</summary>
+    internal static double MaskMinimum(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float16 => -65504.0,
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float64 => double.MinValue,
+        _ => float.MinValue,
+    };
 
     /// <summary>Additive mask [B, 1, T, past + T]: 0 where query i may see key j (causal and not padding), the dtype's minimum elsewhere.</summary>
     internal static Tensor BuildCausalMask(Tensor attentionMask, long t, int past, ScalarType dtype)
@@ -111,15 +141,8 @@ public sealed class LlamaModel : nn.Module
         var causal = keyPos.le(queryPos).unsqueeze(0).unsqueeze(0);           // [1,1,T,S]
         var valid = attentionMask.to(ScalarType.Bool).view(attentionMask.shape[0], 1, 1, s); // [B,1,1,S]
         var allowed = causal.logical_and(valid);
-        double min = dtype switch
-        {
-            ScalarType.Float16 => -65504.0,
-            ScalarType.BFloat16 => -3.3895313892515355e38,
-            ScalarType.Float64 => double.MinValue,
-            _ => float.MinValue,
-        };
         var zero = zeros(1, dtype, device);
-        var neg = full(1, min, dtype, device);
+        var neg = full(1, MaskMinimum(dtype), dtype, device);
         return where(allowed, zero, neg).MoveToOuterDisposeScope();
     }
 

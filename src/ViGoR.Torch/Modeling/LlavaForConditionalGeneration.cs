@@ -64,11 +64,15 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     /// <summary>Projected image features [N, features per image, text hidden] for <paramref name="pixelValues"/> [N, 3, H, W].</summary>
     public Tensor ImageFeatures(Tensor pixelValues)
     {
+        VisionTowerForwards++;
         using var scope = NewDisposeScope();
         var hidden = _visionTower.HiddenStates(pixelValues.to(DType, Device), Config.VisionFeatureLayers);
         var selected = Config.KeepClsToken ? hidden : hidden.narrow(1, 1, hidden.shape[1] - 1);
         return _projector.call(selected).MoveToOuterDisposeScope();
     }
+
+    /// <summary>How many times <see cref="ImageFeatures"/> has run the vision tower (tests count it to check feature caching).</summary>
+    internal long VisionTowerForwards { get; private set; }
 
     /// <summary>
     /// Splices image features into token embeddings, as LLaVA's <c>prepare_inputs_labels_for_multimodal</c>:
@@ -88,14 +92,23 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         }
 
         using var scope = NewDisposeScope();
-        int imageTokens = rows.Sum(r => r.Count(id => id == Config.ImageTokenIndex));
-        long images = pixelValues?.shape[0] ?? 0;
-        if (imageTokens != images)
-        {
-            throw new ArgumentException($"The prompts hold {imageTokens} image tokens (id {Config.ImageTokenIndex}) but {images} images were given.");
-        }
+        CheckImageCount(rows, pixelValues?.shape[0] ?? 0);
+        var features = pixelValues is not null && pixelValues.shape[0] > 0 ? ImageFeatures(pixelValues) : null;
+        var inputs = SpliceInputs(rows, features, labels, side);
+        inputs.MoveToOuterDisposeScope();
+        return inputs;
+    }
 
-        var features = imageTokens > 0 ? ImageFeatures(pixelValues!) : null;
+    /// <summary>
+    /// As <see cref="BuildInputs(IReadOnlyList{long[]}, Tensor?, IReadOnlyList{long[]}?, PaddingSide)"/> with
+    /// already projected <paramref name="features"/> [N, features per image, hidden] (from <see cref="ImageFeatures"/>),
+    /// so that a caller judging many prompts about one image runs the vision tower once.
+    /// </summary>
+    internal MultimodalInputs SpliceInputs(IReadOnlyList<long[]> rows, Tensor? features, IReadOnlyList<long[]>? labels, PaddingSide side)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        using var scope = NewDisposeScope();
+        CheckImageCount(rows, features?.shape[0] ?? 0);
         int featureCount = features is null ? 0 : (int)features.shape[1];
         var embedsPerRow = new Tensor[rows.Count];
         var labelsPerRow = new long[rows.Count][];
@@ -166,6 +179,15 @@ public sealed class LlavaForConditionalGeneration : nn.Module
             labels is null ? null : tensor(labelArray, [rows.Count, maxLen], ScalarType.Int64, Device));
         result.MoveToOuterDisposeScope();
         return result;
+    }
+
+    private void CheckImageCount(IReadOnlyList<long[]> rows, long images)
+    {
+        int imageTokens = rows.Sum(r => r.Count(id => id == Config.ImageTokenIndex));
+        if (imageTokens != images)
+        {
+            throw new ArgumentException($"The prompts hold {imageTokens} image tokens (id {Config.ImageTokenIndex}) but {images} images were given.");
+        }
     }
 
     /// <summary>

@@ -200,7 +200,8 @@ public sealed class LlavaTokenizer
         };
     }
 
-    private static JsonDocument ParseJson(string path)
+    /// <summary>Parses a JSON file; malformed JSON becomes an <see cref="InvalidDataException"/> naming the file and line.</summary>
+    internal static JsonDocument ParseJson(string path)
     {
         try
         {

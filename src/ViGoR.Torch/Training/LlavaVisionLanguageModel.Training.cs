@@ -52,9 +52,14 @@ public sealed partial class LlavaVisionLanguageModel : IFineTunableVisionLanguag
         }
         finally
         {
+            // Even a cancelled run has changed the weights; caches built from them (the reward model's image features) must not survive.
+            WeightsVersion++;
             Gate.Release();
         }
     }
+
+    /// <summary>Changes whenever fine-tuning may have changed the weights (read and written under <see cref="Gate"/>).</summary>
+    internal int WeightsVersion { get; private set; }
 
     /// <summary>
     /// Saves the current weights as a model folder that <see cref="Load"/> and Hugging Face read: safetensors

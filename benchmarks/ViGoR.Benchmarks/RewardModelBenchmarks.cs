@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Attributes;
+using ViGoR.Torch.Generation;
+using ViGoR.Torch.Modeling;
+using ViGoR.Torch.Rewards;
+using static TorchSharp.torch;
+
+namespace ViGoR.Benchmarks;
+
+/// <summary>
+/// Judging one 6-sentence description with the reward model, on the shared small LLaVA (random weights,
+/// CPU float32): the one-pass first-token scorer against one forward over the whole description (the
+/// floor: every position once) and against the old path, one prompt per sentence decoded greedily as a
+/// batch (3 new tokens: "▁", the digit, EOS, what a trained model replies). Every op runs the vision tower
+/// once per image (the first of an image's k samples; later ones reuse the features).
+/// </summary>
+/// <remarks>
+/// Prompt shape: BOS, 8 template tokens, the image (64 positions), a 30-token instruction, then 6
+/// sentences of 16 tokens; each question ends with a 5-token " ASSISTANT:" and the 1-token reply lead.
+/// </remarks>
+[MemoryDiagnoser(false)]
+[Config(typeof(LlavaBenchmarks.Config))]
+public class RewardModelBenchmarks : IDisposable
+{
+    private const int Sentences = 6;
+    private const int SentenceTokens = 16;
+
+    private LlavaForConditionalGeneration _model = null!;
+    private List<long[]> _questions = null!;
+    private RewardLabelTokens _labels = null!;
+    private Tensor _pixels = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = SmallLlava.Create();
+        _model.eval();
+        var rng = new Random(3);
+        long[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 32000)).ToArray();
+        long[] head = [1, .. Tokens(8), _model.Config.ImageTokenIndex, .. Tokens(30)];
+        var description = Tokens(Sentences * SentenceTokens);
+        var assistant = Tokens(5);
+        _questions = Enumerable.Range(1, Sentences).Select(i => (long[])[.. head, .. description[..(i * SentenceTokens)], .. assistant]).ToList();
+        _labels = new RewardLabelTokens([29871], [29896, 29906, 29941, 29946, 29945, 29953, 29955]);
+        _pixels = randn(1, 3, 224, 224).DetachFromDisposeScope();
+        Console.WriteLine($"// RewardModelBenchmarks: whole-description prompt = {_questions[^1].Length - 1 + _model.Config.Vision.NumPatches} positions; one-pass suffixes = {Sentences * (assistant.Length + 1)} positions");
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        GC.SuppressFinalize(this);
+        _model.Dispose();
+        _pixels.Dispose();
+    }
+
+    /// <summary>One-pass first-token scoring of all 6 sentences: prefill once, then the 6 question tails packed in one forward.</summary>
+    [Benchmark]
+    public double OnePass() => Score(features => FirstTokenScorer.OnePass(_model, _questions, features, _labels));
+
+    /// <summary>One forward over the whole description's prompt (no cache), logits of the last position: the floor.</summary>
+    [Benchmark(Baseline = true)]
+    public double OneForward() => Score(features => FirstTokenScorer.Separately(_model, [_questions[^1]], features, _labels));
+
+    /// <summary>First-token scoring with a full forward per sentence (no shared prefix): what one pass saves.</summary>
+    [Benchmark]
+    public double ForwardPerSentence() => Score(features => FirstTokenScorer.Separately(_model, _questions, features, _labels));
+
+    /// <summary>The old path: 6 whole prompts left-padded into one batch, prefilled (vision tower per row) and decoded greedily for 3 tokens.</summary>
+    [Benchmark]
+    public long DecodePerSentence()
+    {
+        using var scope = NewDisposeScope();
+        var settings = new GenerationSettings { NumSamples = 1, Temperature = 0, MaxNewTokens = 3, EosTokenIds = [-1] };
+        using var output = LlavaGenerator.Generate(_model, _questions, _pixels.expand(Sentences, -1, -1, -1), settings);
+        return output.Tokens.Sum(t => t[0].Length);
+    }
+
+    private double Score(Func<Tensor, LabelScores> score)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var features = _model.ImageFeatures(_pixels);
+        return score(features).Probabilities.Sum(p => p[0]);
+    }
+}

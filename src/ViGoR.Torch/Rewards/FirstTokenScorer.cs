@@ -1,0 +1,196 @@
+using ViGoR.Torch.Modeling;
+using ViGoR.Torch.Tokenization;
+using static TorchSharp.torch;
+
+namespace ViGoR.Torch.Rewards;
+
+/// <summary>
+/// The tokens that tell a scheme's labels apart, as the fine-tuner encodes a reply after the template's
+/// <c>ASSISTANT:</c>. LLaMA writes " 3" as "▁" "3", so every label's reply starts with the same "▁":
+/// that shared <see cref="Lead"/> is appended to the question (it is what the model emits first, with
+/// probability near 1 after training), and the labels are read at the next token, <see cref="First"/>.
+/// Renormalising over the labels there equals renormalising the labels' whole-reply probabilities,
+/// since the lead is common to all of them.
+/// </summary>
+/// <param name="Lead">Reply tokens every label starts with (often "▁"; may be empty).</param>
+/// <param name="First">Per label, in scheme order, the first token after <see cref="Lead"/>; all distinct.</param>
+internal sealed record RewardLabelTokens(long[] Lead, long[] First)
+{
+    /// <summary>The label tokens of <paramref name="scheme"/>, or null with <paramref name="collision"/> naming the labels whose first tokens coincide.</summary>
+    public static RewardLabelTokens? Analyse(LlavaTokenizer tokenizer, ConversationMode mode, RewardLabelScheme scheme, out string? collision)
+    {
+        // Any user turn does: the reply follows the template's fixed "ASSISTANT:" ending.
+        var probe = ConversationTemplate.Format(mode, "x");
+        int promptLength = tokenizer.EncodePrompt(probe).Length;
+        var replies = scheme.Labels.Select(l => tokenizer.EncodeForTraining(probe, l.Label).Ids[promptLength..^1]).ToList();
+        int lead = replies.Min(r => r.Length) - 1;
+        for (int i = 0; i < lead; i++)
+        {
+            if (replies.Any(r => r[i] != replies[0][i]))
+            {
+                lead = i;
+                break;
+            }
+        }
+
+        var first = replies.Select(r => r[lead]).ToArray();
+        var clashes = scheme.Labels.Select((l, i) => (l.Label, Token: first[i]))
+            .GroupBy(x => x.Token)
+            .Where(g => g.Count() > 1)
+            .Select(g => $"{string.Join(", ", g.Select(x => $"'{x.Label}'"))} (token {g.Key}, '{tokenizer.Decode([g.Key])}')")
+            .ToList();
+        collision = clashes.Count == 0 ? null : "labels " + string.Join("; ", clashes) + " share their first reply token";
+        return clashes.Count == 0 ? new RewardLabelTokens(replies[0][..lead], first) : null;
+    }
+}
+
+/// <summary>Label logits and renormalised label probabilities, one row per question, labels in scheme order.</summary>
+internal sealed record LabelScores(float[][] LabelLogits, double[][] Probabilities)
+{
+    /// <summary>The judgement of question <paramref name="row"/>: expected score, the most probable label's kind, and the mass on error labels.</summary>
+    public SentenceJudgement Judge(int row, RewardLabelScheme scheme)
+    {
+        var p = Probabilities[row];
+        double score = 0, error = 0;
+        int best = 0;
+        for (int j = 0; j < p.Length; j++)
+        {
+            var judgement = scheme.Labels[j].Judgement;
+            score += p[j] * judgement.Score;
+            error += judgement.Error == SentenceErrorKind.None ? 0 : p[j];
+            best = p[j] > p[best] ? j : best;
+        }
+
+        return new SentenceJudgement(score, scheme.Labels[best].Judgement.Error) { ErrorProbability = Math.Clamp(error, 0, 1) };
+    }
+
+    /// <summary>The index of the most probable label of question <paramref name="row"/>.</summary>
+    public int Best(int row) => Array.IndexOf(Probabilities[row], Probabilities[row].Max());
+}
+
+/// <summary>
+/// Reads a reward model's answer from the next-token distribution where its reply starts, one forward per
+/// question and no decoding. <see cref="OnePass"/> shares the image, instruction and description among the
+/// questions of one description; <see cref="Separately"/> is the plain one-forward-per-question reference.
+/// </summary>
+/// <remarks>Synchronous; call under the model's gate and <c>no_grad</c>.</remarks>
+internal static class FirstTokenScorer
+{
+    /// <summary>
+    /// Scores all <paramref name="questions"/> (token ids of each whole prompt, ending at <c>ASSISTANT:</c>)
+    /// in one prefill plus one packed forward. The longest question is the spine; each question i shares
+    /// its longest common prefix b_i with it (ids equal, so the keys and values there are the same) and
+    /// only its remaining ids plus the label lead — its suffix — are new. The spine's first max b_i ids are
+    /// prefilled into a KV cache once; then all suffixes run as one row, suffix i at positions continuing
+    /// from b_i, under an additive mask that lets it see cache[0, b_i) and its own earlier tokens only.
+    /// Packing (rather than slicing the cache at every boundary and running each suffix alone) costs one
+    /// pass over the weights instead of one per sentence, which is what a small-row forward is bound by.
+    /// </summary>
+    /// <remarks>
+    /// The ids are exactly each question's own prompt ids, so scores equal <see cref="Separately"/> up to
+    /// floating point. Where tokenization merges across a sentence boundary, b_i simply ends earlier and
+    /// the suffix re-reads the merged tail. A suffix holding an image token (a template with
+    /// <c>&lt;image&gt;</c> after <c>{description}</c>) falls back to <see cref="Separately"/>.
+    /// </remarks>
+    /// <param name="model">The model.</param>
+    /// <param name="questions">Token ids per question (image tokens marked).</param>
+    /// <param name="features">Projected features [1, features per image, hidden] of the one image every image token stands for.</param>
+    /// <param name="labels">The label tokens.</param>
+    public static LabelScores OnePass(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels)
+    {
+        long imageToken = model.Config.ImageTokenIndex;
+        var spine = questions.MaxBy(q => q.Length)!;
+        var boundaries = new int[questions.Count];
+        var suffixes = new long[questions.Count][];
+        for (int i = 0; i < questions.Count; i++)
+        {
+            var q = questions[i];
+            int b = q.AsSpan().CommonPrefixLength(spine);
+            // The suffix must hold at least one token: its last position gives the logits.
+            b = labels.Lead.Length == 0 && b == q.Length ? b - 1 : b;
+            boundaries[i] = b;
+            suffixes[i] = [.. q.AsSpan(b), .. labels.Lead];
+            if (suffixes[i].Contains(imageToken))
+            {
+                return Separately(model, questions, features, labels);
+            }
+        }
+
+        using var scope = NewDisposeScope();
+        var lm = model.LanguageModel;
+        var text = model.Config.Text;
+        var prefix = spine[..boundaries.Max()];
+        int imagesInPrefix = prefix.Count(id => id == imageToken);
+        using var prefixInputs = model.SpliceInputs([prefix], imagesInPrefix == 0 ? null : features.expand(imagesInPrefix, -1, -1), null, PaddingSide.Right);
+        int cached = (int)prefixInputs.InputsEmbeds.shape[1];
+        int packed = suffixes.Sum(s => s.Length);
+        using var cache = KvCache.Allocate(lm.Model.LayerCount, 1, text.KeyValueHeads, cached + packed, text.HeadDimension, model.Device, model.DType);
+        lm.Model.Forward(prefixInputs.InputsEmbeds, prefixInputs.PositionIds, prefixInputs.AttentionMask, cache);
+
+        // Each image token before a boundary stands for features.shape[1] positions in the cache.
+        long expansion = features.shape[1] - 1;
+        var positions = new long[packed];
+        var allowed = new bool[packed * (cached + packed)];
+        var last = new long[questions.Count];
+        int offset = 0;
+        for (int i = 0; i < questions.Count; i++)
+        {
+            long start = boundaries[i] + (expansion * prefix.AsSpan(0, boundaries[i]).Count(imageToken));
+            for (int j = 0; j < suffixes[i].Length; j++)
+            {
+                int row = (offset + j) * (cached + packed);
+                positions[offset + j] = start + j;
+                Array.Fill(allowed, true, row, (int)start);
+                Array.Fill(allowed, true, row + cached + offset, j + 1);
+            }
+
+            offset += suffixes[i].Length;
+            last[i] = offset - 1;
+        }
+
+        var device = model.Device;
+        var ids = tensor(suffixes.SelectMany(s => s).ToArray(), [1, packed], ScalarType.Int64, device);
+        var mask = where(
+            tensor(allowed, [1, 1, packed, cached + packed], device: device),
+            zeros(1, model.DType, device),
+            full(1, LlamaModel.MaskMinimum(model.DType), model.DType, device));
+        var hidden = lm.Model.ForwardWithMask(lm.Model.Embed(ids), tensor(positions, [1, packed], ScalarType.Int64, device), mask, cache);
+        var logits = lm.LmHead(hidden[0].index_select(0, tensor(last, ScalarType.Int64, device)));
+        return Read(logits, labels);
+    }
+
+    /// <summary>The reference: every question (plus the label lead) as its own prompt, one full forward each, no cache.</summary>
+    public static LabelScores Separately(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels)
+    {
+        using var scope = NewDisposeScope();
+        var rows = new List<Tensor>(questions.Count);
+        foreach (var question in questions)
+        {
+            long[] ids = [.. question, .. labels.Lead];
+            int images = ids.Count(id => id == model.Config.ImageTokenIndex);
+            using var inputs = model.SpliceInputs([ids], images == 0 ? null : features.expand(images, -1, -1), null, PaddingSide.Right);
+            var hidden = model.LanguageModel.Model.Forward(inputs.InputsEmbeds, inputs.PositionIds, inputs.AttentionMask, null);
+            rows.Add(model.LanguageModel.LmHead(hidden[0, -1]));
+        }
+
+        return Read(stack(rows), labels);
+    }
+
+    // Softmax over the vocabulary, then the labels' probabilities renormalised over the labels. Done in
+    // log space: a softmax of the labels' log-probabilities is the same number and cannot divide 0 by 0
+    // when an untrained model puts almost no mass on any label.
+    private static LabelScores Read(Tensor logits, RewardLabelTokens labels)
+    {
+        using var scope = NewDisposeScope();
+        var wide = logits.to(ScalarType.Float32);
+        var index = tensor(labels.First, ScalarType.Int64, wide.device);
+        var labelLogits = wide.index_select(1, index);
+        var probabilities = wide.log_softmax(-1).index_select(1, index).softmax(-1).to(ScalarType.Float64).cpu();
+        long n = wide.shape[0], k = labels.First.Length;
+        var logitRows = labelLogits.cpu().data<float>().ToArray();
+        var probabilityRows = probabilities.data<double>().ToArray();
+        return new LabelScores(
+            Enumerable.Range(0, (int)n).Select(r => logitRows.AsSpan(r * (int)k, (int)k).ToArray()).ToArray(),
+            Enumerable.Range(0, (int)n).Select(r => probabilityRows.AsSpan(r * (int)k, (int)k).ToArray()).ToArray());
+    }
+}
