@@ -125,9 +125,9 @@ internal sealed class AnnotationLineReader(string? imagesDirectory)
             {
                 ok = check.Problem(field, $"expected a string, found {Checker.Describe(item)}");
             }
-            else if (AnnotationErrorKinds.Find(item.GetString()!) is not { } kind)
+            else if (!SentenceErrorKindNames.TryParse(item.GetString()!, out var kind))
             {
-                ok = check.Problem(field, $"unknown error kind '{item.GetString()}' (expected one of {AnnotationErrorKinds.Expected})");
+                ok = check.Problem(field, $"unknown error kind '{item.GetString()}' (expected one of {string.Join(", ", SentenceErrorKindNames.Errors.Select(e => e.Name))})");
             }
             else if (kinds.Contains(kind))
             {

@@ -119,7 +119,7 @@ public static class Annotations
             writer.WriteStartArray("errors");
             foreach (var kind in sentence.Errors)
             {
-                writer.WriteStringValue(AnnotationErrorKinds.NameOf(kind));
+                writer.WriteStringValue(SentenceErrorKindNames.ToName(kind));
             }
 
             writer.WriteEndArray();

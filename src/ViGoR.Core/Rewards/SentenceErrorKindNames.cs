@@ -4,37 +4,47 @@ namespace ViGoR;
 /// The snake_case names of <see cref="SentenceErrorKind"/> that ViGoR's files use (judgement files,
 /// reward-model metadata): <c>object_hallucination</c>, <c>attribute</c>, <c>relationship</c>,
 /// <c>location</c>, <c>conjecture</c>; <see cref="SentenceErrorKind.None"/> is written as JSON null.
+/// The one table of these names: judgement files, annotations, reward-model metadata and metrics all use it.
 /// </summary>
 public static class SentenceErrorKindNames
 {
+    /// <summary>Every error kind with its name, in <see cref="SentenceErrorKind"/> order (<see cref="SentenceErrorKind.None"/> excluded).</summary>
+    public static IReadOnlyList<(string Name, SentenceErrorKind Kind)> Errors { get; } =
+    [
+        ("object_hallucination", SentenceErrorKind.ObjectHallucination),
+        ("attribute", SentenceErrorKind.Attribute),
+        ("relationship", SentenceErrorKind.Relationship),
+        ("location", SentenceErrorKind.Location),
+        ("conjecture", SentenceErrorKind.UnreasonableConjecture),
+    ];
+
     /// <summary>The names accepted by <see cref="TryParse"/>, for error messages.</summary>
     public const string Accepted = "object_hallucination, attribute, relationship, location, conjecture or null";
 
     /// <summary>The file name of <paramref name="kind"/>; null for <see cref="SentenceErrorKind.None"/>.</summary>
-    public static string? ToName(SentenceErrorKind kind) => kind switch
-    {
-        SentenceErrorKind.None => null,
-        SentenceErrorKind.ObjectHallucination => "object_hallucination",
-        SentenceErrorKind.Attribute => "attribute",
-        SentenceErrorKind.Relationship => "relationship",
-        SentenceErrorKind.Location => "location",
-        SentenceErrorKind.UnreasonableConjecture => "conjecture",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown error kind."),
-    };
+    public static string? ToName(SentenceErrorKind kind) => kind == SentenceErrorKind.None
+        ? null
+        : Errors.FirstOrDefault(e => e.Kind == kind).Name ?? throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown error kind.");
 
     /// <summary>Reads a name written by <see cref="ToName"/> (null means <see cref="SentenceErrorKind.None"/>); false for any other string.</summary>
     public static bool TryParse(string? name, out SentenceErrorKind kind)
     {
-        kind = name switch
+        if (name is null)
         {
-            null => SentenceErrorKind.None,
-            "object_hallucination" => SentenceErrorKind.ObjectHallucination,
-            "attribute" => SentenceErrorKind.Attribute,
-            "relationship" => SentenceErrorKind.Relationship,
-            "location" => SentenceErrorKind.Location,
-            "conjecture" => SentenceErrorKind.UnreasonableConjecture,
-            _ => (SentenceErrorKind)(-1),
-        };
-        return Enum.IsDefined(kind);
+            kind = SentenceErrorKind.None;
+            return true;
+        }
+
+        foreach (var (n, k) in Errors)
+        {
+            if (n == name)
+            {
+                kind = k;
+                return true;
+            }
+        }
+
+        kind = SentenceErrorKind.None;
+        return false;
     }
 }

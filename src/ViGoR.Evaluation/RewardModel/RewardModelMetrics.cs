@@ -97,17 +97,8 @@ public sealed record RewardModelMetrics
         };
     }
 
-    /// <summary>The snake_case name of a kind, as the annotation format spells it (<c>conjecture</c> for unreasonable conjecture).</summary>
-    public static string KindName(SentenceErrorKind kind) => kind switch
-    {
-        SentenceErrorKind.None => "correct",
-        SentenceErrorKind.ObjectHallucination => "object_hallucination",
-        SentenceErrorKind.Attribute => "attribute",
-        SentenceErrorKind.Relationship => "relationship",
-        SentenceErrorKind.Location => "location",
-        SentenceErrorKind.UnreasonableConjecture => "conjecture",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    /// <summary>The snake_case name of a kind, as annotation and judgement files spell it (<c>correct</c> for <see cref="SentenceErrorKind.None"/>).</summary>
+    public static string KindName(SentenceErrorKind kind) => SentenceErrorKindNames.ToName(kind) ?? "correct";
 
     private static double? RocAucOf(IReadOnlyList<RewardModelPrediction> predictions)
     {
