@@ -28,6 +28,8 @@ internal static class VigorApp
         config.AddCommand<GenerateCommand>("generate").WithDescription("Sample k descriptions per image from a LLaVA folder into JSON Lines (resumable).");
         config.AddCommand<NounsCommand>("nouns").WithDescription("List the visual nouns of each caption in a JSON Lines file (sentences, lemmas, thing/stuff, counts, negation, hedging).");
         config.AddCommand<DetectCommand>("detect").WithDescription("Find phrases in an image with Grounding DINO (ONNX) or ground-truth boxes; print, --json, --draw.");
+        config.AddCommand<TrainRewardCommand>("train-reward").WithDescription("Train the reward model on fine-grained annotations (or --holistic), with held-out metrics in metrics.json.");
+        config.AddCommand<ScoreCommand>("score").WithDescription("Judge every sentence of recorded samples with a reward model, in the format vigor run --judgements replays.");
         config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
 
         // The reward model's training data.

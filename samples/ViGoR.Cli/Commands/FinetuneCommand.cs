@@ -8,6 +8,8 @@ using ViGoR.Torch.Tokenization;
 using ViGoR.Torch.Training;
 using static TorchSharp.torch;
 
+using ViGoR.Cli.Pipeline;
+
 namespace ViGoR.Cli.Commands;
 
 /// <summary>
@@ -205,7 +207,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             .StartAsync(async progressContext =>
             {
                 var task = progressContext.AddTask("Fine-tuning", maxValue: 1);
-                var progress = new InlineProgress(p =>
+                var progress = new SyncProgress<FineTuningProgress>(p =>
                 {
                     task.MaxValue = p.TotalSteps;
                     task.Value = p.Step;
@@ -273,11 +275,5 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
 
         var byId = Path.Combine(baseDirectory, record.ImageId);
         return File.Exists(byId) ? byId : ImageExtensions.Select(e => byId + e).FirstOrDefault(File.Exists);
-    }
-
-    /// <summary>Reports on the training thread; Spectre's progress task is safe to update from there.</summary>
-    private sealed class InlineProgress(Action<FineTuningProgress> report) : IProgress<FineTuningProgress>
-    {
-        public void Report(FineTuningProgress value) => report(value);
     }
 }

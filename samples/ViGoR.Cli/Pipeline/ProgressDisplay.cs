@@ -11,7 +11,7 @@ internal static class ProgressDisplay
         {
             var lastRound = -1;
             await work(
-                new Reporter<RejectionSamplingProgress>(p =>
+                new SyncProgress<RejectionSamplingProgress>(p =>
                 {
                     if (p.Completed == p.Total || p.Round != lastRound)
                     {
@@ -19,7 +19,7 @@ internal static class ProgressDisplay
                         Console.WriteLine($"scoring round {p.Round}: {p.Completed}/{p.Total} images ({p.Failed} failed, {p.Unreadable} unreadable replies)");
                     }
                 }),
-                new Reporter<FineTuningProgress>(p => Console.WriteLine($"fine-tuning step {p.Step}/{p.TotalSteps} epoch {p.Epoch} loss {p.Loss:F4} lr {p.LearningRate:E2}")));
+                new SyncProgress<FineTuningProgress>(p => Console.WriteLine($"fine-tuning step {p.Step}/{p.TotalSteps} epoch {p.Epoch} loss {p.Loss:F4} lr {p.LearningRate:E2}")));
             return;
         }
 
@@ -30,14 +30,14 @@ internal static class ProgressDisplay
                 ProgressTask? supervision = null;
                 ProgressTask? training = null;
                 await work(
-                    new Reporter<RejectionSamplingProgress>(p =>
+                    new SyncProgress<RejectionSamplingProgress>(p =>
                     {
                         supervision ??= context.AddTask("supervision");
                         supervision.Description = $"scoring r{p.Round} ({p.Failed} failed, {p.Unreadable} unreadable)";
                         supervision.MaxValue = Math.Max(1, p.Total);
                         supervision.Value = p.Completed;
                     }),
-                    new Reporter<FineTuningProgress>(p =>
+                    new SyncProgress<FineTuningProgress>(p =>
                     {
                         training ??= context.AddTask("fine-tuning");
                         training.Description = $"fine-tuning loss {p.Loss:F3}";
@@ -45,11 +45,5 @@ internal static class ProgressDisplay
                         training.Value = p.Step;
                     }));
             });
-    }
-
-    /// <summary>Reports synchronously, so the display follows the work step by step.</summary>
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

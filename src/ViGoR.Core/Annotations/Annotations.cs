@@ -146,4 +146,28 @@ public static class Annotations
 
         writer.WriteEndObject();
     }
+
+    /// <summary>
+    /// Splits descriptions into training and held-out sets <em>by image</em>: every description of an
+    /// image lands on the same side, so no image is both trained on and measured on. Images are
+    /// ordered by a stable hash of (seed, image) and the first ceil(fraction × images) are held out
+    /// (at least one when the fraction is positive and there are two or more images).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="evalFraction"/> is outside [0, 1).</exception>
+    public static (IReadOnlyList<AnnotatedDescription> Train, IReadOnlyList<AnnotatedDescription> Eval) SplitByImage(IReadOnlyList<AnnotatedDescription> descriptions, double evalFraction, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(descriptions);
+        if (evalFraction is < 0 or >= 1 || double.IsNaN(evalFraction))
+        {
+            throw new ArgumentOutOfRangeException(nameof(evalFraction), evalFraction, "The held-out fraction must be in [0, 1).");
+        }
+
+        var images = descriptions.Select(d => d.Image).Distinct(StringComparer.Ordinal)
+            .OrderBy(image => RejectionSamplingTrainer.DeriveSeed(seed, image, 0))
+            .ThenBy(image => image, StringComparer.Ordinal)
+            .ToList();
+        int held = images.Count < 2 || evalFraction == 0 ? 0 : Math.Clamp((int)Math.Ceiling(evalFraction * images.Count), 1, images.Count - 1);
+        var eval = images.Take(held).ToHashSet(StringComparer.Ordinal);
+        return (descriptions.Where(d => !eval.Contains(d.Image)).ToList(), descriptions.Where(d => eval.Contains(d.Image)).ToList());
+    }
 }

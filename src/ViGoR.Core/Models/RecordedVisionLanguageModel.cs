@@ -77,11 +77,7 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, ICompone
         ArgumentNullException.ThrowIfNull(image);
         cancellationToken.ThrowIfCancellationRequested();
         var k = (options ?? new SamplingOptions()).NumSamples;
-        if (!_samples.TryGetValue(image.Id, out var recorded)
-            && (image.Path is null || !_samples.TryGetValue(Path.GetFileName(image.Path), out recorded)))
-        {
-            throw new KeyNotFoundException($"No recorded samples for image '{image.Id}' in {_source}.");
-        }
+        var recorded = Recorded(image);
 
         if (recorded.Count < k)
         {
@@ -89,6 +85,20 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, ICompone
         }
 
         return Task.FromResult<IReadOnlyList<string>>(recorded.Take(k).ToList());
+    }
+
+    /// <summary>Every sample recorded for <paramref name="image"/> (looked up by id, then by file name).</summary>
+    /// <exception cref="KeyNotFoundException">No samples are recorded for the image.</exception>
+    public IReadOnlyList<string> Recorded(ImageInput image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (!_samples.TryGetValue(image.Id, out var recorded)
+            && (image.Path is null || !_samples.TryGetValue(Path.GetFileName(image.Path), out recorded)))
+        {
+            throw new KeyNotFoundException($"No recorded samples for image '{image.Id}' in {_source}.");
+        }
+
+        return recorded;
     }
 
     private static string? ReadId(JsonElement root)

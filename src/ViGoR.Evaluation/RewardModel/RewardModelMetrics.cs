@@ -51,6 +51,7 @@ public sealed record RewardModelMetrics
     /// The probability that a random erroneous item gets a higher P(error) than a random correct one
     /// (ties count half): the Mann-Whitney form of the ROC AUC. Null when either class is absent.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? RocAuc { get; init; }
 
     /// <summary>Figures per annotated error kind (snake_case kind names).</summary>

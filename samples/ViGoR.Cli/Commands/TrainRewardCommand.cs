@@ -1,0 +1,166 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ViGoR.Cli.RewardModel;
+using ViGoR.Torch;
+using ViGoR.Torch.Training;
+
+using ViGoR.Cli.Pipeline;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary><c>vigor train-reward</c>: trains the ViGoR reward model on fine-grained annotations and measures it on held-out images.</summary>
+internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--base <DIR>")]
+        [Description("The LVLM the reward model starts from (the paper initialises it from the LVLM's weights): a LLaVA folder.")]
+        public string Base { get; init; } = "";
+
+        [CommandOption("--annotations <FILE>")]
+        [Description("Fine-grained annotations, JSON Lines (docs/annotations.md).")]
+        public string Annotations { get; init; } = "";
+
+        [CommandOption("--images <DIR>")]
+        [Description("The folder the annotations' image paths are relative to.")]
+        public string Images { get; init; } = "";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where the reward model, vigor_reward.json, metrics.json, split.json and checkpoints/ go.")]
+        public string Out { get; init; } = "";
+
+        [CommandOption("--holistic")]
+        [Description("Train the holistic ablation (Sec. 4.6): one example per description, wrong when any sentence is.")]
+        public bool Holistic { get; init; }
+
+        [CommandOption("--eval-fraction <F>")]
+        [Description("Share of images held out for metrics (default 0.1); no image is on both sides.")]
+        public double EvalFraction { get; init; } = 0.1;
+
+        [CommandOption("--eval <FILE>")]
+        [Description("Held-out annotations instead of --eval-fraction.")]
+        public string? Eval { get; init; }
+
+        [CommandOption("--skip-invalid")]
+        [Description("Skip invalid annotation lines (each is reported with file, line and field) instead of stopping.")]
+        public bool SkipInvalid { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Passes over the data (default 5, the paper's reward-model training).")]
+        public int Epochs { get; init; } = 5;
+
+        [CommandOption("--batch-size <N>")]
+        [Description("Examples per optimizer step (default 32, the paper).")]
+        public int BatchSize { get; init; } = 32;
+
+        [CommandOption("--micro-batch-size <N>")]
+        [Description("Examples per forward pass (default 1).")]
+        public int MicroBatchSize { get; init; } = 1;
+
+        [CommandOption("--lr <LR>")]
+        [Description("Peak learning rate (default 2e-5, the paper).")]
+        public double LearningRate { get; init; } = 2e-5;
+
+        [CommandOption("--warmup-ratio <R>")]
+        [Description("Linear warm-up share of the steps (default 0.03).")]
+        public double WarmupRatio { get; init; } = 0.03;
+
+        [CommandOption("--lora")]
+        [Description(TorchFlags.LoraDescription)]
+        public bool Lora { get; init; }
+
+        [CommandOption("--lora-rank <R>")]
+        [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
+        public int? LoraRank { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description(TorchFlags.DeviceDescription)]
+        public string? Device { get; init; }
+
+        [CommandOption("--dtype <DTYPE>")]
+        [Description(TorchFlags.DTypeDescription)]
+        public string DType { get; init; } = "float32";
+
+        [CommandOption("--seed <S>")]
+        [Description("Seed of the held-out split, the data order and dropout (default 42).")]
+        public int Seed { get; init; } = 42;
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Base) || string.IsNullOrWhiteSpace(Annotations) || string.IsNullOrWhiteSpace(Images) || string.IsNullOrWhiteSpace(Out))
+            {
+                return ValidationResult.Error("--base, --annotations, --images and --out are required.");
+            }
+
+            if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0 || LearningRate <= 0)
+            {
+                return ValidationResult.Error("--epochs, --batch-size and --micro-batch-size must be >= 1 (--batch-size a multiple of --micro-batch-size) and --lr > 0.");
+            }
+
+            return EvalFraction is < 0 or >= 1 ? ValidationResult.Error("--eval-fraction must be in [0, 1).") : ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+        var descriptions = Read(settings.Annotations, settings);
+        var (train, eval) = settings.Eval is null
+            ? ViGoR.Annotations.SplitByImage(descriptions, settings.EvalFraction, settings.Seed)
+            : (descriptions, Read(settings.Eval, settings));
+        var shared = train.Select(d => d.Image).Intersect(eval.Select(d => d.Image), StringComparer.Ordinal).FirstOrDefault();
+        if (shared is not null)
+        {
+            throw new InvalidDataException($"Image '{shared}' is in both the training and the held-out annotations: held-out metrics must be on unseen images.");
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"{train.Count} training and {eval.Count} held-out descriptions ({(settings.Holistic ? "holistic" : "fine-grained")} reward model).");
+        var fineTuning = new FineTuningOptions
+        {
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            MicroBatchSize = settings.MicroBatchSize,
+            LearningRate = settings.LearningRate,
+            WarmupRatio = settings.WarmupRatio,
+            Seed = settings.Seed,
+        };
+        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank) }.ApplyTo(fineTuning);
+
+        LlavaVisionLanguageModel? loaded = null;
+        AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, TorchFlags.ModelOptions(settings.Device, settings.DType)));
+        using var model = loaded!;
+        RewardModelTrainingResult? result = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progressContext =>
+            {
+                var task = progressContext.AddTask("Training the reward model", maxValue: 1);
+                var progress = new SyncProgress<FineTuningProgress>(p =>
+                {
+                    task.MaxValue = p.TotalSteps;
+                    task.Value = p.Step;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"Step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}");
+                });
+                result = await RewardModelTrainer.TrainAsync(model, train, eval, settings.Images, settings.Out, settings.Holistic, fineTuning, progress, ct);
+                task.Value = task.MaxValue;
+            });
+
+        var m = result!.Metrics;
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Held out ({m.Sentences} {(settings.Holistic ? "descriptions" : "sentences")}, {m.Errors} wrong): accuracy {m.Accuracy:F3}, error precision {m.ErrorPrecision:F3}, recall {m.ErrorRecall:F3}, F1 {m.ErrorF1:F3}, ROC AUC {(m.RocAuc is { } auc ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}.");
+        AnsiConsole.MarkupLineInterpolated($"Reward model written to [green]{settings.Out}[/] (metrics.json beside it). Use it: vigor run --reward-model {settings.Out}{(settings.Holistic ? " --granularity holistic" : string.Empty)}");
+        return 0;
+    }
+
+    private static IReadOnlyList<AnnotatedDescription> Read(string path, Settings settings)
+    {
+        var file = ViGoR.Annotations.Read(path, settings.Images, settings.SkipInvalid);
+        foreach (var problem in file.Problems)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {problem.ToString()}");
+        }
+
+        return file.Descriptions;
+    }
+}
