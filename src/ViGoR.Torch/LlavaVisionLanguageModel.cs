@@ -35,7 +35,7 @@ namespace ViGoR.Torch;
 /// Thread-safe: calls are serialised (one forward at a time per model). Tensor work runs synchronously on a
 /// worker thread; cancellation is checked before every decoding step. Dispose to free the weights.
 /// </remarks>
-public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, IComponentIdentity, IDisposable
+public sealed partial class LlavaVisionLanguageModel : IBatchVisionLanguageModel, IComponentIdentity, IDisposable
 {
     private bool _disposed;
 
@@ -170,16 +170,45 @@ public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, ICo
             return [];
         }
 
+        var seed = options.Seed ?? Random.Shared.NextInt64();
+        return await GenerateAsync(images, images.Select(_ => prompt).ToList(), null, seed, options, tokensGenerated, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One left-padded prefill for all requests, k rows per image, each image's rows drawing from a generator seeded by its request.</remarks>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> SampleBatchAsync(IReadOnlyList<SampleRequest> requests, SamplingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        return await GenerateAsync(requests.Select(r => r.Image).ToList(), requests.Select(r => r.Prompt).ToList(), requests.Select(r => (long)r.Seed).ToList(), 0, options ?? new SamplingOptions(), null, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<IReadOnlyList<string>>> GenerateAsync(
+        IReadOnlyList<ImageInput> images,
+        IReadOnlyList<string> prompts,
+        IReadOnlyList<long>? seeds,
+        long seed,
+        SamplingOptions options,
+        IProgress<int>? tokensGenerated,
+        CancellationToken cancellationToken)
+    {
         var settings = new GenerationSettings
         {
             NumSamples = options.NumSamples,
             Temperature = options.Temperature,
             TopP = options.TopP,
+            TopK = options.TopK,
             MaxNewTokens = options.MaxNewTokens,
-            Seed = options.Seed ?? Random.Shared.NextInt64(),
+            Seed = seed,
+            Seeds = seeds,
             EosTokenIds = Tokenizer.EosTokenIds,
         };
-        var ids = Tokenizer.EncodePrompt(ConversationTemplate.Format(ConversationMode, prompt));
+        var ids = prompts.Select(p => Tokenizer.EncodePrompt(ConversationTemplate.Format(ConversationMode, p))).ToList();
         await Gate.WaitAsync(cancellationToken);
         try
         {
@@ -189,7 +218,7 @@ public sealed partial class LlavaVisionLanguageModel : IVisionLanguageModel, ICo
                 using var pixelValues = ImageProcessor.Preprocess(pixels, Module.Device);
                 using var output = LlavaGenerator.Generate(
                     Module,
-                    Enumerable.Repeat(ids, images.Count).ToList(),
+                    ids,
                     pixelValues,
                     settings,
                     tokensGenerated is null ? null : tokensGenerated.Report,

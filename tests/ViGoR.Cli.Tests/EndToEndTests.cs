@@ -114,4 +114,29 @@ public sealed class EndToEndTests : IDisposable
         await weights.ReadExactlyAsync(header);
         Assert.Contains("\"dtype\":\"BF16\"", System.Text.Encoding.UTF8.GetString(header).Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public async Task Image_batched_supervision_scores_exactly_as_one_image_at_a_time(string temperature)
+    {
+        // Four images (the two fixtures twice, under other ids) sampled two or four per batched call.
+        var data = Path.Combine(_folder, "data.jsonl");
+        await File.WriteAllLinesAsync(data, Enumerable.Range(0, 4).Select(i => $$"""{"id": "i{{i}}", "image": "image{{i % 2}}.png", "prompt": "{{(i == 2 ? "What is shown?" : "Describe this image in detail.")}}"}"""));
+        var boxes = Path.Combine(_folder, "boxes.jsonl");
+        await File.WriteAllLinesAsync(boxes, Enumerable.Range(0, 4).Select(i => $$"""{"id": "i{{i}}", "image": "i{{i}}", "instances": [{"category": "dog", "bbox": [0.1, 0.1, 0.5, 0.5]}]}"""));
+        async Task<string> Journal(string batch)
+        {
+            var work = Path.Combine(_folder, $"b{batch}-t{temperature}");
+            Assert.Equal(0, await VigorApp.Create().RunAsync([
+                "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
+                "-k", "3", "--max-new-tokens", "10", "--temperature", temperature, "--image-batch", batch, "--supervision-only", "--work", work]));
+            return await File.ReadAllTextAsync(Path.Combine(work, "round-0", "scores.jsonl"));
+        }
+
+        var one = await Journal("1");
+        Assert.Equal(one, await Journal("2"));
+        Assert.Equal(one, await Journal("4"));
+        Assert.Equal(4, SupervisionJournal.Read(Path.Combine(_folder, $"b1-t{temperature}", "round-0", "scores.jsonl")).Count);
+    }
 }

@@ -88,6 +88,14 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Nucleus sampling threshold (default 1: off).")]
         public float TopP { get; init; } = 1f;
 
+        [CommandOption("--top-k <K>")]
+        [Description("Sample among the K most likely tokens (default 50, Hugging Face's and so LLaVA's; 0: off).")]
+        public int TopK { get; init; } = 50;
+
+        [CommandOption("--image-batch <N>")]
+        [Description("Images sampled per batched call (N images x k rows decode together; default 1). Greedy texts equal batch 1's; sampled texts depend only on each image's seed.")]
+        public int ImageBatch { get; init; } = 1;
+
         [CommandOption("--max-new-tokens <N>")]
         public int MaxNewTokens { get; init; } = 512;
 

@@ -166,7 +166,8 @@ internal static class PipelineRunner
         };
         return new RejectionSamplingOptions
         {
-            Sampling = new SamplingOptions { NumSamples = settings.NumSamples, Temperature = settings.Temperature, TopP = settings.TopP, MaxNewTokens = settings.MaxNewTokens },
+            Sampling = new SamplingOptions { NumSamples = settings.NumSamples, Temperature = settings.Temperature, TopP = settings.TopP, TopK = settings.TopK, MaxNewTokens = settings.MaxNewTokens },
+            ImageBatchSize = settings.ImageBatch,
             DropRewardModelHallucinations = !settings.KeepRewardModelHallucinations,
             Selection = settings.SelectionOptions(),
             RewardSources = sources,
@@ -219,6 +220,7 @@ internal static class PipelineRunner
         to.RewardGranularity = from.RewardGranularity;
         to.DropRewardModelHallucinations = from.DropRewardModelHallucinations;
         to.Selection = from.Selection;
+        to.ImageBatchSize = from.ImageBatchSize;
         to.Mode = from.Mode;
         to.OnlineRounds = from.OnlineRounds;
         to.Automatic = from.Automatic;

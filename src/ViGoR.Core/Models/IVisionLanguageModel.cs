@@ -14,6 +14,30 @@ public interface IVisionLanguageModel
         CancellationToken cancellationToken = default);
 }
 
+/// <summary>One image of a batched sampling call, with its own prompt and seed.</summary>
+/// <param name="Image">The image.</param>
+/// <param name="Prompt">The instruction.</param>
+/// <param name="Seed">The seed of this image's samples: the same seed gives the same texts whatever else is in the batch.</param>
+public sealed record SampleRequest(ImageInput Image, string Prompt, int Seed);
+
+/// <summary>
+/// A vision-language model that samples several images in one batched call (one prefill, all
+/// images' k rows decoded together), which keeps an accelerator busy where one image's k rows
+/// cannot.
+/// </summary>
+public interface IBatchVisionLanguageModel : IVisionLanguageModel
+{
+    /// <summary>
+    /// Samples <see cref="SamplingOptions.NumSamples"/> answers for every request; result i belongs to
+    /// request i. With temperature 0 the texts equal those of <see cref="IVisionLanguageModel.SampleAsync"/>
+    /// one image at a time; with sampling, each request's texts depend only on its own seed.
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<string>>> SampleBatchAsync(
+        IReadOnlyList<SampleRequest> requests,
+        SamplingOptions? options = null,
+        CancellationToken cancellationToken = default);
+}
+
 /// <summary>A vision-language model that can also be fine-tuned and saved.</summary>
 public interface IFineTunableVisionLanguageModel : IVisionLanguageModel
 {

@@ -15,6 +15,12 @@ public sealed class SamplingOptions
     /// <summary>Nucleus sampling mass in (0, 1]; 1 disables it.</summary>
     public float TopP { get; set; } = 1f;
 
+    /// <summary>
+    /// Sample only among the k most likely tokens (after temperature, before top-p); 0 disables it.
+    /// Default 50: Hugging Face's <c>generate</c> default, which LLaVA's own sampling runs with.
+    /// </summary>
+    public int TopK { get; set; } = 50;
+
     /// <summary>Upper bound on generated tokens per sample.</summary>
     public int MaxNewTokens { get; set; } = 512;
 
@@ -33,6 +39,7 @@ public sealed class SamplingOptions
         NumSamples = NumSamples,
         Temperature = Temperature,
         TopP = TopP,
+        TopK = TopK,
         MaxNewTokens = MaxNewTokens,
         Seed = Seed,
         AdditionalProperties = new Dictionary<string, object?>(AdditionalProperties),

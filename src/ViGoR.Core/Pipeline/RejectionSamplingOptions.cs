@@ -71,6 +71,13 @@ public sealed class RejectionSamplingOptions
     /// </summary>
     public bool DropRewardModelHallucinations { get; set; } = true;
 
+    /// <summary>
+    /// Images sampled per batched call when the model is an <see cref="IBatchVisionLanguageModel"/>
+    /// (B images × k rows decode together). Default 1. Greedy texts equal batch 1's; sampled texts
+    /// depend only on each image's seed, so resumed and sharded runs still sample as one run.
+    /// </summary>
+    public int ImageBatchSize { get; set; } = 1;
+
     /// <summary>Which statistics selection normalises with (data set by default) and precomputed ones.</summary>
     public SelectionOptions Selection { get; set; } = new();
 

@@ -61,6 +61,11 @@ public sealed class RejectionSamplingTrainer
             throw new ArgumentException($"Sampling.NumSamples must be at least 1, got {_options.Sampling.NumSamples}.", nameof(options));
         }
 
+        if (_options.ImageBatchSize < 1)
+        {
+            throw new ArgumentException($"ImageBatchSize must be at least 1, got {_options.ImageBatchSize}.", nameof(options));
+        }
+
         if (_options.Mode == TrainingMode.Online && _options.OnlineRounds < 1)
         {
             throw new ArgumentException($"Online training needs at least 1 round (OnlineRounds), got {_options.OnlineRounds}.", nameof(options));
@@ -125,6 +130,7 @@ public sealed class RejectionSamplingTrainer
             ["sampling.temperature"] = F(s.Temperature),
             ["sampling.top_p"] = F(s.TopP),
             ["sampling.max_new_tokens"] = s.MaxNewTokens.ToString(CultureInfo.InvariantCulture),
+            ["sampling.top_k"] = s.TopK.ToString(CultureInfo.InvariantCulture),
             ["sampling.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
             ["model"] = ComponentIdentity.Of(_model),
             ["noun_extractor"] = ComponentIdentity.Of(_nounExtractor),
@@ -154,9 +160,14 @@ public sealed class RejectionSamplingTrainer
     public async Task<SupervisionRecord> ScoreImageAsync(TrainingItem item, int round = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
+        return await ScoreImageAsync(item, round, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SupervisionRecord> ScoreImageAsync(TrainingItem item, int round, IReadOnlyList<string>? sampled, CancellationToken cancellationToken)
+    {
         try
         {
-            return await ScoreCoreAsync(item, round, cancellationToken).ConfigureAwait(false);
+            return await ScoreCoreAsync(item, round, sampled, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageDecodeException e)
         {
@@ -214,17 +225,46 @@ public sealed class RejectionSamplingTrainer
             progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, records[^1].ImageId));
         }
 
-        for (var i = records.Count; i < items.Count; i++)
+        for (var i = records.Count; i < items.Count; i += _options.ImageBatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var record = await ScoreImageAsync(items[i], round, cancellationToken).ConfigureAwait(false);
-            await journal.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
-            records.Add(record);
-            Count(record, ref failed, ref unreadable);
-            progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, record.ImageId));
+            var batch = items.Skip(i).Take(_options.ImageBatchSize).ToList();
+            var sampled = await SampleBatchAsync(batch, round, cancellationToken).ConfigureAwait(false);
+            for (var b = 0; b < batch.Count; b++)
+            {
+                // Journalled image by image, in data-set order: the journal's guarantees hold within a batch.
+                var record = await ScoreImageAsync(batch[b], round, sampled?[b], cancellationToken).ConfigureAwait(false);
+                await journal.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
+                records.Add(record);
+                Count(record, ref failed, ref unreadable);
+                progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, record.ImageId));
+            }
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// The k samples of every image of <paramref name="batch"/> from one batched call, or null to
+    /// sample image by image (batch of one, a model that cannot batch, an empty prompt, or an image
+    /// that fails to decode: then each image meets its own fate).
+    /// </summary>
+    private async Task<IReadOnlyList<IReadOnlyList<string>>?> SampleBatchAsync(List<TrainingItem> batch, int round, CancellationToken cancellationToken)
+    {
+        if (batch.Count < 2 || _model is not IBatchVisionLanguageModel batched || batch.Any(b => string.IsNullOrWhiteSpace(b.Prompt)))
+        {
+            return null;
+        }
+
+        try
+        {
+            var requests = batch.Select(b => new SampleRequest(b.Image, b.Prompt, DeriveSeed(_options.Seed, b.Id, round))).ToList();
+            return await batched.SampleBatchAsync(requests, _options.Sampling, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageDecodeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -364,7 +404,7 @@ public sealed class RejectionSamplingTrainer
         return (int)(hash & 0x7FFFFFFF);
     }
 
-    private async Task<SupervisionRecord> ScoreCoreAsync(TrainingItem item, int round, CancellationToken cancellationToken)
+    private async Task<SupervisionRecord> ScoreCoreAsync(TrainingItem item, int round, IReadOnlyList<string>? sampled, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(item.Prompt))
         {
@@ -373,7 +413,7 @@ public sealed class RejectionSamplingTrainer
 
         var sampling = _options.Sampling.Clone();
         sampling.Seed = DeriveSeed(_options.Seed, item.Id, round);
-        var texts = await _model.SampleAsync(item.Image, item.Prompt, sampling, cancellationToken).ConfigureAwait(false);
+        var texts = sampled ?? await _model.SampleAsync(item.Image, item.Prompt, sampling, cancellationToken).ConfigureAwait(false);
         if (texts.Count != sampling.NumSamples)
         {
             throw new InvalidOperationException($"The model returned {texts.Count} samples for image '{item.Id}'; {sampling.NumSamples} were asked for.");

@@ -15,11 +15,21 @@ public sealed class GenerationSettings
     /// <summary>Nucleus mass in (0, 1]; 1 disables it.</summary>
     public float TopP { get; init; } = 1f;
 
+    /// <summary>Keep only the k most likely tokens before top-p (Hugging Face's <c>top_k</c>, applied after temperature); 0 disables it.</summary>
+    public int TopK { get; init; }
+
     /// <summary>Most tokens generated per sample (the EOS token counts).</summary>
     public int MaxNewTokens { get; init; } = 512;
 
     /// <summary>Seed of the sampling generator (one per call, so calls are reproducible).</summary>
     public long Seed { get; init; }
+
+    /// <summary>
+    /// One seed per prompt: each prompt's rows then draw from their own generator, so a prompt samples
+    /// the same text whatever else is in the batch (image-batched supervision relies on it). Null: one
+    /// generator seeded with <see cref="Seed"/> for the whole batch.
+    /// </summary>
+    public IReadOnlyList<long>? Seeds { get; init; }
 
     /// <summary>Ids that end a sample.</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [2];
@@ -105,9 +115,14 @@ public static class LlavaGenerator
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.NumSamples);
         ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxNewTokens);
-        if (settings.Temperature < 0 || settings.TopP <= 0 || settings.TopP > 1)
+        if (settings.Temperature < 0 || settings.TopP <= 0 || settings.TopP > 1 || settings.TopK < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(settings), "Temperature must be >= 0 and top-p in (0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(settings), "Temperature must be >= 0, top-p in (0, 1] and top-k >= 0.");
+        }
+
+        if (settings.Seeds is { } seeds && seeds.Count != prompts.Count)
+        {
+            throw new ArgumentException($"{seeds.Count} seeds for {prompts.Count} prompts.", nameof(settings));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -121,7 +136,10 @@ public static class LlavaGenerator
         var finished = new bool[rows];
         var eos = settings.EosTokenIds.Select(e => (long)e).ToHashSet();
         var stepLogits = settings.RecordLogits ? new List<Tensor>() : null;
-        using var generator = new Generator((ulong)settings.Seed, device);
+        var generators = (settings.Seeds ?? [settings.Seed]).Select(seed => new Generator((ulong)seed, device)).ToArray();
+
+        // active[i] is the original row of position i in the (shrinking) batch: finished rows leave it.
+        var active = Enumerable.Range(0, rows).ToArray();
 
         Tensor logits, mask, nextPosition;
         Tensor? allEmbeds = null, allPositions = null;
@@ -170,36 +188,57 @@ public static class LlavaGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                stepLogits?.Add(logits.clone().DetachFromDisposeScope());
-                var next = Sample(logits, settings, generator);
-                var ids = next.cpu().data<long>().ToArray();
-                bool allDone = true;
-                for (int r = 0; r < rows; r++)
-                {
-                    if (finished[r])
-                    {
-                        continue;
-                    }
+                stepLogits?.Add(Scatter(logits, active, rows).DetachFromDisposeScope());
+                var next = SampleRows(logits, active, k, settings, generators);
 
-                    if (eos.Contains(ids[r]))
+                // The one host synchronisation of the step: the new ids, to test for EOS.
+                var ids = next.cpu().data<long>().ToArray();
+                var alive = new List<long>(active.Length);
+                for (int i = 0; i < active.Length; i++)
+                {
+                    if (eos.Contains(ids[i]))
                     {
-                        finished[r] = true;
+                        finished[active[i]] = true;
                     }
                     else
                     {
-                        generated[r].Add(ids[r]);
-                        allDone = false;
+                        generated[active[i]].Add(ids[i]);
+                        alive.Add(i);
                     }
                 }
 
                 onStep?.Invoke(step + 1);
-                if (allDone || step == settings.MaxNewTokens - 1)
+                if (alive.Count == 0 || step == settings.MaxNewTokens - 1)
                 {
                     break;
                 }
 
-                var embeds = lm.Model.Embed(next.view(rows, 1));
-                Replace(ref mask, cat([mask, ones([rows, 1], ScalarType.Int64, device)], 1));
+                if (alive.Count < active.Length)
+                {
+                    // Finished rows leave the batch: later steps compute only the rows still decoding.
+                    var keep = alive.ToArray();
+                    using var keepIndex = tensor(keep, ScalarType.Int64, device);
+                    next = next.index_select(0, keepIndex);
+                    Replace(ref mask, mask.index_select(0, keepIndex));
+                    Replace(ref nextPosition, nextPosition.index_select(0, keepIndex));
+                    if (cache is not null)
+                    {
+                        var smaller = cache.Gather(keep);
+                        cache.Dispose();
+                        cache = smaller;
+                    }
+                    else
+                    {
+                        Replace(ref allEmbeds!, allEmbeds!.index_select(0, keepIndex));
+                        Replace(ref allPositions!, allPositions!.index_select(0, keepIndex));
+                    }
+
+                    active = keep.Select(i => active[i]).ToArray();
+                }
+
+                int live = active.Length;
+                var embeds = lm.Model.Embed(next.view(live, 1));
+                Replace(ref mask, cat([mask, ones([live, 1], ScalarType.Int64, device)], 1));
                 Tensor h;
                 if (cache is not null)
                 {
@@ -226,6 +265,10 @@ public static class LlavaGenerator
             cache?.Dispose();
             allEmbeds?.Dispose();
             allPositions?.Dispose();
+            foreach (var g in generators)
+            {
+                g.Dispose();
+            }
         }
 
         var tokens = Enumerable.Range(0, prompts.Count)
@@ -235,9 +278,44 @@ public static class LlavaGenerator
     }
 
     /// <summary>
-    /// Next token per row: argmax when temperature is 0; otherwise logits / temperature, then Hugging Face's
-    /// top-p filter (drop the lowest-probability tokens whose cumulative mass is at most 1 - top_p, always
-    /// keeping the most likely), then one multinomial draw from <paramref name="generator"/>.
+    /// The next token of every active row; with one generator per prompt, each prompt's rows draw from
+    /// their own generator, in row order, so a prompt's draws do not depend on the rest of the batch.
+    /// </summary>
+    private static Tensor SampleRows(Tensor logits, int[] active, int k, GenerationSettings settings, Generator[] generators)
+    {
+        if (settings.Temperature == 0f || generators.Length == 1)
+        {
+            return Sample(logits, settings, generators[0]);
+        }
+
+        var next = empty(active.Length, ScalarType.Int64, logits.device);
+        foreach (var group in Enumerable.Range(0, active.Length).GroupBy(i => active[i] / k))
+        {
+            using var positions = tensor(group.Select(i => (long)i).ToArray(), ScalarType.Int64, logits.device);
+            next.index_copy_(0, positions, Sample(logits.index_select(0, positions), settings, generators[group.Key]));
+        }
+
+        return next;
+    }
+
+    /// <summary>The active rows' logits laid out as the full batch (finished rows zero), so recorded step logits keep one row per sample.</summary>
+    private static Tensor Scatter(Tensor logits, int[] active, int rows)
+    {
+        if (active.Length == rows)
+        {
+            return logits.clone();
+        }
+
+        var full = zeros(rows, logits.shape[1], logits.dtype, logits.device);
+        using var index = tensor(active.Select(r => (long)r).ToArray(), ScalarType.Int64, logits.device);
+        return full.index_copy_(0, index, logits);
+    }
+
+    /// <summary>
+    /// Next token per row: argmax when temperature is 0; otherwise logits / temperature, then Hugging
+    /// Face's top-k filter (keep the k largest), then its top-p filter (drop the lowest-probability
+    /// tokens whose cumulative mass is at most 1 - top_p, always keeping the most likely), then one
+    /// multinomial draw from <paramref name="generator"/>.
     /// </summary>
     internal static Tensor Sample(Tensor logits, GenerationSettings settings, Generator generator)
     {
@@ -247,6 +325,12 @@ public static class LlavaGenerator
         }
 
         var scaled = logits / settings.Temperature;
+        if (settings.TopK > 0 && settings.TopK < scaled.shape[^1])
+        {
+            var kth = scaled.topk(settings.TopK, dim: -1).values.narrow(-1, settings.TopK - 1, 1);
+            scaled = scaled.masked_fill(scaled.lt(kth), float.NegativeInfinity);
+        }
+
         if (settings.TopP < 1f)
         {
             var (sorted, order) = scaled.sort(-1, descending: false);

@@ -113,6 +113,43 @@ public sealed class LlavaGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Top_k_of_one_keeps_only_the_most_likely_token_and_a_larger_k_samples_among_the_k_best()
+    {
+        var p0 = TinyLlava.RefIds("ids_hf_0");
+        using var pixels = Pixels("hf", 0);
+        using var greedy = Run([p0], pixels, Greedy(8, record: false));
+        using var topOne = Run([p0], pixels, new GenerationSettings { Temperature = 5f, TopK = 1, MaxNewTokens = 8, Seed = 3, EosTokenIds = [-1] });
+        Assert.Equal(greedy.Tokens[0][0], topOne.Tokens[0][0]);
+
+        // At a high temperature the first token is drawn among the 3 most likely only.
+        using var first = Run([p0], pixels, new GenerationSettings { Temperature = 50f, TopK = 3, NumSamples = 40, MaxNewTokens = 1, Seed = 5, EosTokenIds = [-1], RecordLogits = true });
+        var best = first.StepLogits![0][0].topk(3).indexes.data<long>().ToHashSet();
+        Assert.All(first.Tokens[0], sample => Assert.Contains(sample[0], best));
+        Assert.True(first.Tokens[0].Select(t => t[0]).Distinct().Count() > 1);
+    }
+
+    [Fact]
+    public void Rows_that_finish_leave_the_batch_without_changing_the_others()
+    {
+        // The token greedy decoding emits third for prompt 0 becomes EOS: prompt 0's row leaves the
+        // batch after 3 steps, and prompt 1 decodes on exactly as it does alone (up to that token, if
+        // it ever emits it).
+        var p0 = TinyLlava.RefIds("ids_hf_0");
+        var p1 = TinyLlava.RefIds("ids_hf_1");
+        using var pixels0 = Pixels("hf", 0);
+        using var pixels1 = Pixels("hf", 1);
+        using var pixels = Pixels("hf", 0, 1);
+        using var firstAlone = Run([p0], pixels0, Greedy(8, record: false));
+        var stop = firstAlone.Tokens[0][0][2];
+        var eos = new GenerationSettings { MaxNewTokens = 8, EosTokenIds = [(int)stop] };
+        using var secondAlone = Run([p1], pixels1, eos);
+        using var both = Run([p0, p1], pixels, eos);
+        Assert.Equal(firstAlone.Tokens[0][0].TakeWhile(t => t != stop), both.Tokens[0][0]);
+        Assert.True(both.Tokens[0][0].Length < 8);
+        Assert.Equal(secondAlone.Tokens[0][0], both.Tokens[1][0]);
+    }
+
+    [Fact]
     public async Task A_fixed_seed_reproduces_the_texts_exactly_and_another_seed_differs()
     {
         var image = ImageInput.FromFile(TinyLlava.Image(0));
