@@ -39,17 +39,24 @@ public sealed class LlavaFineTuningTests : IDisposable
         var one = StepGradients(examples, microBatchSize: 1);
         var two = StepGradients(examples, microBatchSize: 2);
         Assert.Equal(one.Loss, two.Loss, 1e-5);
-        Assert.Equal(one.Gradients.Keys.Order(), two.Gradients.Keys.Order());
-        var largest = one.Gradients.Values.Max(g => g.abs().max().item<float>());
+
+        // Float32 sums in another order: agree to ~1e-5 of the largest gradient element.
+        AssertSameGradients(one.Gradients, two.Gradients);
+    }
+
+    /// <summary>Same names, every element within 1e-5 of the largest gradient element; disposes both.</summary>
+    private static void AssertSameGradients(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        var largest = expected.Values.Max(g => g.abs().max().item<float>());
         Assert.True(largest > 1e-3, $"the gradients are too small to compare ({largest})");
-        foreach (var (name, expected) in one.Gradients)
+        foreach (var (name, g) in expected)
         {
-            // Float32 sums in another order: agree to ~1e-5 of the largest gradient element.
-            var difference = (two.Gradients[name] - expected).abs().max().item<float>();
+            var difference = (actual[name] - g).abs().max().item<float>();
             Assert.True(difference <= 1e-5 * largest, $"{name}: max |difference| {difference} vs largest gradient {largest}");
         }
 
-        foreach (var g in one.Gradients.Values.Concat(two.Gradients.Values))
+        foreach (var g in expected.Values.Concat(actual.Values))
         {
             g.Dispose();
         }
@@ -108,23 +115,12 @@ public sealed class LlavaFineTuningTests : IDisposable
         Assert.Equal(2, expected.Calls);
         Assert.Equal(4, actual.Calls);
         Assert.Equal(expected.Loss, actual.Loss, 1e-6);
-        Assert.Equal(expected.Gradients.Keys.Order(), actual.Gradients.Keys.Order());
-        var largest = expected.Gradients.Values.Max(g => g.abs().max().item<float>());
-        Assert.True(largest > 1e-3, $"the gradients are too small to compare ({largest})");
-        foreach (var (name, g) in expected.Gradients)
-        {
-            // On the CPU in float32 they are bit-identical: the recomputation runs the same kernels on the same
-            // input. Elsewhere the forward that fed the next layer ran with autograd off, where PyTorch may
-            // pick another attention kernel, so allow float32 rounding: 1e-5 of the largest element, the
-            // bound of the micro-batch test. A wrong dropout mask moves them by ~2e-2 of it.
-            var difference = (actual.Gradients[name] - g).abs().max().item<float>();
-            Assert.True(difference <= 1e-5 * largest, $"{name}: max |difference| {difference} vs largest gradient {largest}");
-        }
 
-        foreach (var g in expected.Gradients.Values.Concat(actual.Gradients.Values))
-        {
-            g.Dispose();
-        }
+        // On the CPU in float32 they are bit-identical: the recomputation runs the same kernels on the same
+        // input. Elsewhere the forward that fed the next layer ran with autograd off, where PyTorch may
+        // pick another attention kernel, so allow float32 rounding: 1e-5 of the largest element, the
+        // bound of the micro-batch test. A wrong dropout mask moves them by ~2e-2 of it.
+        AssertSameGradients(expected.Gradients, actual.Gradients);
     }
 
     [Fact]
