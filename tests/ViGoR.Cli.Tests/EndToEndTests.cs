@@ -80,7 +80,7 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_fine_tunes_with_lora_in_bfloat16_and_checkpoints_every_step()
+    public async Task Run_fine_tunes_with_lora_in_bfloat16_and_gradient_checkpointing_and_checkpoints_every_step()
     {
         var data = Path.Combine(_folder, "data.jsonl");
         await File.WriteAllLinesAsync(data, [
@@ -97,13 +97,19 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, await VigorApp.Create().RunAsync([
             "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
             "-k", "2", "--max-new-tokens", "8", "--temperature", "1", "--epochs", "2", "--batch-size", "1", "--lr", "1e-3",
-            "--lora", "--lora-rank", "2", "--dtype", "bfloat16", "--save-every", "1", "--work", work]));
+            "--lora", "--lora-rank", "2", "--dtype", "bfloat16", "--gradient-checkpointing", "--save-every", "1", "--work", work]));
 
         // Four steps, saved after each; the state holds the PEFT adapter with the projector as modules_to_save.
         var state = Path.Combine(work, "round-0", "state");
         var latest = Path.Combine(state, File.ReadAllText(Path.Combine(state, "latest")));
         Assert.Contains("\"r\": 2", await File.ReadAllTextAsync(Path.Combine(latest, "adapter_config.json")), StringComparison.Ordinal);
         Assert.Contains("multi_modal_projector", await File.ReadAllTextAsync(Path.Combine(latest, "adapter_config.json")), StringComparison.Ordinal);
+        using (var trainerState = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(latest, "trainer", "trainer_state.json"))))
+        {
+            // --gradient-checkpointing reached the fine-tuner: it is a setting a resume must match.
+            Assert.Equal("true", trainerState.RootElement.GetProperty("settings").GetProperty("gradient_checkpointing").GetString());
+        }
+
         using var model = LlavaVisionLanguageModel.Load(Path.Combine(work, "round-0", "model"));
 
         // The saved weights are bf16 (the safetensors header names each tensor's dtype).

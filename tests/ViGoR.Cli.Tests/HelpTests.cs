@@ -7,7 +7,7 @@ public class HelpTests
 {
     public static TheoryData<string[]> Verbs() =>
     [
-        [], ["demo"], ["run"], ["merge"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["version"],
+        [], ["demo"], ["run"], ["merge"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["train-reward"], ["version"],
         ["eval"], ["eval", "pope"], ["eval", "chair"], ["eval", "mme"], ["eval", "rank"], ["eval", "mmhal"],
         ["annotations"], ["annotations", "validate"], ["annotations", "stats"],
     ];
@@ -24,5 +24,20 @@ public class HelpTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("USAGE:", result.Output);
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("finetune")]
+    [InlineData("train-reward")]
+    public void Every_training_verb_offers_gradient_checkpointing(string verb)
+    {
+        var app = new CommandAppTester();
+        app.Configure(VigorApp.Configure);
+
+        var result = app.Run([verb, "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("--gradient-checkpointing", result.Output, StringComparison.Ordinal);
     }
 }

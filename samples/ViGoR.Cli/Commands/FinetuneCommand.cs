@@ -83,6 +83,10 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("Also train the CLIP tower (LLaVA keeps it frozen).")]
         public bool TrainVisionTower { get; init; }
 
+        [CommandOption("--gradient-checkpointing")]
+        [Description(TorchFlags.GradientCheckpointingDescription)]
+        public bool GradientCheckpointing { get; init; }
+
         [CommandOption("--save-every <N>")]
         [Description("Checkpoint every N optimizer steps (default 50; always at the end and on Ctrl+C).")]
         public int SaveEvery { get; init; } = 50;
@@ -149,6 +153,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
             LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
             FreezeVisionTower = !settings.TrainVisionTower,
+            GradientCheckpointing = settings.GradientCheckpointing,
             MicroBatchSize = settings.MicroBatchSize,
             SequenceLength = settings.SequenceLength,
         });
@@ -162,7 +167,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         if (capacity is { } bytes && plan.TotalBytes > bytes)
         {
             throw new InvalidOperationException(
-                $"This configuration needs about {FineTuningMemoryPlan.Gb(plan.TotalBytes).Trim()} ({plan.Describe().Replace(Environment.NewLine, "; ", StringComparison.Ordinal)}), more than the device's {FineTuningMemoryPlan.Gb(bytes).Trim()}. Try --lora, --dtype bfloat16, a smaller --micro-batch-size, or see docs/scale.md.");
+                $"This configuration needs about {FineTuningMemoryPlan.Gb(plan.TotalBytes).Trim()} ({plan.Describe().Replace(Environment.NewLine, "; ", StringComparison.Ordinal)}), more than the device's {FineTuningMemoryPlan.Gb(bytes).Trim()}. Try --lora, --gradient-checkpointing, --dtype bfloat16, a smaller --micro-batch-size, or see docs/scale.md.");
         }
 
         var examples = ReadExamples(settings.Data, settings.Images, out var skipped);
@@ -199,6 +204,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             LoraAlpha = settings.LoraAlpha,
             LoraDropout = settings.LoraDropout,
             LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
+            GradientCheckpointing = settings.GradientCheckpointing,
         }.ApplyTo(options);
 
         FineTuningResult? result = null;

@@ -164,6 +164,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
         public int? LoraRank { get; init; }
 
+        [CommandOption("--gradient-checkpointing")]
+        [Description(TorchFlags.GradientCheckpointingDescription)]
+        public bool GradientCheckpointing { get; init; }
+
         [CommandOption("-v|--verbose")]
         public bool Verbose { get; init; }
 

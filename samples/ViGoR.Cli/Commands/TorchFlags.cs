@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace ViGoR.Cli.Commands;
 
-/// <summary>The device, dtype and LoRA flags that <c>vigor run</c> and <c>vigor finetune</c> share, parsed once.</summary>
+/// <summary>The device, dtype, LoRA and checkpointing flags that <c>vigor run</c>, <c>vigor finetune</c> and <c>vigor train-reward</c> share, parsed once.</summary>
 internal static class TorchFlags
 {
     public const string DeviceDescription = "cpu | cuda | cuda:N. Default: cuda if available, else cpu.";
@@ -12,6 +12,8 @@ internal static class TorchFlags
     public const string DTypeDescription = "float32 (default) | bfloat16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16.";
 
     public const string LoraDescription = "LoRA as LLaVA-1.5 does it: rank 128, alpha 256 on every linear layer of the language model, the projector trained fully.";
+
+    public const string GradientCheckpointingDescription = "Recompute each decoder layer in backward instead of keeping its activations (LLaVA-1.5's --gradient_checkpointing): far less memory, about a third more compute.";
 
     /// <summary>LLaVA-1.5's LoRA rank (finetune_lora.sh).</summary>
     public const int LlavaLoraRank = 128;

@@ -75,6 +75,10 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
         public int? LoraRank { get; init; }
 
+        [CommandOption("--gradient-checkpointing")]
+        [Description(TorchFlags.GradientCheckpointingDescription)]
+        public bool GradientCheckpointing { get; init; }
+
         [CommandOption("--device <DEVICE>")]
         [Description(TorchFlags.DeviceDescription)]
         public string? Device { get; init; }
@@ -126,7 +130,7 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
             WarmupRatio = settings.WarmupRatio,
             Seed = settings.Seed,
         };
-        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank) }.ApplyTo(fineTuning);
+        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank), GradientCheckpointing = settings.GradientCheckpointing }.ApplyTo(fineTuning);
 
         LlavaVisionLanguageModel? loaded = null;
         AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, TorchFlags.ModelOptions(settings.Device, settings.DType)));

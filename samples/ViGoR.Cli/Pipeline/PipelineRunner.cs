@@ -205,9 +205,9 @@ internal static class PipelineRunner
             SaveEverySteps = settings.SaveEvery,
         };
         var lora = TorchFlags.LoraRank(settings.Lora, settings.LoraRank);
-        if (lora > 0)
+        if (lora > 0 || settings.GradientCheckpointing)
         {
-            new ViGoR.Torch.Training.LlavaFineTuningOptions { LoraRank = lora }.ApplyTo(options);
+            new ViGoR.Torch.Training.LlavaFineTuningOptions { LoraRank = lora, GradientCheckpointing = settings.GradientCheckpointing }.ApplyTo(options);
         }
 
         return options;

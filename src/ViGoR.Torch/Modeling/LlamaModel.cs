@@ -36,6 +36,8 @@ public sealed class LlamaModel : nn.Module
     [ComponentName(Name = "norm")] private readonly RmsNorm _norm;
     private readonly LlamaTextConfig _config;
     private readonly Tensor _invFreq;
+    private readonly ReturnedGradient _checkpointGradient = new();
+    private bool _gradientCheckpointing;
 
     internal LlamaModel(LlamaTextConfig config, Device device, ScalarType dtype)
         : base(nameof(LlamaModel))
@@ -60,6 +62,29 @@ public sealed class LlamaModel : nn.Module
 
     /// <summary>Token embeddings [..., hidden] of <paramref name="ids"/> (int64).</summary>
     public Tensor Embed(Tensor ids) => _embedTokens.call(ids);
+
+    /// <summary>
+    /// Gradient checkpointing (Hugging Face's <c>gradient_checkpointing_enable()</c>, the reentrant
+    /// <c>torch.utils.checkpoint</c>): backward keeps only each decoder layer's input and recomputes
+    /// the layer, instead of keeping all of its activations. Takes effect only in training mode with
+    /// gradients enabled and no KV cache; inference is unchanged. Default false.
+    /// </summary>
+    public bool GradientCheckpointing
+    {
+        get => _gradientCheckpointing;
+        set
+        {
+            _gradientCheckpointing = value;
+            _checkpointGradient.Replace(null);
+        }
+    }
+
+    /// <summary>
+    /// The generator the decoder layers draw random numbers from while training (LoRA dropout): with
+    /// checkpointing its state is saved before each layer and restored for the recomputation, so it
+    /// draws the same masks. Null: the layers draw none.
+    /// </summary>
+    internal Generator? CheckpointGenerator { get; set; }
 
     /// <summary>
     /// Runs the decoder on <paramref name="inputsEmbeds"/> [B, T, hidden].
@@ -107,9 +132,24 @@ public sealed class LlamaModel : nn.Module
     {
         var (cos, sin) = Rotary(positionIds, inputsEmbeds.dtype);
         var h = inputsEmbeds;
+        bool checkpoint = _gradientCheckpointing && training && is_grad_enabled() && cache is null;
+        if (checkpoint)
+        {
+            // The last pass's input gradient has long been consumed by the engine.
+            _checkpointGradient.Replace(null);
+            if (!h.requires_grad)
+            {
+                // A checkpointed layer is in the graph only if its input requires grad (its LoRA adapters
+                // are not its inputs): Hugging Face's enable_input_require_grads() for the reentrant variant.
+                h = h.detach().requires_grad_(true);
+            }
+        }
+
         for (int i = 0; i < _layers.Count; i++)
         {
-            h = _layers[i].Forward(h, cos, sin, mask, causal, cache, i);
+            h = checkpoint
+                ? DecoderLayerCheckpoint.Run(_layers[i], i, h, cos, sin, mask, causal, CheckpointGenerator, _checkpointGradient)
+                : _layers[i].Forward(h, cos, sin, mask, causal, cache, i);
         }
 
         cache?.Advance((int)inputsEmbeds.shape[1]);
@@ -159,6 +199,7 @@ public sealed class LlamaModel : nn.Module
         if (disposing)
         {
             _invFreq.Dispose();
+            _checkpointGradient.Dispose();
         }
 
         base.Dispose(disposing);

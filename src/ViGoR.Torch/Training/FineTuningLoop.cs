@@ -248,6 +248,11 @@ internal sealed class FineTuningLoop<TExample>
             }
         }
 
+        foreach (var key in saved.Settings.Keys.Where(k => !state.Settings.ContainsKey(k)))
+        {
+            differences.Add($"{key} was {saved.Settings[key]}, now unset");
+        }
+
         if (differences.Count > 0)
         {
             throw new InvalidOperationException(
@@ -312,7 +317,7 @@ internal sealed class FineTuningLoop<TExample>
     private SortedDictionary<string, string> Settings(int exampleCount)
     {
         static string F(double d) => d.ToString("R", CultureInfo.InvariantCulture);
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["examples"] = exampleCount.ToString(CultureInfo.InvariantCulture),
             ["learning_rate"] = F(_options.LearningRate),
@@ -326,6 +331,15 @@ internal sealed class FineTuningLoop<TExample>
             ["freeze_vision_tower"] = _extra.FreezeVisionTower ? "true" : "false",
             ["lora"] = _extra.LoraRank == 0 ? "off" : $"r={_extra.LoraRank},alpha={F(_extra.EffectiveLoraAlpha)},dropout={F(_extra.LoraDropout)},targets={_extra.LoraTargets},projector={_extra.TrainProjectorWithLora}",
         };
+
+        // Checkpointing changes the gradients by float rounding, so a resume must keep it. Set only when
+        // on, so checkpoints written before the setting existed still resume without it.
+        if (_extra.GradientCheckpointing)
+        {
+            settings["gradient_checkpointing"] = "true";
+        }
+
+        return settings;
     }
 
     private static void Validate(FineTuningOptions options)

@@ -28,6 +28,9 @@ public sealed class LlavaFineTuningOptions
     /// <summary>Key of <see cref="KeepCheckpoints"/>.</summary>
     public const string KeepCheckpointsKey = "keep_checkpoints";
 
+    /// <summary>Key of <see cref="GradientCheckpointing"/>.</summary>
+    public const string GradientCheckpointingKey = "gradient_checkpointing";
+
     /// <summary>
     /// Keep the CLIP vision tower frozen; the projector and the language model are trained. Default
     /// true, as LLaVA's visual instruction tuning stage (<c>finetune.sh</c>: <c>mm_vision_tower</c> frozen,
@@ -75,6 +78,15 @@ public sealed class LlavaFineTuningOptions
     /// <summary>How many resumable checkpoints to keep in the checkpoint directory (oldest deleted first). Default 1.</summary>
     public int KeepCheckpoints { get; set; } = 1;
 
+    /// <summary>
+    /// Recompute each decoder layer in backward instead of keeping its activations (Hugging Face's
+    /// <c>gradient_checkpointing</c>, which LLaVA-1.5's scripts turn on): activation memory falls from
+    /// every layer's activations to one hidden state per layer plus one layer's, for about a third
+    /// more compute per step. The gradients are those of a run without it, up to float rounding.
+    /// Default false.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Reads the settings from <paramref name="options"/>' additional properties (absent keys keep the defaults).</summary>
     /// <exception cref="ArgumentException">A value has the wrong type or range; the message names the key.</exception>
     public static LlavaFineTuningOptions From(FineTuningOptions options)
@@ -82,11 +94,7 @@ public sealed class LlavaFineTuningOptions
         ArgumentNullException.ThrowIfNull(options);
         var result = new LlavaFineTuningOptions();
         var bag = options.AdditionalProperties;
-        if (bag.TryGetValue(FreezeVisionTowerKey, out var freeze) && freeze is not null)
-        {
-            result.FreezeVisionTower = freeze is bool b ? b : bool.Parse(Convert.ToString(freeze, CultureInfo.InvariantCulture)!);
-        }
-
+        result.FreezeVisionTower = Flag(bag, FreezeVisionTowerKey, result.FreezeVisionTower);
         result.LoraRank = (int)Number(bag, LoraRankKey, result.LoraRank);
         result.LoraAlpha = bag.TryGetValue(LoraAlphaKey, out var alpha) && alpha is not null ? Number(bag, LoraAlphaKey, 0) : null;
         result.LoraDropout = Number(bag, LoraDropoutKey, result.LoraDropout);
@@ -100,12 +108,10 @@ public sealed class LlavaFineTuningOptions
             };
         }
 
-        if (bag.TryGetValue(TrainProjectorWithLoraKey, out var projector) && projector is not null)
-        {
-            result.TrainProjectorWithLora = projector is bool b ? b : bool.Parse(Convert.ToString(projector, CultureInfo.InvariantCulture)!);
-        }
+        result.TrainProjectorWithLora = Flag(bag, TrainProjectorWithLoraKey, result.TrainProjectorWithLora);
         result.MaxGradNorm = Number(bag, MaxGradNormKey, result.MaxGradNorm);
         result.KeepCheckpoints = (int)Number(bag, KeepCheckpointsKey, result.KeepCheckpoints);
+        result.GradientCheckpointing = Flag(bag, GradientCheckpointingKey, result.GradientCheckpointing);
         result.Validate();
         return result;
     }
@@ -123,6 +129,7 @@ public sealed class LlavaFineTuningOptions
         options.AdditionalProperties[TrainProjectorWithLoraKey] = TrainProjectorWithLora;
         options.AdditionalProperties[MaxGradNormKey] = MaxGradNorm;
         options.AdditionalProperties[KeepCheckpointsKey] = KeepCheckpoints;
+        options.AdditionalProperties[GradientCheckpointingKey] = GradientCheckpointing;
     }
 
     /// <summary>The effective LoRA alpha.</summary>
@@ -149,6 +156,23 @@ public sealed class LlavaFineTuningOptions
         {
             throw new ArgumentException($"{KeepCheckpointsKey} must be >= 1, not {KeepCheckpoints}.");
         }
+    }
+
+    private static bool Flag(IDictionary<string, object?> bag, string key, bool fallback)
+    {
+        if (!bag.TryGetValue(key, out var value) || value is null)
+        {
+            return fallback;
+        }
+
+        if (value is bool b)
+        {
+            return b;
+        }
+
+        return bool.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), out var parsed)
+            ? parsed
+            : throw new ArgumentException($"FineTuningOptions.AdditionalProperties[\"{key}\"] = '{value}' is not a boolean.");
     }
 
     private static double Number(IDictionary<string, object?> bag, string key, double fallback)

@@ -19,10 +19,14 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
     private readonly LlavaVisionLanguageModel _model;
     private readonly Dictionary<string, bool> _requiresGrad = new(StringComparer.Ordinal);
     private readonly List<(string Name, Parameter Parameter)> _trainable = [];
+    private readonly bool _gradientCheckpointing;
+    private readonly bool _checkpointingBefore;
 
     public LlavaTrainingTarget(LlavaVisionLanguageModel model, LlavaFineTuningOptions settings, int seed)
     {
         _model = model;
+        _gradientCheckpointing = settings.GradientCheckpointing;
+        _checkpointingBefore = Decoder.GradientCheckpointing;
         foreach (var (name, p) in model.Module.named_parameters())
         {
             _requiresGrad[name] = p.requires_grad;
@@ -67,6 +71,8 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _trainable;
 
+    private LlamaModel Decoder => _model.Module.LanguageModel.Model;
+
     /// <summary>A SHA-256 over the examples (image id, prompt, target) in order: what a resume must match.</summary>
     public static string Fingerprint(IReadOnlyList<FineTuningExample> examples)
     {
@@ -90,6 +96,9 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
         {
             Lora.Generator = generator;
         }
+
+        // The adapters' dropout is the only randomness in the decoder: what checkpointing must replay.
+        Decoder.CheckpointGenerator = Lora is null ? null : generator;
 
         var rows = new List<long[]>(microBatch.Count);
         var labels = new List<long[]>(microBatch.Count);
@@ -125,6 +134,12 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
         if (Lora is not null)
         {
             Lora.Training = training;
+        }
+
+        Decoder.GradientCheckpointing = training ? _gradientCheckpointing : _checkpointingBefore;
+        if (!training)
+        {
+            Decoder.CheckpointGenerator = null;
         }
     }
 
@@ -189,6 +204,8 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
     public void Dispose()
     {
+        Decoder.GradientCheckpointing = _checkpointingBefore;
+        Decoder.CheckpointGenerator = null;
         foreach (var (name, p) in _model.Module.named_parameters())
         {
             if (_requiresGrad.TryGetValue(name, out var old))

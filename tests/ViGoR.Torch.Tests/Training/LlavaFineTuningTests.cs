@@ -39,36 +39,114 @@ public sealed class LlavaFineTuningTests : IDisposable
         var one = StepGradients(examples, microBatchSize: 1);
         var two = StepGradients(examples, microBatchSize: 2);
         Assert.Equal(one.Loss, two.Loss, 1e-5);
-        Assert.Equal(one.Gradients.Keys.Order(), two.Gradients.Keys.Order());
-        var largest = one.Gradients.Values.Max(g => g.abs().max().item<float>());
+
+        // Float32 sums in another order: agree to ~1e-5 of the largest gradient element.
+        AssertSameGradients(one.Gradients, two.Gradients);
+    }
+
+    /// <summary>Same names, every element within 1e-5 of the largest gradient element; disposes both.</summary>
+    private static void AssertSameGradients(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        var largest = expected.Values.Max(g => g.abs().max().item<float>());
         Assert.True(largest > 1e-3, $"the gradients are too small to compare ({largest})");
-        foreach (var (name, expected) in one.Gradients)
+        foreach (var (name, g) in expected)
         {
-            // Float32 sums in another order: agree to ~1e-5 of the largest gradient element.
-            var difference = (two.Gradients[name] - expected).abs().max().item<float>();
+            var difference = (actual[name] - g).abs().max().item<float>();
             Assert.True(difference <= 1e-5 * largest, $"{name}: max |difference| {difference} vs largest gradient {largest}");
         }
 
-        foreach (var g in one.Gradients.Values.Concat(two.Gradients.Values))
+        foreach (var g in expected.Values.Concat(actual.Values))
         {
             g.Dispose();
         }
     }
 
-    private static (double Loss, Dictionary<string, Tensor> Gradients) StepGradients(List<FineTuningExample> examples, int microBatchSize)
+    private static (double Loss, Dictionary<string, Tensor> Gradients) StepGradients(List<FineTuningExample> examples, int microBatchSize, LlavaFineTuningOptions? extra = null, Action<LlavaVisionLanguageModel>? inspect = null)
     {
         using var model = TinyLlava.Load(TinyLlava.HuggingFace);
         var options = Options();
         options.BatchSize = 2;
         options.MicroBatchSize = microBatchSize;
+        extra?.ApplyTo(options);
         var settings = LlavaFineTuningOptions.From(options);
         using var target = new LlavaTrainingTarget(model, settings, options.Seed);
+        inspect?.Invoke(model);
         var loop = new FineTuningLoop<FineTuningExample>(target, options, settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         target.SetTraining(true);
         var parameters = target.TrainableParameters;
         var loss = loop.AccumulateGradients(examples, parameters, seed: 7, parameters[0].Parameter.device, CancellationToken.None);
         var gradients = parameters.ToDictionary(p => p.Name, p => p.Parameter.grad!.detach().clone().DetachFromDisposeScope());
         return (loss, gradients);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(4, true)]
+    [InlineData(4, false)]
+    public void GradientCheckpointingGivesTheGradientsOfAnOrdinaryBackward(int loraRank, bool trainProjector)
+    {
+        // LoRA with dropout: the recomputation must draw the dropout masks of the original forward,
+        // or the adapters' gradients differ by far more than rounding. With the projector frozen too,
+        // nothing the decoder's input depends on requires grad: the layers must still be in the graph.
+        var examples = Examples().Take(2).ToList();
+        var plain = new LlavaFineTuningOptions { LoraRank = loraRank, LoraDropout = 0.3, TrainProjectorWithLora = trainProjector };
+        var checkpointed = new LlavaFineTuningOptions { LoraRank = loraRank, LoraDropout = 0.3, TrainProjectorWithLora = trainProjector, GradientCheckpointing = true };
+
+        // Proof that the layers really are recomputed: a projection of the first layer runs once per
+        // micro-batch in an ordinary step and twice (forward, then backward's recomputation) with checkpointing.
+        (double Loss, Dictionary<string, Tensor> Gradients, int Calls) Step(LlavaFineTuningOptions extra)
+        {
+            int calls = 0;
+            var (loss, gradients) = StepGradients(examples, 1, extra, model =>
+            {
+                var q = (nn.Module<Tensor, Tensor>)model.Module.named_modules().Single(m => m.name == "language_model.model.layers.0.self_attn.q_proj").module;
+                q.register_forward_hook((_, _, output) =>
+                {
+                    calls++;
+                    return output;
+                });
+            });
+            return (loss, gradients, calls);
+        }
+
+        var expected = Step(plain);
+        var actual = Step(checkpointed);
+        Assert.Equal(2, expected.Calls);
+        Assert.Equal(4, actual.Calls);
+        Assert.Equal(expected.Loss, actual.Loss, 1e-6);
+
+        // On the CPU in float32 they are bit-identical: the recomputation runs the same kernels on the same
+        // input. Elsewhere the forward that fed the next layer ran with autograd off, where PyTorch may
+        // pick another attention kernel, so allow float32 rounding: 1e-5 of the largest element, the
+        // bound of the micro-batch test. A wrong dropout mask moves them by ~2e-2 of it.
+        AssertSameGradients(expected.Gradients, actual.Gradients);
+    }
+
+    [Fact]
+    public async Task GradientCheckpointingFollowsTheLossCurveOfAnOrdinaryRun()
+    {
+        async Task<List<double>> Curve(bool checkpointing)
+        {
+            using var model = TinyLlava.Load(TinyLlava.HuggingFace);
+            var losses = new List<double>();
+            var options = Options();
+            options.Epochs = 4;
+            new LlavaFineTuningOptions { LoraRank = 4, LoraDropout = 0.1, GradientCheckpointing = checkpointing }.ApplyTo(options);
+            await model.FineTuneAsync(Examples(), options, new SyncProgress<FineTuningProgress>(p => losses.Add(p.Loss)));
+            Assert.False(model.Module.LanguageModel.Model.GradientCheckpointing); // restored after training
+            return losses;
+        }
+
+        var plain = await Curve(false);
+        var checkpointed = await Curve(true);
+        Assert.Equal(8, checkpointed.Count);
+        Assert.True(plain[^1] < plain[0], $"the run does not learn: {plain[0]} -> {plain[^1]}");
+        for (int i = 0; i < plain.Count; i++)
+        {
+            // Same updates up to float rounding (see the gradient test); AdamW carries that along.
+            Assert.True(Math.Abs(checkpointed[i] - plain[i]) <= 1e-5 * Math.Abs(plain[i]), $"step {i + 1}: {checkpointed[i]} vs {plain[i]}");
+        }
     }
 
     [Fact]
@@ -234,18 +312,16 @@ public sealed class LlavaFineTuningTests : IDisposable
     [InlineData("full", "float32")]
     [InlineData("full", "bfloat16")]
     [InlineData("lora", "float32")]
-    public async Task CancelledRunResumesToTheSameWeightsAsAnUninterruptedOne(string mode, string dtype)
+    [InlineData("full", "float32", true)]
+    [InlineData("lora", "float32", true)]
+    public async Task CancelledRunResumesToTheSameWeightsAsAnUninterruptedOne(string mode, string dtype, bool checkpointing = false)
     {
         var examples = Examples();
         var modelOptions = new LlavaModelOptions { Device = CPU, DType = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32 };
         FineTuningOptions Run(string? checkpoints)
         {
             var options = Options(checkpoints);
-            if (mode == "lora")
-            {
-                new LlavaFineTuningOptions { LoraRank = 4 }.ApplyTo(options);
-            }
-
+            new LlavaFineTuningOptions { LoraRank = mode == "lora" ? 4 : 0, GradientCheckpointing = checkpointing }.ApplyTo(options);
             return options;
         }
 
@@ -277,6 +353,15 @@ public sealed class LlavaFineTuningTests : IDisposable
         Assert.False(File.Exists(Path.Combine(checkpoints, "checkpoint-2", TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.TrainableFile)));
 
         using var resumed = LlavaVisionLanguageModel.Load(TinyLlava.HuggingFace, modelOptions);
+        if (checkpointing)
+        {
+            // Checkpointing changes the gradients by rounding: a resume without it would not be this run.
+            var plain = Run(checkpoints);
+            plain.AdditionalProperties[LlavaFineTuningOptions.GradientCheckpointingKey] = false;
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => resumed.FineTuneAsync(examples, plain));
+            Assert.Contains("gradient_checkpointing was true, now unset", refused.Message, StringComparison.Ordinal);
+        }
+
         var result = await resumed.FineTuneAsync(examples, Run(checkpoints));
         Assert.Equal(2, result.ResumedFromStep);
         Assert.Equal(4, result.Steps);
