@@ -1,0 +1,33 @@
+namespace ViGoR.Cli.Demo.Report;
+
+/// <summary>A box to draw over an example image, in the image's pixels.</summary>
+internal sealed record ReportBox(string Label, double X1, double Y1, double X2, double Y2);
+
+/// <summary>One training image of the run, as the report shows it: the picture, its ground-truth and detected boxes, and its journal record (the k samples with per-sentence signals of every stream, the chosen sample, the refined target and the dropped sentences).</summary>
+internal sealed record ReportExample(string Config, byte[] Png, int Width, int Height, IReadOnlyList<ReportBox> GroundTruth, IReadOnlyList<ReportBox> Detected, SupervisionRecord Record);
+
+/// <summary>Mean and sample standard deviation of a metric over the seeds.</summary>
+internal sealed record MetricSummary(double Mean, double Std);
+
+/// <summary>One configuration's results: per metric (<c>chair_i</c>, <c>chair_s</c>, <c>recall</c>, <c>words</c>, <c>pope_f1</c>, <c>pope_accuracy_random</c>, ...), the summary over seeds and the per-seed values.</summary>
+internal sealed record ReportConfig(string Name, string Label, IReadOnlyDictionary<string, MetricSummary> Metrics, IReadOnlyDictionary<string, IReadOnlyList<double>> PerSeed);
+
+/// <summary>A claim of the paper and whether the run reproduced it.</summary>
+internal sealed record ReportClaim(string Name, string Statement, bool Held, string Detail);
+
+/// <summary>Everything report.html shows.</summary>
+/// <param name="Title">The page title.</param>
+/// <param name="Seeds">The run's seeds.</param>
+/// <param name="Setup">Lines describing the run (world, model, detector noise, annotator noise, budgets); each shown as a list item.</param>
+/// <param name="Configs">Results per configuration, base first.</param>
+/// <param name="Claims">The paper's claims and whether they held.</param>
+/// <param name="RewardDistributions">Per reward stream (e.g. "automatic", "reward_model"), the penalty of every scored sample: plotted as histograms.</param>
+/// <param name="Examples">A few training images with their journal records.</param>
+internal sealed record DemoReportModel(
+    string Title,
+    IReadOnlyList<int> Seeds,
+    IReadOnlyList<string> Setup,
+    IReadOnlyList<ReportConfig> Configs,
+    IReadOnlyList<ReportClaim> Claims,
+    IReadOnlyDictionary<string, IReadOnlyList<double>> RewardDistributions,
+    IReadOnlyList<ReportExample> Examples);

@@ -1,0 +1,414 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace ViGoR.Cli.Demo.Report;
+
+/// <summary>
+/// Renders a demo run (<see cref="DemoReportModel"/>) as report.html: one self-contained HTML5 page
+/// with an inline style sheet, inline SVG plots and the example images as data URIs, so that it
+/// opens offline and can be archived or mailed as a single file.
+/// </summary>
+internal static class DemoReportWriter
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static readonly (string Key, string Header)[] MainMetrics =
+    [
+        ("chair_i", "CHAIRi (%)"), ("chair_s", "CHAIRs (%)"), ("recall", "Recall (%)"), ("words", "Words"), ("pope_f1", "POPE F1 (%)"),
+    ];
+
+    private static readonly string[] PlottedMetrics = ["chair_i", "chair_s", "recall", "pope_f1"];
+
+    private static readonly string[] Palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"];
+
+    private const string Style = """
+        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
+        h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
+        table{border-collapse:collapse;margin:.5rem 0 1rem}
+        th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:right;font-variant-numeric:tabular-nums}
+        thead th{background:#f4f4f4}th[scope=row],thead th:first-child{text-align:left}
+        td.missing{color:#999;text-align:center}
+        .claims{list-style:none;padding:0}.claims li{margin:.6rem 0}
+        .badge{display:inline-block;padding:0 .5rem;border-radius:.7rem;font-size:.85em;font-weight:600;color:#fff}
+        .badge.held{background:#1a9850}.badge.not-held{background:#d73027}.badge.chosen{background:#4e79a7}
+        .detail{color:#555;font-size:.9em;margin-left:1.2rem}
+        .plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
+        .axis{stroke:#444;fill:none}.grid{stroke:#eee}.err{stroke:#222;stroke-width:1.2}
+        .tick{font-size:10px;fill:#555}.plot-title{font-size:12px;font-weight:600;fill:#222}
+        .frame{position:relative;display:inline-block;width:240px;vertical-align:top}
+        .frame img{display:block;width:240px;height:auto;image-rendering:pixelated}
+        .frame svg{position:absolute;left:0;top:0;width:100%;height:100%}
+        .box{fill:none}.box.gt{stroke:#1a9850}.box.det{stroke:#f28e2b}
+        .box-label{paint-order:stroke;stroke:#fff}.box-label.gt{fill:#13733c}.box-label.det{fill:#b3540b}
+        .legend{list-style:none;display:inline-block;margin:0 0 0 1rem;padding:0;vertical-align:top}
+        .swatch{display:inline-block;width:24px;margin-right:.4rem;vertical-align:middle;border-top:3px solid #1a9850}
+        .swatch.det{border-top:3px dashed #f28e2b}
+        .sample{border:1px solid #e3e3e3;border-radius:6px;padding:.4rem .8rem;margin:.6rem 0}
+        .sample.chosen{border-color:#4e79a7;background:#f5f8fc}
+        .stream,.signal{font-size:.85em;color:#555;margin-left:.6rem;white-space:nowrap}
+        del{color:#b2182b}.reason{font-size:.85em;color:#b2182b;margin-left:.4rem}
+        .target{background:#f0f7f0;padding:.5rem .8rem;border-left:3px solid #1a9850}
+        .failed{color:#b2182b}.muted{color:#888}
+        """;
+
+    /// <summary>Renders the complete page: title and setup, results tables, claims, plots and examples.</summary>
+    /// <param name="model">What the page shows.</param>
+    /// <returns>The HTML text.</returns>
+    public static string Render(DemoReportModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var sb = new StringBuilder();
+        sb.Append(Inv, $"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{H(model.Title)}</title>\n<style>\n{Style}</style>\n</head>\n<body>\n");
+        sb.Append(Inv, $"<h1>{H(model.Title)}</h1>\n<p>Seeds: {H(string.Join(", ", model.Seeds.Select(s => s.ToString(Inv))))}</p>\n<ul class=\"setup\">\n");
+        foreach (var line in model.Setup)
+        {
+            sb.Append(Inv, $"<li>{H(line)}</li>\n");
+        }
+
+        sb.Append("</ul>\n<h2>Results</h2>\n");
+        AppendTable(sb, model.Configs, MainMetrics);
+        var others = model.Configs.SelectMany(c => c.Metrics.Keys).Distinct().Where(k => !MainMetrics.Any(m => m.Key == k))
+            .Order(StringComparer.Ordinal).Select(k => (k, IsRate(k) ? k + " (%)" : k)).ToList();
+        if (others.Count > 0)
+        {
+            sb.Append("<h3>Other metrics</h3>\n");
+            AppendTable(sb, model.Configs, others);
+        }
+
+        sb.Append("<h2>Claims</h2>\n<ul class=\"claims\">\n");
+        foreach (var claim in model.Claims)
+        {
+            var badge = claim.Held ? "<span class=\"badge held\">✔ held</span>" : "<span class=\"badge not-held\">✘ not held</span>";
+            sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{badge} {H(claim.Statement)}<div class=\"detail\">{H(claim.Detail)}</div></li>\n");
+        }
+
+        sb.Append("</ul>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+        foreach (var key in PlottedMetrics)
+        {
+            AppendBarChart(sb, key, MainMetrics.First(m => m.Key == key).Header, model.Configs);
+        }
+
+        foreach (var (stream, penalties) in model.RewardDistributions.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            AppendHistogram(sb, stream, penalties);
+        }
+
+        sb.Append("</div>\n<h2>Examples</h2>\n");
+        foreach (var example in model.Examples)
+        {
+            AppendExample(sb, example);
+        }
+
+        sb.Append("</body>\n</html>\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes the page to <paramref name="path"/>, through <c>path.tmp</c> and a rename so that a
+    /// reader never sees a half-written report.
+    /// </summary>
+    /// <param name="path">The report file (created or replaced).</param>
+    /// <param name="model">What the page shows.</param>
+    public static void Write(string path, DemoReportModel model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var html = Render(model);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void AppendTable(StringBuilder sb, IReadOnlyList<ReportConfig> configs, IReadOnlyList<(string Key, string Header)> columns)
+    {
+        sb.Append("<table>\n<thead><tr><th>Config</th>");
+        foreach (var (_, header) in columns)
+        {
+            sb.Append(Inv, $"<th>{H(header)}</th>");
+        }
+
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (var config in configs)
+        {
+            sb.Append(Inv, $"<tr><th scope=\"row\" title=\"{H(config.Name)}\">{H(config.Label)}</th>");
+            foreach (var (key, _) in columns)
+            {
+                if (!config.Metrics.TryGetValue(key, out var summary) || !double.IsFinite(summary.Mean))
+                {
+                    sb.Append("<td class=\"missing\">—</td>");
+                    continue;
+                }
+
+                var perSeed = config.PerSeed.TryGetValue(key, out var values) && values.Count > 0
+                    ? $" title=\"per seed: {H(string.Join(", ", values.Select(v => Metric(key, v))))}\""
+                    : "";
+                var std = double.IsFinite(summary.Std) ? " ± " + Metric(key, summary.Std) : "";
+                sb.Append(Inv, $"<td{perSeed}>{Metric(key, summary.Mean)}{std}</td>");
+            }
+
+            sb.Append("</tr>\n");
+        }
+
+        sb.Append("</tbody>\n</table>\n");
+    }
+
+    private static void AppendBarChart(StringBuilder sb, string key, string title, IReadOnlyList<ReportConfig> configs)
+    {
+        const double width = 360, height = 230, left = 46, right = 10, top = 30, bottom = 186;
+        var bars = configs.Select((c, i) => (c.Label, Colour: Palette[i % Palette.Length], Summary: c.Metrics.GetValueOrDefault(key)))
+            .Where(b => b.Summary is not null && double.IsFinite(b.Summary.Mean))
+            .Select(b => (b.Label, b.Colour, Mean: b.Summary!.Mean * 100, Std: double.IsFinite(b.Summary.Std) ? Math.Abs(b.Summary.Std) * 100 : 0))
+            .ToList();
+        var (max, step) = NiceScale(bars.Select(b => b.Mean + b.Std).DefaultIfEmpty(0).Max());
+        double Y(double v) => bottom - ((bottom - top) * Math.Clamp(v, 0, max) / max);
+
+        StartSvg(sb, width, height, title);
+        AppendYAxis(sb, left, width - right, top, bottom, max, step);
+        if (bars.Count == 0)
+        {
+            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(width / 2)}\" y=\"{N((top + bottom) / 2)}\" text-anchor=\"middle\">no data</text>\n");
+        }
+
+        double slot = (width - left - right) / Math.Max(1, bars.Count);
+        for (int i = 0; i < bars.Count; i++)
+        {
+            var (label, colour, mean, std) = bars[i];
+            double centre = left + (slot * (i + 0.5)), barWidth = Math.Min(slot * 0.6, 60), y = Y(mean);
+            sb.Append(Inv, $"<rect x=\"{N(centre - (barWidth / 2))}\" y=\"{N(y)}\" width=\"{N(barWidth)}\" height=\"{N(bottom - y)}\" fill=\"{colour}\"><title>{H(label)}: {F(mean, "F1")} ± {F(std, "F1")}</title></rect>\n");
+            if (std > 0)
+            {
+                double high = Y(mean + std), low = Y(mean - std), cap = barWidth / 6;
+                sb.Append(Inv, $"<path class=\"err\" d=\"M{N(centre)},{N(low)}V{N(high)}M{N(centre - cap)},{N(high)}H{N(centre + cap)}M{N(centre - cap)},{N(low)}H{N(centre + cap)}\"/>\n");
+            }
+
+            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(centre)}\" y=\"{N(Y(mean + std) - 4)}\" text-anchor=\"middle\">{F(mean, "F1")}</text>\n");
+            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(centre)}\" y=\"{N(bottom + 14)}\" text-anchor=\"middle\">{H(Shorten(label, (int)(slot / 6)))}<title>{H(label)}</title></text>\n");
+        }
+
+        sb.Append("</svg></figure>\n");
+    }
+
+    private static void AppendHistogram(StringBuilder sb, string stream, IReadOnlyList<double> penalties)
+    {
+        const int binCount = 20;
+        const double width = 360, height = 230, left = 46, right = 10, top = 30, bottom = 186;
+        var values = penalties.Where(double.IsFinite).ToList();
+        StartSvg(sb, width, height, $"{stream} penalties (n = {values.Count.ToString(Inv)})");
+        if (values.Count == 0)
+        {
+            AppendYAxis(sb, left, width - right, top, bottom, 1, 1);
+            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(width / 2)}\" y=\"{N((top + bottom) / 2)}\" text-anchor=\"middle\">no samples</text>\n</svg></figure>\n");
+            return;
+        }
+
+        double lo = values.Min(), hi = values.Max();
+        if (hi - lo < 1e-12)
+        {
+            // All values equal: centre them in a unit-wide range rather than divide by zero.
+            (lo, hi) = (lo - 0.5, hi + 0.5);
+        }
+
+        var counts = new int[binCount];
+        foreach (var v in values)
+        {
+            counts[Math.Clamp((int)((v - lo) / (hi - lo) * binCount), 0, binCount - 1)]++;
+        }
+
+        var (max, step) = NiceScale(counts.Max());
+        step = Math.Max(1, Math.Ceiling(step));
+        max = Math.Ceiling(max / step) * step;
+        AppendYAxis(sb, left, width - right, top, bottom, max, step);
+        double binWidth = (width - left - right) / binCount;
+        for (int i = 0; i < binCount; i++)
+        {
+            if (counts[i] == 0)
+            {
+                continue;
+            }
+
+            double y = bottom - ((bottom - top) * counts[i] / max);
+            double from = lo + ((hi - lo) * i / binCount), to = lo + ((hi - lo) * (i + 1) / binCount);
+            sb.Append(Inv, $"<rect x=\"{N(left + (binWidth * i) + 0.5)}\" y=\"{N(y)}\" width=\"{N(binWidth - 1)}\" height=\"{N(bottom - y)}\" fill=\"#4e79a7\"><title>[{F(from, "0.###")}, {F(to, "0.###")}): {counts[i].ToString(Inv)}</title></rect>\n");
+        }
+
+        foreach (var (x, anchor, v) in new[] { (left, "start", lo), ((left + width - right) / 2, "middle", (lo + hi) / 2), (width - right, "end", hi) })
+        {
+            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(x)}\" y=\"{N(bottom + 14)}\" text-anchor=\"{anchor}\">{F(v, "0.###")}</text>\n");
+        }
+
+        sb.Append(Inv, $"<text class=\"tick\" x=\"{N((left + width - right) / 2)}\" y=\"{N(bottom + 32)}\" text-anchor=\"middle\">penalty</text>\n</svg></figure>\n");
+    }
+
+    private static void StartSvg(StringBuilder sb, double width, double height, string title) =>
+        sb.Append(Inv, $"<figure><svg width=\"{N(width)}\" height=\"{N(height)}\" viewBox=\"0 0 {N(width)} {N(height)}\" role=\"img\" aria-label=\"{H(title)}\">\n<text class=\"plot-title\" x=\"{N(width / 2)}\" y=\"16\" text-anchor=\"middle\">{H(title)}</text>\n");
+
+    private static void AppendYAxis(StringBuilder sb, double left, double right, double top, double bottom, double max, double step)
+    {
+        for (int i = 0; i * step <= max * (1 + 1e-9); i++)
+        {
+            double v = i * step, y = bottom - ((bottom - top) * v / max);
+            sb.Append(Inv, $"<line class=\"grid\" x1=\"{N(left)}\" y1=\"{N(y)}\" x2=\"{N(right)}\" y2=\"{N(y)}\"/><text class=\"tick\" x=\"{N(left - 4)}\" y=\"{N(y + 3)}\" text-anchor=\"end\">{F(v, "0.###")}</text>\n");
+        }
+
+        sb.Append(Inv, $"<path class=\"axis\" d=\"M{N(left)},{N(top)}V{N(bottom)}H{N(right)}\"/>\n");
+    }
+
+    private static void AppendExample(StringBuilder sb, ReportExample example)
+    {
+        var record = example.Record;
+        int width = Math.Max(1, example.Width), height = Math.Max(1, example.Height);
+        // Strokes and labels are drawn in image pixels, which the page scales to 240 CSS pixels wide.
+        double unit = width / 240.0;
+        sb.Append(Inv, $"<section class=\"example\">\n<h3>{H(example.Config)} · {H(record.ImageId)}</h3>\n<div class=\"frame\"><img alt=\"{H(record.ImageId)}\" src=\"data:image/png;base64,{Convert.ToBase64String(example.Png)}\">");
+        sb.Append(Inv, $"<svg viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\n");
+        foreach (var box in example.GroundTruth)
+        {
+            AppendBox(sb, box, "gt", unit);
+        }
+
+        foreach (var box in example.Detected)
+        {
+            AppendBox(sb, box, "det", unit);
+        }
+
+        sb.Append("</svg></div>\n<ul class=\"legend\"><li><span class=\"swatch gt\"></span>ground truth</li><li><span class=\"swatch det\"></span>detected</li></ul>\n");
+        sb.Append(Inv, $"<p>Prompt: {H(record.Prompt)}</p>\n");
+        if (record.Samples.Count == 0)
+        {
+            sb.Append("<p class=\"muted\">No samples.</p>\n");
+        }
+
+        foreach (var sample in record.Samples)
+        {
+            AppendSample(sb, sample, record.Chosen == sample.Index ? record.Dropped : null);
+        }
+
+        sb.Append(record.Status switch
+        {
+            SupervisionStatus.Ok => $"<h4>Refined target</h4>\n<p class=\"target\">{H(record.Target ?? "")}</p>\n",
+            SupervisionStatus.Failed => $"<p class=\"failed\">Failed: {H(record.Error ?? "unknown error")}</p>\n",
+            SupervisionStatus.NoTarget => $"<p class=\"muted\">no target{(record.Error is null ? "" : ": " + H(record.Error))}</p>\n",
+            _ => "<p class=\"muted\">not selected yet</p>\n",
+        });
+        sb.Append("</section>\n");
+    }
+
+    private static void AppendBox(StringBuilder sb, ReportBox box, string kind, double unit)
+    {
+        double x = Math.Min(box.X1, box.X2), y = Math.Min(box.Y1, box.Y2), w = Math.Abs(box.X2 - box.X1), h = Math.Abs(box.Y2 - box.Y1);
+        var dash = kind == "det" ? $" stroke-dasharray=\"{N(5 * unit)} {N(3 * unit)}\"" : "";
+        // Ground-truth labels go in the top-left corner, detections' in the bottom-left, so that a match does not overprint.
+        double labelY = kind == "gt" ? y + (11 * unit) : y + h - (3 * unit);
+        sb.Append(Inv, $"<rect class=\"box {kind}\" x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(w)}\" height=\"{N(h)}\" stroke-width=\"{N(2 * unit)}\"{dash}/>");
+        sb.Append(Inv, $"<text class=\"box-label {kind}\" x=\"{N(x + (2 * unit))}\" y=\"{N(labelY)}\" font-size=\"{N(10 * unit)}\" stroke-width=\"{N(2 * unit)}\">{H(box.Label)}</text>\n");
+    }
+
+    private static void AppendSample(StringBuilder sb, SampleRecord sample, IReadOnlyList<DroppedSentence>? dropped)
+    {
+        sb.Append(Inv, $"<div class=\"sample{(dropped is null ? "" : " chosen")}\">\n<div><strong>Sample {sample.Index}</strong>");
+        if (dropped is not null)
+        {
+            sb.Append(" <span class=\"badge chosen\">chosen</span>");
+        }
+
+        if (sample.CombinedPenalty is { } penalty)
+        {
+            sb.Append(Inv, $" <span class=\"stream\">combined penalty {F(penalty, "0.0##")}</span>");
+        }
+
+        if (sample.CombinedBonus is { } bonus)
+        {
+            sb.Append(Inv, $" <span class=\"stream\">combined bonus {F(bonus, "0.0##")}</span>");
+        }
+
+        foreach (var (stream, totals) in sample.Streams.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            sb.Append(Inv, $" <span class=\"stream\">{H(stream)} −{F(totals.Penalty, "0.0##")} / +{F(totals.Bonus, "0.0##")}</span>");
+        }
+
+        sb.Append("</div>\n");
+        var byIndex = (dropped ?? []).GroupBy(d => d.SentenceIndex).ToDictionary(g => g.Key, g => g.First());
+        if (sample.Sentences.Count == 0)
+        {
+            sb.Append(Inv, $"<p>{(sample.Text.Length == 0 ? "<span class=\"muted\">(empty)</span>" : H(sample.Text))}</p>\n");
+        }
+        else
+        {
+            sb.Append("<ol start=\"0\">\n");
+            for (int i = 0; i < sample.Sentences.Count; i++)
+            {
+                var sentence = sample.Sentences[i];
+                sb.Append(byIndex.TryGetValue(i, out var drop)
+                    ? $"<li><del>{H(sentence.Text)}</del> <span class=\"reason\">({H(Reasons(drop))})</span>"
+                    : $"<li>{H(sentence.Text)}");
+                foreach (var (stream, signal) in sentence.Signals.OrderBy(s => s.Key, StringComparer.Ordinal))
+                {
+                    var parts = new List<string>();
+                    if (signal.Penalty != 0)
+                    {
+                        parts.Add("−" + F(signal.Penalty, "0.0##"));
+                    }
+
+                    if (signal.Bonus != 0)
+                    {
+                        parts.Add("+" + F(signal.Bonus, "0.0##"));
+                    }
+
+                    if (parts.Count > 0)
+                    {
+                        sb.Append(Inv, $"<span class=\"signal\">{H(stream)} {string.Join(" / ", parts)}</span>");
+                    }
+                }
+
+                sb.Append("</li>\n");
+            }
+
+            sb.Append("</ol>\n");
+        }
+
+        // A dropped sentence the sample's own split does not have is still worth showing.
+        foreach (var drop in byIndex.Values.Where(d => d.SentenceIndex < 0 || d.SentenceIndex >= sample.Sentences.Count))
+        {
+            sb.Append(Inv, $"<p><del>{H(drop.Text)}</del> <span class=\"reason\">({H(Reasons(drop))})</span></p>\n");
+        }
+
+        sb.Append("</div>\n");
+    }
+
+    private static string Reasons(DroppedSentence drop) =>
+        drop.Reasons.Count > 0 ? string.Join("; ", drop.Reasons.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {string.Join(", ", r.Value)}"))
+        : drop.MissingObjects.Count > 0 ? "missing: " + string.Join(", ", drop.MissingObjects)
+        : "dropped";
+
+    private static (double Max, double Step) NiceScale(double top)
+    {
+        if (!(top > 0) || !double.IsFinite(top))
+        {
+            top = 1;
+        }
+
+        double rough = top / 5, magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough))), fraction = rough / magnitude;
+        double step = (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * magnitude;
+        return (Math.Ceiling((top / step) - 1e-9) * step, step);
+    }
+
+    // Rates (CHAIR, recall, POPE) are stored as fractions and shown as percentages.
+    private static bool IsRate(string key) => key == "recall" || key.StartsWith("chair_", StringComparison.Ordinal) || key.StartsWith("pope_", StringComparison.Ordinal);
+
+    private static string Metric(string key, double value) =>
+        IsRate(key) ? F(value * 100, "F1") : key == "words" ? F(value, "F1") : F(value, "0.###");
+
+    private static string Shorten(string text, int length) => text.Length <= Math.Max(length, 4) ? text : text[..(Math.Max(length, 4) - 1)] + "…";
+
+    private static string F(double value, string format) => value.ToString(format, Inv);
+
+    private static string N(double value) => value.ToString("0.##", Inv);
+
+    private static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
+}

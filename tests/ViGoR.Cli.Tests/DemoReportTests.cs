@@ -1,0 +1,179 @@
+using System.Text.RegularExpressions;
+using ViGoR.Cli.Demo.Report;
+
+namespace ViGoR.Cli.Tests;
+
+public sealed class DemoReportTests
+{
+    private static readonly Dictionary<string, IReadOnlyList<double>> NoPerSeed = [];
+
+    [Fact]
+    public void Renders_tables_claims_plots_and_an_example_as_one_offline_page()
+    {
+        var html = DemoReportWriter.Render(Model(Record("There is a cat. A dog sits on a mat.")));
+
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"(src|href)\s*=\s*[""']?\s*(https?:)?//", RegexOptions.IgnoreCase), html);
+        Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+
+        Assert.Contains("Base LLaVA", html, StringComparison.Ordinal);
+        Assert.Contains("ViGoR (both streams)", html, StringComparison.Ordinal);
+        Assert.Contains("12.3 ± 1.5", html, StringComparison.Ordinal);
+        Assert.Contains("8.0 ± 0.5", html, StringComparison.Ordinal);
+        Assert.Contains("54.3 ± 2.1", html, StringComparison.Ordinal);
+        Assert.Contains("pope_accuracy_random", html, StringComparison.Ordinal);
+        Assert.Contains("—", html, StringComparison.Ordinal);
+
+        Assert.Contains("✔", html, StringComparison.Ordinal);
+        Assert.Contains("✘", html, StringComparison.Ordinal);
+        Assert.Contains("CHAIRi drops", html, StringComparison.Ordinal);
+
+        // Four metric bar charts and one histogram in the plots; the example's overlay is one more.
+        Assert.Equal(4 + 1 + 1, Occurrences(html, "<svg"));
+        Assert.Contains("automatic penalties (n = 5)", html, StringComparison.Ordinal);
+        Assert.Equal(2, Occurrences(html, "<rect class=\"box gt\""));
+        Assert.Equal(1, Occurrences(html, "<rect class=\"box det\""));
+
+        Assert.Contains("<del>A dog sits on a mat.</del>", html, StringComparison.Ordinal);
+        Assert.Equal(1, Occurrences(html, "<del>"));
+        Assert.Contains("automatic: dog", html, StringComparison.Ordinal);
+        Assert.Contains("automatic −1.0 / +1.0", html, StringComparison.Ordinal);
+        Assert.Contains("chosen</span>", html, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"target\">There is a cat.</p>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Escapes_user_supplied_text()
+    {
+        var html = DemoReportWriter.Render(Model(Record("Look <script>alert(1)</script> here. A dog sits on a mat.")));
+
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Look &lt;script&gt;alert(1)&lt;/script&gt; here.", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Empty_and_constant_distributions_and_failed_records_render()
+    {
+        var failed = new SupervisionRecord { ImageId = "img-2", Prompt = "Describe.", Status = SupervisionStatus.Failed, Error = "model error" };
+        var model = Model(Record("A cat.")) with
+        {
+            RewardDistributions = new Dictionary<string, IReadOnlyList<double>> { ["automatic"] = [], ["reward_model"] = [2.0, 2.0, 2.0] },
+            Examples = [new ReportExample("base", Png(), 4, 4, [], [], failed)],
+        };
+
+        var html = DemoReportWriter.Render(model);
+
+        Assert.Contains("automatic penalties (n = 0)", html, StringComparison.Ordinal);
+        Assert.Contains("reward_model penalties (n = 3)", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", html, StringComparison.Ordinal);
+        Assert.Contains("Failed: model error", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_replaces_the_file_through_a_temporary()
+    {
+        var dir = Directory.CreateTempSubdirectory("vigor-report-").FullName;
+        var path = Path.Combine(dir, "report.html");
+        File.WriteAllText(path, "old");
+
+        DemoReportWriter.Write(path, Model(Record("A cat.")));
+
+        Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    private static int Occurrences(string html, string text) => Regex.Count(html, Regex.Escape(text));
+
+    private static byte[] Png() => new RgbImage("img-1", 4, 4, new byte[4 * 4 * 3]).EncodePng();
+
+    private static DemoReportModel Model(SupervisionRecord record) => new(
+        "ViGoR demo",
+        [1, 2, 3],
+        ["world: ShapesWorld, 60 images", "model: tiny LLaVA"],
+        [
+            new ReportConfig("base", "Base LLaVA", new Dictionary<string, MetricSummary>
+            {
+                ["chair_i"] = new(0.123, 0.015),
+                ["chair_s"] = new(0.4, 0.02),
+                ["words"] = new(8.0, 0.5),
+                ["pope_f1"] = new(0.5432, 0.021),
+                ["pope_accuracy_random"] = new(0.61, 0.01),
+            }, NoPerSeed),
+            new ReportConfig("vigor", "ViGoR (both streams)", new Dictionary<string, MetricSummary>
+            {
+                ["chair_i"] = new(0.081, 0.01),
+                ["chair_s"] = new(0.3, 0.03),
+                ["recall"] = new(0.7, 0.05),
+                ["words"] = new(9.5, 1.0),
+                ["pope_f1"] = new(0.6, 0.02),
+            }, new Dictionary<string, IReadOnlyList<double>> { ["chair_i"] = [0.07, 0.08, 0.093] }),
+        ],
+        [
+            new ReportClaim("chair", "CHAIRi drops with ViGoR", true, "12.3 → 8.1"),
+            new ReportClaim("pope", "POPE F1 rises by 5 points", false, "+5.7, within noise"),
+        ],
+        new Dictionary<string, IReadOnlyList<double>> { ["automatic"] = [0, 1, 1, 2, 3] },
+        [
+            new ReportExample(
+                "vigor",
+                Png(),
+                4,
+                4,
+                [new ReportBox("cat", 0, 0, 2, 2), new ReportBox("mat", 1, 2, 4, 4)],
+                [new ReportBox("cat", 0.2, 0.1, 2.1, 2.2)],
+                record),
+        ]);
+
+    private static SupervisionRecord Record(string chosenText)
+    {
+        var sentences = Regex.Split(chosenText, @"(?<=\.) ").Select((text, i) => new SentenceRecord
+        {
+            Text = text,
+            Signals = new Dictionary<string, SentenceSignal>
+            {
+                ["automatic"] = text.Contains("dog", StringComparison.Ordinal) ? new() { Penalty = 1, Bonus = 1, Missing = ["dog"] } : new() { Bonus = 1 },
+                ["reward_model"] = new(),
+            },
+        }).ToList();
+        var dogIndex = sentences.FindIndex(s => s.Text.Contains("dog", StringComparison.Ordinal));
+        return new SupervisionRecord
+        {
+            ImageId = "img-1",
+            Prompt = "Describe the image.",
+            Status = SupervisionStatus.Ok,
+            Chosen = 1,
+            Target = "There is a cat.",
+            Samples =
+            [
+                new SampleRecord
+                {
+                    Index = 0,
+                    Text = "A dog sits on a mat.",
+                    Streams = new Dictionary<string, StreamTotals> { ["automatic"] = new(2, 0) },
+                    CombinedPenalty = 1.5,
+                    Sentences = [new SentenceRecord { Text = "A dog sits on a mat.", Signals = new Dictionary<string, SentenceSignal> { ["automatic"] = new() { Penalty = 2 } } }],
+                },
+                new SampleRecord
+                {
+                    Index = 1,
+                    Text = chosenText,
+                    Streams = new Dictionary<string, StreamTotals> { ["automatic"] = new(1, 2) },
+                    CombinedPenalty = 0.5,
+                    CombinedBonus = 2,
+                    Rank = 0,
+                    Sentences = sentences,
+                },
+            ],
+            Dropped = dogIndex < 0 ? [] :
+            [
+                new DroppedSentence(dogIndex, sentences[dogIndex].Text, ["dog"])
+                {
+                    Reasons = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["automatic"] = ["dog"] },
+                },
+            ],
+        };
+    }
+}
