@@ -151,4 +151,45 @@ public class AnnotationGroundingDetectorTests
         File.WriteAllText(path, "{\n  \"images\": [\n  oops\n]}");
         Assert.Contains($"{path}, line 3", Assert.Throws<InvalidDataException>(() => GroundTruthAnnotations.Load(path)).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Noise_misses_boxes_and_raises_false_alarms_at_the_set_rates_reproducibly()
+    {
+        // 139 has person, chair, tv-less ground truth; ask many seeds so the rates can be measured.
+        var phrases = new[] { "person", "chair", "dog", "cat", "car", "bus" };
+        int boxes = 0, kept = 0, absentAsked = 0, alarms = 0;
+        for (int seed = 0; seed < 300; seed++)
+        {
+            var detector = AnnotationGroundingDetector.Load(Coco, new AnnotationDetectorOptions { MissRate = 0.3, FalseAlarmRate = 0.2, NoiseSeed = seed });
+            var clean = await AnnotationGroundingDetector.Load(Coco).DetectAsync(ImageInput.FromId("139"), phrases);
+            var noisy = await detector.DetectAsync(ImageInput.FromId("139"), phrases);
+            var reversed = await detector.DetectAsync(ImageInput.FromId("139"), phrases.Reverse().ToList());
+
+            // The same decisions whatever the order of the phrases.
+            Assert.Equal(noisy.Select(d => d.Label).Order(), reversed.Select(d => d.Label).Order());
+            boxes += clean.Count;
+            kept += noisy.Count(d => d.Label is "person" or "chair");
+            absentAsked += 4;
+            alarms += noisy.Count(d => d.Label is not ("person" or "chair"));
+        }
+
+        Assert.InRange(1 - (kept / (double)boxes), 0.25, 0.35);
+        Assert.InRange(alarms / (double)absentAsked, 0.15, 0.25);
+    }
+
+    [Fact]
+    public async Task A_false_alarm_is_one_box_inside_the_image_and_the_identity_names_the_noise()
+    {
+        var detector = AnnotationGroundingDetector.Load(Coco, new AnnotationDetectorOptions { FalseAlarmRate = 1, NoiseSeed = 3 });
+
+        var detections = await detector.DetectAsync(ImageInput.FromId("139"), ["dog"]);
+
+        var alarm = Assert.Single(detections);
+        Assert.Equal("dog", alarm.Label);
+        Assert.Equal("dog", alarm.Query);
+        Assert.InRange(alarm.Box.X1, 0, 640);
+        Assert.InRange(alarm.Box.Y2, 0, 426);
+        Assert.Contains("noise(miss=0,false_alarm=1,seed=3)", detector.Identity, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => AnnotationGroundingDetector.Load(Coco, new AnnotationDetectorOptions { MissRate = 1.5 }));
+    }
 }

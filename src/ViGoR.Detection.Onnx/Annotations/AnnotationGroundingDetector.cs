@@ -43,6 +43,7 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         ArgumentNullException.ThrowIfNull(annotations);
         Annotations = annotations;
         _options = options?.Clone() ?? new AnnotationDetectorOptions();
+        _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _annotatedCategories = new(() => annotations.Images.SelectMany(i => i.Objects).Select(o => o.Category).ToHashSet(StringComparer.Ordinal));
     }
@@ -87,9 +88,15 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         }
 
         var byCategory = new Dictionary<string, List<AnnotatedObject>>(StringComparer.Ordinal);
-        foreach (var obj in annotated.Objects)
+        for (int index = 0; index < annotated.Objects.Count; index++)
         {
+            var obj = annotated.Objects[index];
             var category = CategoryOf(obj.Category) ?? obj.Category;
+            if (_options.MissRate > 0 && Draw(annotated.Id, category, index) < _options.MissRate)
+            {
+                continue;
+            }
+
             if (!byCategory.TryGetValue(category, out var list))
             {
                 byCategory[category] = list = [];
@@ -111,9 +118,19 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         var asked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var phrase in phrases)
         {
-            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category || !byCategory.ContainsKey(category))
+            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category)
             {
                 continue;
+            }
+
+            if (!byCategory.ContainsKey(category))
+            {
+                if (_options.FalseAlarmRate <= 0 || annotated.Objects.Any(o => (CategoryOf(o.Category) ?? o.Category) == category) || Draw(annotated.Id, category, -1) >= _options.FalseAlarmRate)
+                {
+                    continue;
+                }
+
+                byCategory[category] = [new AnnotatedObject(category, FalseAlarmBox(annotated, category))];
             }
 
             if (!phrasesByCategory.TryGetValue(category, out var list))
@@ -147,6 +164,30 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         }
 
         return Task.FromResult(new AnnotationDetectionResult(detections, normalised));
+    }
+
+    /// <summary>A uniform draw in [0, 1) that depends only on the noise seed, the image, the category and the box (-1 for a false alarm).</summary>
+    private double Draw(string image, string category, int box)
+    {
+        // FNV-1a: string.GetHashCode is randomised per process, and answers must be reproducible.
+        ulong hash = 14695981039346656037UL;
+        foreach (var c in FormattableString.Invariant($"{_options.NoiseSeed}\u001f{image}\u001f{category}\u001f{box}"))
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
+        return (hash >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>Where a false alarm is reported: a box a quarter of the image's size (or of the unit square), placed by the same draws.</summary>
+    private BoundingBox FalseAlarmBox(AnnotatedImage image, string category)
+    {
+        float width = image.BoxesNormalised ? 1f : image.Width ?? 1, height = image.BoxesNormalised ? 1f : image.Height ?? 1;
+        float x = (float)(Draw(image.Id, category, -2) * 0.75 * width), y = (float)(Draw(image.Id, category, -3) * 0.75 * height);
+        return new BoundingBox(x, y, x + (width / 4), y + (height / 4));
     }
 
     /// <summary>True when <paramref name="phrase"/> names a category of the vocabulary or of the file, so that its absence means something.</summary>
