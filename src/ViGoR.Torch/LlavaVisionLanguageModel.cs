@@ -88,7 +88,23 @@ public sealed partial class LlavaVisionLanguageModel : IBatchVisionLanguageModel
     /// <param name="options">Device, dtype, prompt format, vision tower folder.</param>
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or does not match the model (<see cref="CheckpointLoadException"/> lists bad keys).</exception>
-    public static LlavaVisionLanguageModel Load(string directory, LlavaModelOptions? options = null)
+    public static LlavaVisionLanguageModel Load(string directory, LlavaModelOptions? options = null) =>
+        Open(directory, options, (module, towerDir) => LlavaCheckpointLoader.Load(module, directory, towerDir, options?.LoadProgress));
+
+    /// <summary>
+    /// Creates a model with freshly initialised weights from the configuration and tokenizer files of a
+    /// llava-hf folder that holds no weights (Hugging Face's <c>from_config</c>), to pre-train from scratch.
+    /// Every weight is drawn from a generator seeded by <paramref name="seed"/>: normal with std 0.02 (the
+    /// config's usual <c>initializer_range</c>), norms 1, biases 0, so the same seed gives the same model.
+    /// </summary>
+    /// <param name="directory">A folder with config.json, tokenizer.model (+ tokenizer_config.json, added_tokens.json) and optionally preprocessor_config.json.</param>
+    /// <param name="seed">Seeds the initialisation.</param>
+    /// <param name="options">Device and dtype.</param>
+    /// <remarks>Save it with <see cref="SaveCheckpointAsync"/> (into this folder or another) to make a loadable checkpoint.</remarks>
+    public static LlavaVisionLanguageModel CreateInitialized(string directory, long seed, LlavaModelOptions? options = null) =>
+        Open(directory, options, (module, _) => module.InitializeRandom(seed));
+
+    private static LlavaVisionLanguageModel Open(string directory, LlavaModelOptions? options, Action<LlavaForConditionalGeneration, string?> fill)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         options ??= new LlavaModelOptions();
@@ -124,7 +140,7 @@ public sealed partial class LlavaVisionLanguageModel : IBatchVisionLanguageModel
         var module = new LlavaForConditionalGeneration(config, device, dtype);
         try
         {
-            LlavaCheckpointLoader.Load(module, directory, towerDir, options.LoadProgress);
+            fill(module, towerDir);
             module.eval();
         }
         catch

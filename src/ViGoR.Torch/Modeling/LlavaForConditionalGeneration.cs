@@ -223,7 +223,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
 
     /// <summary>
     /// Fills every parameter from a seeded generator (normal, std 0.02, like Hugging Face's
-    /// <c>initializer_range</c>; norms 1, biases 0). For tests and benchmarks, not for training from scratch.
+    /// <c>initializer_range</c>; norms 1, biases 0): tests, benchmarks, and tiny models pre-trained from scratch.
     /// </summary>
     public void InitializeRandom(long seed)
     {
