@@ -73,7 +73,7 @@ internal sealed class ExportLlavaCommand : Command<ExportSettings>
             },
         }).ToList();
         var output = settings.Out ?? "train.json";
-        ExportWriter.Write(output, stream => JsonSerializer.Serialize(stream, entries, ExportBranch.Json));
+        AtomicFile.Write(output, stream => JsonSerializer.Serialize(stream, entries, ExportBranch.Json));
         AnsiConsole.MarkupLineInterpolated($"Wrote {entries.Count} conversations ({records.Count - entries.Count} images without a target skipped) to [blue]{output}[/].");
         return entries.Count > 0 ? 0 : 1;
     }
@@ -112,7 +112,7 @@ internal sealed class ExportPairsCommand : Command<ExportSettings>
         }
 
         var output = settings.Out ?? "pairs.jsonl";
-        ExportWriter.Write(output, stream =>
+        AtomicFile.Write(output, stream =>
         {
             foreach (var pair in pairs)
             {
@@ -122,26 +122,5 @@ internal sealed class ExportPairsCommand : Command<ExportSettings>
         });
         AnsiConsole.MarkupLineInterpolated($"Wrote {pairs.Count} preference pairs to [blue]{output}[/].");
         return pairs.Count > 0 ? 0 : 1;
-    }
-}
-
-/// <summary>Writes to a temporary file and renames it, so an interrupted export leaves no half file.</summary>
-internal static class ExportWriter
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        var temp = path + ".tmp";
-        using (var stream = File.Create(temp))
-        {
-            write(stream);
-        }
-
-        File.Move(temp, path, overwrite: true);
     }
 }
