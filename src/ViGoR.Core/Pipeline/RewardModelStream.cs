@@ -58,6 +58,15 @@ public sealed class RewardModelStream : IRewardStream
     public async Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (_options.Granularity == RewardGranularity.FineGrained && _model is IBatchSentenceRewardModel batch)
+        {
+            var all = await batch.JudgeBatchAsync(input.Image, input.Prompt, input.Samples, cancellationToken).ConfigureAwait(false);
+            return input.Samples.Select((sample, i) => all[i].Count == sample.Sentences.Count
+                    ? StreamScore.Sum(all[i].Select(ToSignal).ToList())
+                    : throw new InvalidOperationException($"The reward model returned {all[i].Count} judgements for sample {i} of image '{input.Image.Id}', which has {sample.Sentences.Count} sentences."))
+                .ToList();
+        }
+
         var result = new List<StreamScore>(input.Samples.Count);
         for (var i = 0; i < input.Samples.Count; i++)
         {

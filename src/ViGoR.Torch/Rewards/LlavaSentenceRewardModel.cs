@@ -37,7 +37,7 @@ namespace ViGoR.Torch.Rewards;
 /// fine-tuning the checkpoint drops them. Thread-safe: calls on the same model are serialised. Dispose
 /// frees the model if this instance loaded it.
 /// </remarks>
-public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDescriptionRewardModel, IComponentIdentity, IDisposable
+public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel, IDescriptionRewardModel, IComponentIdentity, IDisposable
 {
     private readonly LlavaVisionLanguageModel _model;
     private readonly bool _ownsModel;
@@ -240,6 +240,47 @@ public sealed partial class LlavaSentenceRewardModel : ISentenceRewardModel, IDe
 
         var replies = await ReplyAsync(image, prompt, description, cancellationToken).ConfigureAwait(false);
         return replies.Select((reply, i) => Interpret(image, i, reply)).ToList();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// First-token scoring puts every sentence question of every description into one packed pass
+    /// (<see cref="FirstTokenScorer.OnePass"/>: the shared image-and-instruction prefix is prefilled once);
+    /// decoding judges the descriptions one after another.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model is holistic.</exception>
+    /// <exception cref="RewardModelReplyException">A decoded reply is not a number and <see cref="LlavaRewardModelOptions.OnUnreadable"/> is <see cref="UnreadableReplyPolicy.Error"/>.</exception>
+    public async Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(ImageInput image, string prompt, IReadOnlyList<ParsedText> descriptions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(descriptions);
+        if (Scoring != RewardScoring.FirstToken || IsHolistic)
+        {
+            var one = new List<IReadOnlyList<SentenceJudgement>>(descriptions.Count);
+            foreach (var description in descriptions)
+            {
+                one.Add(await JudgeAsync(image, prompt, description, cancellationToken).ConfigureAwait(false));
+            }
+
+            return one;
+        }
+
+        var questions = descriptions.SelectMany(d => SentenceQuestions(prompt, d)).ToList();
+        if (questions.Count == 0)
+        {
+            return descriptions.Select(_ => (IReadOnlyList<SentenceJudgement>)[]).ToList();
+        }
+
+        var scores = await LabelScoresAsync(image, questions, onePass: true, cancellationToken).ConfigureAwait(false);
+        var result = new List<IReadOnlyList<SentenceJudgement>>(descriptions.Count);
+        int row = 0;
+        foreach (var description in descriptions)
+        {
+            result.Add(Enumerable.Range(row, description.Sentences.Count).Select(i => scores.Judge(i, _options.Labels)).ToList());
+            row += description.Sentences.Count;
+        }
+
+        return result;
     }
 
     /// <inheritdoc />

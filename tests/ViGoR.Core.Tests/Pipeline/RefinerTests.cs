@@ -143,3 +143,45 @@ public class RefinerTests
             inner.DetectAsync(image, phrases, options, cancellationToken);
     }
 }
+
+public sealed class RewardModelStreamBatchTests
+{
+    /// <summary>Judges only in batches; a per-description call is a failure (the stream must use the batch).</summary>
+    private sealed class BatchOnlyRewardModel(Func<string, double> score) : IBatchSentenceRewardModel
+    {
+        public int BatchCalls { get; private set; }
+
+        public bool Short { get; init; }
+
+        public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("JudgeAsync called: the stream did not batch.");
+
+        public Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(ImageInput image, string prompt, IReadOnlyList<ParsedText> descriptions, CancellationToken cancellationToken = default)
+        {
+            BatchCalls++;
+            return Task.FromResult<IReadOnlyList<IReadOnlyList<SentenceJudgement>>>(descriptions
+                .Select(d => (IReadOnlyList<SentenceJudgement>)d.Sentences.Skip(Short ? 1 : 0).Select(s => new SentenceJudgement(score(s.Text), score(s.Text) < 0 ? SentenceErrorKind.ObjectHallucination : SentenceErrorKind.None)).ToList())
+                .ToList());
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_reward_model_judges_all_samples_of_an_image_in_one_call_with_the_same_scores()
+    {
+        var extractor = new FakeNounExtractor();
+        var samples = new List<ParsedText> { await extractor.ExtractAsync("A dog runs. A cat sleeps."), await extractor.ExtractAsync("A car."), await extractor.ExtractAsync(string.Empty) };
+        Func<string, double> score = text => text.Contains("cat", StringComparison.Ordinal) ? -1 : 0.5;
+        var batch = new BatchOnlyRewardModel(score);
+        var input = new RewardStreamInput(ImageInput.FromId("x"), "Describe.", samples);
+
+        var batched = await new RewardModelStream(batch).ScoreAsync(input);
+        var alone = await new RewardModelStream(new FakeRewardModel(score)).ScoreAsync(input);
+
+        Assert.Equal(1, batch.BatchCalls);
+        Assert.Equal(alone.Select(s => (s.Penalty, s.Bonus)), batched.Select(s => (s.Penalty, s.Bonus)));
+        Assert.Equal(["object_hallucination"], batched[0].Sentences[1]!.Drop);
+        var wrong = new BatchOnlyRewardModel(score) { Short = true };
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new RewardModelStream(wrong).ScoreAsync(input));
+        Assert.Contains("sample 0 of image 'x'", error.Message, StringComparison.Ordinal);
+    }
+}

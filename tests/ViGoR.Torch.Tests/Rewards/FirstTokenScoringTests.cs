@@ -67,6 +67,28 @@ public sealed class FirstTokenScoringTests(CategoricalRewardModelFixture trained
     }
 
     [Fact]
+    public async Task JudgingAnImagesSamplesTogetherEqualsJudgingEachAlone()
+    {
+        using var reward = new LlavaSentenceRewardModel(trained.Model, Categorical());
+        var empty = new ParsedText(string.Empty, []);
+        var batch = await reward.JudgeBatchAsync(trained.Image, "Describe.", [Long, empty, Short, Long]);
+
+        Assert.Equal([4, 0, 2, 4], batch.Select(b => b.Count));
+        var alone = new[] { await reward.JudgeAsync(trained.Image, "Describe.", Long), [], await reward.JudgeAsync(trained.Image, "Describe.", Short), await reward.JudgeAsync(trained.Image, "Describe.", Long) };
+        for (int d = 0; d < alone.Length; d++)
+        {
+            for (int i = 0; i < alone[d].Count; i++)
+            {
+                Assert.Equal(alone[d][i].Error, batch[d][i].Error);
+                Assert.Equal(alone[d][i].Score, batch[d][i].Score, 1e-4);
+                Assert.Equal(alone[d][i].ErrorProbability!.Value, batch[d][i].ErrorProbability!.Value, 1e-4);
+            }
+        }
+
+        Assert.NotEqual(batch[0][0].ErrorProbability, batch[0][3].ErrorProbability);
+    }
+
+    [Fact]
     public async Task FirstTokenAndDecodingAgreeOnATrainedCategoricalRewardModel()
     {
         using var firstToken = new LlavaSentenceRewardModel(trained.Model, Categorical());
