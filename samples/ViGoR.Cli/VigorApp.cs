@@ -31,6 +31,7 @@ internal static class VigorApp
         config.AddCommand<TrainRewardCommand>("train-reward").WithDescription("Train the reward model on fine-grained annotations (or --holistic), with held-out metrics in metrics.json.");
         config.AddCommand<ScoreCommand>("score").WithDescription("Judge every sentence of recorded samples with a reward model, in the format vigor run --judgements replays.");
         config.AddCommand<ShapesWorldCommand>("shapesworld").WithDescription("Write a ShapesWorld split: small synthetic scenes of COCO objects with boxes, reference captions and POPE questions.");
+        config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pre-train the tiny ShapesWorld LLaVA the demo starts from (captions of which a fraction hallucinate).");
         config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
 
         // The reward model's training data.

@@ -155,6 +155,8 @@ internal static class ShapesWorldGenerator
             Glyph.Trapezoid => v >= 0.15 && Math.Abs(cx) <= 0.3 + (0.15 * (0.85 - v)),
             Glyph.Octagon => Math.Abs(cx) <= 0.5 && Math.Abs(cy) <= 0.5 && Math.Abs(cx) + Math.Abs(cy) <= 0.7,
             Glyph.Screen => Math.Abs(cy) <= 0.38 || (Math.Abs(cx) < 0.06 && v > 0.88),
+            // A disc a little lower than a ball's, under a stem: a red apple and a red ball must look different.
+            Glyph.Apple => ((cx * cx) + ((v - 0.58) * (v - 0.58))) <= 0.18 || (Math.Abs(cx) < 0.07 && v < 0.2),
             _ => false,
         };
     }
@@ -165,6 +167,7 @@ internal static class ShapesWorldGenerator
         Glyph.Clock => (Math.Abs(u - 0.5) < 0.05 && v > 0.2 && v < 0.5) || (Math.Abs(v - 0.5) < 0.05 && u > 0.5 && u < 0.75),
         Glyph.Screen => Math.Abs(u - 0.5) > 0.42 || Math.Abs(v - 0.5) > 0.32,
         Glyph.Octagon => Math.Abs(v - 0.5) < 0.06 && Math.Abs(u - 0.5) < 0.3,
+        Glyph.Apple => v < 0.2,
         _ => false,
     };
 

@@ -13,6 +13,7 @@ internal enum Glyph
     Ring,
     Octagon,
     Screen,
+    Apple,
 }
 
 /// <summary>A drawable object kind: a COCO category, so CHAIR, POPE, the annotation detector and the noun extractor treat it as they treat COCO objects.</summary>
@@ -44,7 +45,7 @@ internal static class ShapesWorldKinds
         new("cup", 47, "cup", "cups", Glyph.Trapezoid, ["white", "red", "blue"]),
         new("clock", 85, "clock", "clocks", Glyph.Clock, ["white"]),
         new("donut", 60, "donut", "donuts", Glyph.Ring, ["brown", "pink"]),
-        new("apple", 53, "apple", "apples", Glyph.Disc, ["red", "green"]),
+        new("apple", 53, "apple", "apples", Glyph.Apple, ["red", "green"]),
         new("orange", 55, "orange", "oranges", Glyph.Disc, ["orange"]),
         new("stop sign", 13, "stop sign", "stop signs", Glyph.Octagon, ["red"]),
         new("tv", 72, "tv", "tvs", Glyph.Screen, ["black"]),

@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ViGoR.Cli.Demo.TinyModel;
+using ViGoR.Cli.Pipeline;
+
+namespace ViGoR.Cli.Commands;
+
+/// <summary>
+/// <c>vigor pretrain</c>: pre-trains the tiny ShapesWorld LLaVA that <c>vigor demo</c> starts from — the
+/// command that made the committed <c>Demo/Model</c> folder. Resumable after Ctrl+C.
+/// </summary>
+internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--out <DIR>")]
+        [Description("The model folder to write (llava-hf layout). Default ./shapesworld-llava.")]
+        public string Out { get; init; } = "shapesworld-llava";
+
+        [CommandOption("--scenes <N>")]
+        [Description("Pre-training scenes (each gives a caption and two yes/no questions), each seen once: fresh scenes generalise better than repeated ones. Default 40000.")]
+        public int Scenes { get; init; } = new PretrainingSettings().Scenes;
+
+        [CommandOption("--epochs <N>")]
+        [Description("Passes over the corpus. Default 1.")]
+        public int Epochs { get; init; } = new PretrainingSettings().Epochs;
+
+        [CommandOption("--hallucination <FRACTION>")]
+        [Description("Fraction of captions that also name an absent, co-occurring object (0-1). Default 0.4.")]
+        public double Hallucination { get; init; } = new PretrainingSettings().HallucinationRate;
+
+        [CommandOption("--seed <S>")]
+        [Description("Seeds initialisation, the corpus noise and the batch order. Default 7.")]
+        public int Seed { get; init; } = new PretrainingSettings().Seed;
+
+        public override ValidationResult Validate() =>
+            Scenes < 1 ? ValidationResult.Error("--scenes must be at least 1.")
+            : Epochs < 1 ? ValidationResult.Error("--epochs must be at least 1.")
+            : Hallucination is < 0 or > 1 ? ValidationResult.Error("--hallucination must be in [0, 1].")
+            : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+        var pretraining = new PretrainingSettings { Scenes = settings.Scenes, Epochs = settings.Epochs, HallucinationRate = settings.Hallucination, Seed = settings.Seed };
+        FineTuningResult? result = null;
+        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, training, token));
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Pre-trained {settings.Out}: {result!.Steps} steps, final loss {result.FinalLoss:F4}.");
+        return 0;
+    }
+}
