@@ -13,7 +13,7 @@ public sealed class ExportAndSchedulerTests : IDisposable
     private async Task<(string Samples, string Boxes, string Journal)> DemoAsync()
     {
         var demo = Path.Combine(_folder, "demo");
-        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--out", demo]));
+        Assert.Equal(0, await RecordedCoco.RunAsync(args => VigorApp.Create().RunAsync(args), demo));
         return (Path.Combine(demo, "demo_samples.jsonl"), Path.Combine(demo, "demo_boxes.jsonl"), Path.Combine(demo, "round-0", "supervision.jsonl"));
     }
 

@@ -15,7 +15,6 @@ public sealed class RunCommandTests : IDisposable
         app.Configure(config =>
         {
             config.PropagateExceptions();
-            config.AddCommand<DemoCommand>("demo");
             config.AddCommand<RunCommand>("run");
             config.AddCommand<MergeCommand>("merge");
         });
@@ -23,9 +22,9 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Demo_runs_the_pipeline_on_the_embedded_default()
+    public async Task Run_on_recorded_COCO_captions_drops_what_the_boxes_lack()
     {
-        var exit = await RunAsync("demo", "--out", _folder);
+        var exit = await RecordedCoco.RunAsync(RunAsync, _folder);
 
         Assert.Equal(0, exit);
         var records = SupervisionJournal.Read(Path.Combine(_folder, "round-0", "supervision.jsonl"));
@@ -74,7 +73,7 @@ public sealed class RunCommandTests : IDisposable
     public async Task Chunks_merged_select_exactly_as_one_unsharded_run_with_two_streams()
     {
         var demo = Path.Combine(_folder, "demo");
-        await RunAsync("demo", "--out", demo);
+        await RecordedCoco.RunAsync(RunAsync, demo);
         var samples = Path.Combine(demo, "demo_samples.jsonl");
         var boxes = Path.Combine(demo, "demo_boxes.jsonl");
         var judgements = Path.Combine(_folder, "judgements.jsonl");
@@ -110,7 +109,7 @@ public sealed class RunCommandTests : IDisposable
     public async Task Precomputed_statistics_from_another_run_are_used_as_given()
     {
         var demo = Path.Combine(_folder, "demo");
-        Assert.Equal(0, await RunAsync("demo", "--out", demo));
+        Assert.Equal(0, await RecordedCoco.RunAsync(RunAsync, demo));
         var first = Path.Combine(demo, "round-0", "supervision.jsonl");
         var given = SupervisionJournal.ReadAll(first).Header!.Statistics!;
 
@@ -127,9 +126,9 @@ public sealed class RunCommandTests : IDisposable
     public async Task Resuming_with_other_settings_is_refused_until_restart()
     {
         var demo = Path.Combine(_folder, "demo");
-        Assert.Equal(0, await RunAsync("demo", "--out", demo));
+        Assert.Equal(0, await RecordedCoco.RunAsync(RunAsync, demo));
 
-        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync("demo", "--out", demo, "--check-counts"));
+        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => RecordedCoco.RunAsync(RunAsync, demo, "--check-counts"));
         Assert.Contains("automatic.check_counts: false in the journal, true now", error.Message);
 
         var samples = Path.Combine(demo, "demo_samples.jsonl");
@@ -145,7 +144,7 @@ public sealed class RunCommandTests : IDisposable
     public async Task A_sentence_without_a_recorded_judgement_is_an_error_naming_it_or_neutral_on_request()
     {
         var demo = Path.Combine(_folder, "demo");
-        await RunAsync("demo", "--out", demo);
+        await RecordedCoco.RunAsync(RunAsync, demo);
         var samples = Path.Combine(demo, "demo_samples.jsonl");
         var judgements = Path.Combine(_folder, "judgements.jsonl");
         await File.WriteAllLinesAsync(judgements, (await JudgementsAsync(samples)).Skip(1));

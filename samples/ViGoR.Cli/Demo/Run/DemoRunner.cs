@@ -1,0 +1,345 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.Cli.Pipeline;
+using ViGoR.Cli.RewardModel;
+using ViGoR.Torch;
+using ViGoR.Torch.Rewards;
+using static TorchSharp.torch;
+
+namespace ViGoR.Cli.Demo.Run;
+
+/// <summary>One configuration of the paper's ablation (Yan et al., Table 4): which reward streams select and refine.</summary>
+internal sealed record DemoConfig(string Name, string Label, RewardSources Sources, RewardGranularity Granularity)
+{
+    public const string Base = "base";
+
+    public static readonly IReadOnlyList<DemoConfig> Trained =
+    [
+        new("vigor_at", "ViGoR-AT", RewardSources.Automatic, RewardGranularity.FineGrained),
+        new("vigor_rm", "ViGoR-RM", RewardSources.RewardModel, RewardGranularity.FineGrained),
+        new("vigor_rm_holistic", "ViGoR-RM holistic", RewardSources.RewardModel, RewardGranularity.Holistic),
+        new("vigor_all", "ViGoR-All", RewardSources.Both, RewardGranularity.FineGrained),
+    ];
+}
+
+/// <summary>Which phase of the demo is running, and how far it is.</summary>
+internal sealed record DemoProgress(string Phase, int Done, int Total);
+
+/// <summary>
+/// The whole ViGoR method in miniature, through the packages' own code: ShapesWorld splits; per seed,
+/// simulated annotators label the base model's descriptions, and reward models are trained on them
+/// (fine-grained and holistic, as <c>vigor train-reward</c> does); the base model samples k descriptions
+/// of every training image once; each configuration scores, selects and refines them with
+/// <see cref="RejectionSamplingTrainer"/> (replaying the samples, so all configurations see the same
+/// ones) and fine-tunes the base model on its targets with the same budget; every model is evaluated on
+/// the test split with CHAIR and POPE.
+/// </summary>
+/// <remarks>
+/// Every phase writes its product atomically into <c>DIR</c> and is skipped when it is there, so a rerun
+/// after Ctrl+C or a crash resumes; journals and fine-tuning checkpoints resume mid-phase.
+/// </remarks>
+internal sealed class DemoRunner(string directory, DemoSettings settings, IProgress<DemoProgress>? progress)
+{
+    private static readonly JsonSerializerOptions Indented = new(JournalJson.Options) { WriteIndented = true };
+
+    private readonly LlavaModelOptions _cpu = new() { Device = CPU, DType = ScalarType.Float32 };
+
+    public string Directory { get; } = directory;
+
+    public DemoSettings Settings { get; } = settings;
+
+    /// <summary>The world's splits (fixed seeds, so every run sees the same scenes).</summary>
+    public DemoWorld World { get; private set; } = null!;
+
+    public string BaseModel => Settings.BaseModel ?? throw new InvalidOperationException("No base model.");
+
+    public string SeedDirectory(int seed) => Path.Combine(Directory, $"seed-{seed}");
+
+    /// <summary>The annotations and the two reward models, shared by every seed.</summary>
+    public string RewardDirectory => Path.Combine(Directory, "reward-models");
+
+    public string RewardModelDirectory(bool holistic) => Path.Combine(RewardDirectory, holistic ? "holistic" : "fine-grained");
+
+    public string ConfigDirectory(int seed, string config) => Path.Combine(SeedDirectory(seed), config);
+
+    public string EvaluationPath(int seed, string config) => Path.Combine(ConfigDirectory(seed, config), "eval.json");
+
+    /// <summary>Runs every phase that has not finished yet and returns each configuration's evaluation per seed.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DemoEvaluation>>> RunAsync(CancellationToken cancellationToken)
+    {
+        CheckSettings();
+        World = DemoWorld.Create(Path.Combine(Directory, "world"), Settings, p => progress?.Report(p));
+        var results = new Dictionary<string, List<DemoEvaluation>>(StringComparer.Ordinal);
+        var annotations = await AnnotateAsync(Settings.RewardSeed, cancellationToken);
+        var fine = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: false, cancellationToken);
+        var holistic = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: true, cancellationToken);
+        foreach (var seed in Settings.Seeds)
+        {
+            var samples = await SampleAsync(seed, cancellationToken);
+            var judgements = await JudgeAsync(seed, samples, fine, cancellationToken);
+            var models = new Dictionary<string, string> { [DemoConfig.Base] = BaseModel };
+            foreach (var config in DemoConfig.Trained)
+            {
+                var journal = await SuperviseAsync(seed, config, samples, config.Granularity == RewardGranularity.Holistic ? holistic : null, judgements, cancellationToken);
+                models[config.Name] = await FineTuneAsync(seed, config, journal, cancellationToken);
+            }
+
+            foreach (var (name, model) in models)
+            {
+                var evaluation = await EvaluateAsync(seed, name, model, cancellationToken);
+                (results.TryGetValue(name, out var list) ? list : results[name] = []).Add(evaluation);
+            }
+        }
+
+        return results.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<DemoEvaluation>)kv.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The supervision journal of a configuration (for the report).</summary>
+    public string JournalPath(int seed, string config) => Path.Combine(ConfigDirectory(seed, config), "round-0", RejectionSamplingTrainer.SupervisionFileName);
+
+    /// <summary>The detector the automatic stream asks: the user's Grounding DINO, or ground truth with misses and false alarms.</summary>
+    public void UseDetector(ViGoRBuilder builder, int seed)
+    {
+        if (Settings.GroundingDino is { } onnx)
+        {
+            builder.UseGroundingDinoOnnx(onnx);
+            return;
+        }
+
+        builder.UseAnnotationGroundingDetector(World.Train.InstancesPath, o =>
+        {
+            o.MissRate = Settings.DetectorMissRate;
+            o.FalseAlarmRate = Settings.DetectorFalseAlarmRate;
+            o.NoiseSeed = seed;
+        });
+    }
+
+    private void CheckSettings()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, "demo-settings.json");
+        var current = JsonSerializer.SerializeToNode(Settings, Indented)!.AsObject();
+        if (File.Exists(path))
+        {
+            var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            var differences = current.Select(kv => kv.Key)
+                .Concat(recorded.Select(kv => kv.Key))
+                .Distinct(StringComparer.Ordinal)
+                .Where(key => (recorded[key]?.ToJsonString() ?? "null") != (current[key]?.ToJsonString() ?? "null"))
+                .Select(key => $"{key}: {recorded[key]?.ToJsonString() ?? "null"} in the folder, {current[key]?.ToJsonString() ?? "null"} now")
+                .ToList();
+            if (differences.Count > 0)
+            {
+                throw new InvalidOperationException($"{path}: this folder holds a demo run with other settings ({string.Join("; ", differences)}). Use another --out, or --restart to start this one afresh.");
+            }
+
+            return;
+        }
+
+        AtomicFile.WriteAllText(path, current.ToJsonString(Indented) + "\n");
+    }
+
+    /// <summary>Phase 1 (once for all seeds): the base model describes the annotation split once; simulated annotators label every sentence.</summary>
+    private async Task<string> AnnotateAsync(int seed, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(RewardDirectory, "annotations.jsonl");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var phase = "annotate (simulated annotators)";
+        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        var descriptions = await DescribeAsync(model, World.Annotation.Scenes, seed, numSamples: 1, Settings.Temperature, phase, cancellationToken);
+        var random = new Random(seed);
+        var annotated = World.Annotation.Scenes
+            .Select((scene, i) => SimulatedAnnotator.Annotate(scene.Id, scene, ShapesWorldCorpus.DescribePrompt, descriptions[i][0], Settings.AnnotatorNoise, random))
+            .Where(d => d.Sentences.Count > 0)
+            .ToList();
+        System.IO.Directory.CreateDirectory(RewardDirectory);
+        Annotations.Write(path, annotated);
+        return path;
+    }
+
+    /// <summary>Phase 2 (once for all seeds): a reward model fine-tuned from the base model on the annotations (the train-reward verb's code), with held-out metrics.</summary>
+    private async Task<string> TrainRewardModelAsync(int seed, string annotationsPath, bool holistic, CancellationToken cancellationToken)
+    {
+        var output = RewardModelDirectory(holistic);
+        if (File.Exists(Path.Combine(output, "metrics.json")))
+        {
+            return output;
+        }
+
+        var phase = $"train {(holistic ? "holistic" : "fine-grained")} reward model";
+        var file = Annotations.Read(annotationsPath, World.Annotation.ImagesDirectory);
+        var (train, eval) = Annotations.SplitByImage(file.Descriptions, 0.2, seed);
+        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        var options = new FineTuningOptions { Epochs = Settings.RewardEpochs, LearningRate = Settings.RewardLearningRate, BatchSize = Settings.BatchSize, MicroBatchSize = Settings.BatchSize, Seed = seed };
+        await RewardModelTrainer.TrainAsync(model, train, eval, World.Annotation.ImagesDirectory, output, holistic, options, Steps(phase), cancellationToken);
+        return output;
+    }
+
+    /// <summary>Phase 3: k descriptions of every training image from the base model, seeded per image, in the recorded-samples format.</summary>
+    private async Task<string> SampleAsync(int seed, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(SeedDirectory(seed), "samples.jsonl");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        var samples = await DescribeAsync(model, World.Train.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples}", cancellationToken);
+        AtomicFile.WriteAllLines(path, World.Train.Scenes.Select((s, i) => JsonSerializer.Serialize(new { image = s.FileName, prompt = ShapesWorldCorpus.DescribePrompt, samples = samples[i] })));
+        return path;
+    }
+
+    /// <summary>Phase 4: the fine-grained reward model judges every sentence of the samples once (what <c>vigor score</c> does); ViGoR-RM and ViGoR-All replay the judgements.</summary>
+    private async Task<string> JudgeAsync(int seed, string samplesPath, string rewardModel, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(SeedDirectory(seed), "judgements.jsonl");
+        var done = path + ".done";
+        if (File.Exists(done))
+        {
+            return path;
+        }
+
+        var phase = $"seed {seed}: judge sentences (fine-grained reward model)";
+        using var judge = LlavaSentenceRewardModel.Load(rewardModel, _cpu);
+        await JudgementRecorder.RecordAsync(judge, TrainItems(), RecordedVisionLanguageModel.Load(samplesPath), path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        AtomicFile.WriteAllText(done, string.Empty);
+        return path;
+    }
+
+    private List<TrainingItem> TrainItems() =>
+        World.Train.Scenes.Select(s => new TrainingItem(ImageInput.FromFile(World.Train.ImagePath(s), s.FileName), ShapesWorldCorpus.DescribePrompt)).ToList();
+
+    /// <summary>Phase 5: the configuration's streams score, select and refine the recorded samples (resumable journal).</summary>
+    private async Task<string> SuperviseAsync(int seed, DemoConfig config, string samplesPath, string? holisticModel, string judgements, CancellationToken cancellationToken)
+    {
+        var journal = JournalPath(seed, config.Name);
+        var phase = $"seed {seed}: supervise {config.Label}";
+        var services = new ServiceCollection().AddLogging();
+        var builder = services.AddViGoR(o =>
+        {
+            o.Sampling = new SamplingOptions { NumSamples = Settings.NumSamples, Temperature = Settings.Temperature, MaxNewTokens = Settings.MaxNewTokens };
+            o.RewardSources = config.Sources;
+            o.RewardGranularity = config.Granularity;
+            o.Seed = seed;
+        }).UseWordNetNounExtractor().UseVisionLanguageModel(RecordedVisionLanguageModel.Load(samplesPath));
+        UseDetector(builder, seed);
+        if (config.Sources != RewardSources.Automatic)
+        {
+            if (holisticModel is not null)
+            {
+                builder.UseLlavaRewardModel(holisticModel, _cpu);
+            }
+            else
+            {
+                builder.UseRecordedJudgements(judgements);
+            }
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
+        var items = TrainItems();
+        var report = new SyncProgress<RejectionSamplingProgress>(p => progress?.Report(new DemoProgress(phase, p.Completed, p.Total)));
+        await trainer.GenerateSupervisionAsync(items, Path.GetDirectoryName(journal)!, 0, report, cancellationToken);
+        return journal;
+    }
+
+    /// <summary>Phase 6: the base model fine-tuned on the configuration's refined targets (same budget and seed for all).</summary>
+    private async Task<string> FineTuneAsync(int seed, DemoConfig config, string journal, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(ConfigDirectory(seed, config.Name), "model");
+        if (File.Exists(Path.Combine(output, "config.json")))
+        {
+            return output;
+        }
+
+        if (File.Exists(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt")))
+        {
+            return BaseModel;
+        }
+
+        var examples = SupervisionJournal.Read(journal)
+            .Where(r => r.Status == SupervisionStatus.Ok && !string.IsNullOrWhiteSpace(r.Target))
+            .Select(r => new FineTuningExample(ImageInput.FromFile(Path.Combine(World.Train.ImagesDirectory, r.ImageId), r.ImageId), r.Prompt, r.Target!))
+            .ToList();
+        if (examples.Count == 0)
+        {
+            // Every sentence was dropped (e.g. a reward model that calls everything a hallucination):
+            // nothing to learn from. The base stands in, and the report says so rather than failing the run.
+            AtomicFile.WriteAllText(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt"), $"{journal}: no image has a target, so {config.Label} was not fine-tuned; the base model is evaluated in its place.\n");
+            return BaseModel;
+        }
+
+        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        var options = new FineTuningOptions
+        {
+            Epochs = Settings.Epochs,
+            LearningRate = Settings.LearningRate,
+            BatchSize = Settings.BatchSize,
+            MicroBatchSize = Settings.BatchSize,
+            Seed = seed,
+            CheckpointDirectory = Path.Combine(ConfigDirectory(seed, config.Name), "checkpoints"),
+        };
+        await model.FineTuneAsync(examples, options, Steps($"seed {seed}: fine-tune {config.Label}"), cancellationToken);
+        await model.SaveCheckpointAsync(output + ".partial", cancellationToken);
+        System.IO.Directory.Move(output + ".partial", output);
+        System.IO.Directory.Delete(options.CheckpointDirectory, recursive: true);
+        return output;
+    }
+
+    /// <summary>Phase 7: CHAIR on sampled test descriptions and POPE (greedy yes/no) on the test split.</summary>
+    private async Task<DemoEvaluation> EvaluateAsync(int seed, string config, string modelDirectory, CancellationToken cancellationToken)
+    {
+        var path = EvaluationPath(seed, config);
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<DemoEvaluation>(File.ReadAllText(path), Indented)
+                ?? throw new InvalidDataException($"{path}: empty evaluation.");
+        }
+
+        var phase = $"seed {seed}: evaluate {config}";
+        using var model = LlavaVisionLanguageModel.Load(modelDirectory, _cpu);
+        var descriptions = await DescribeAsync(model, World.Test.Scenes, seed, 1, Settings.Temperature, phase + " (CHAIR)", cancellationToken);
+        var answers = new List<string>();
+        var questions = World.PopeQuestions;
+        for (int start = 0; start < questions.Count; start += 64)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = questions.Skip(start).Take(64).ToList();
+            var requests = batch.Select(q => new SampleRequest(ImageInput.FromPixels(World.Test.Scene(q.Image).Image), ShapesWorldCorpus.Question(q.Object), 0)).ToList();
+            var replies = await model.SampleBatchAsync(requests, new SamplingOptions { NumSamples = 1, Temperature = 0, MaxNewTokens = 3 }, cancellationToken);
+            answers.AddRange(replies.Select(r => r[0]));
+            progress?.Report(new DemoProgress(phase + " (POPE)", Math.Min(start + 64, questions.Count), questions.Count));
+        }
+
+        var evaluation = DemoEvaluation.Compute(config, seed, World.Test.Scenes, descriptions.Select(d => d[0]).ToList(), questions, answers);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(evaluation, Indented) + "\n");
+        return evaluation;
+    }
+
+    /// <summary>Samples descriptions of <paramref name="scenes"/>, eight images per batch, each image seeded as the trainer seeds it.</summary>
+    private async Task<List<IReadOnlyList<string>>> DescribeAsync(LlavaVisionLanguageModel model, IReadOnlyList<Scene> scenes, int seed, int numSamples, float temperature, string phase, CancellationToken cancellationToken)
+    {
+        var result = new List<IReadOnlyList<string>>(scenes.Count);
+        var options = new SamplingOptions { NumSamples = numSamples, Temperature = temperature, MaxNewTokens = Settings.MaxNewTokens };
+        for (int start = 0; start < scenes.Count; start += 8)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var requests = scenes.Skip(start).Take(8)
+                .Select(s => new SampleRequest(ImageInput.FromPixels(s.Image), ShapesWorldCorpus.DescribePrompt, RejectionSamplingTrainer.DeriveSeed(seed, s.FileName, 0)))
+                .ToList();
+            result.AddRange(await model.SampleBatchAsync(requests, options, cancellationToken));
+            progress?.Report(new DemoProgress(phase, result.Count, scenes.Count));
+        }
+
+        return result;
+    }
+
+    private SyncProgress<FineTuningProgress> Steps(string phase) => new(p => progress?.Report(new DemoProgress(phase, p.Step, p.TotalSteps)));
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using ViGoR.Cli.Commands;
+using ViGoR.Cli.Demo.Run;
+
+namespace ViGoR.Cli.Tests;
+
+/// <summary>
+/// <c>vigor demo --quick</c> end to end on the committed tiny model: interrupted mid-run, resumed, and
+/// checked for its products (not for the science: the quick run is too small to show anything).
+/// </summary>
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("vigor-demo-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Quick_demo_interrupted_resumes_and_writes_a_well_formed_report_and_results()
+    {
+        // Interrupt it when the first policy fine-tuning starts: annotations, reward models and samples are done by then.
+        var settings = DemoSettings.Quick([1]) with { BaseModel = DemoCommand.CommittedModel };
+        using var cancel = new CancellationTokenSource();
+        var interrupted = new DemoRunner(_folder, settings, new Pipeline.SyncProgress<DemoProgress>(p =>
+        {
+            if (p.Phase.Contains("fine-tune", StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+            }
+        }));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted.RunAsync(cancel.Token));
+        var annotations = Path.Combine(_folder, "reward-models", "annotations.jsonl");
+        var annotatedAt = File.GetLastWriteTimeUtc(annotations);
+        Assert.True(File.Exists(Path.Combine(_folder, "seed-1", "samples.jsonl")));
+        Assert.False(File.Exists(Path.Combine(_folder, "results.json")));
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder]));
+
+        Assert.Equal(annotatedAt, File.GetLastWriteTimeUtc(annotations)); // resumed, not redone
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "results.json")));
+        var root = results.RootElement;
+        Assert.Equal([1], root.GetProperty("seeds").EnumerateArray().Select(e => e.GetInt32()));
+        var configs = root.GetProperty("results");
+        Assert.Equal(["base", "vigor_at", "vigor_rm", "vigor_rm_holistic", "vigor_all"], configs.EnumerateObject().Select(p => p.Name));
+        foreach (var config in configs.EnumerateObject())
+        {
+            foreach (var metric in new[] { "chair_i", "chair_s", "recall", "words", "pope_f1" })
+            {
+                var m = config.Value.GetProperty(metric);
+                Assert.True(double.IsFinite(m.GetProperty("mean").GetDouble()), $"{config.Name}.{metric}");
+                Assert.Equal(0, m.GetProperty("std").GetDouble()); // one seed
+            }
+
+            Assert.InRange(config.Value.GetProperty("chair_i").GetProperty("mean").GetDouble(), 0, 1);
+            Assert.InRange(config.Value.GetProperty("pope_f1").GetProperty("mean").GetDouble(), 0, 1);
+            Assert.True(config.Value.GetProperty("words").GetProperty("mean").GetDouble() > 0);
+        }
+
+        var claims = root.GetProperty("claims").EnumerateObject().ToList();
+        Assert.Equal(["all_hallucinates_least", "all_chair_i_30pct_lower", "all_recall_within_10pct", "each_stream_beats_base", "fine_grained_beats_holistic"], claims.Select(c => c.Name));
+        Assert.All(claims, c => Assert.True(c.Value.GetProperty("held").ValueKind is JsonValueKind.True or JsonValueKind.False));
+
+        var html = File.ReadAllText(Path.Combine(_folder, "report.html"));
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+        Assert.Contains("ViGoR-All", html, StringComparison.Ordinal);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
+
+        // A finished folder reruns without redoing anything and gives the same numbers.
+        var before = File.ReadAllText(Path.Combine(_folder, "results.json"));
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder]));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(_folder, "results.json")));
+
+        // Other settings in the same folder are refused, naming what differs.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--out", _folder]));
+        Assert.Contains("Seeds", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+}
