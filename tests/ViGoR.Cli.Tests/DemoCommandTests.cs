@@ -74,4 +74,16 @@ public sealed class DemoCommandTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--out", _folder]));
         Assert.Contains("Seeds", error.Message, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task A_Grounding_DINO_folder_replaces_the_simulated_detector()
+    {
+        var onnx = Path.Combine(AppContext.BaseDirectory, "Fixtures", "GroundingDino");
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--detector", onnx]));
+
+        var header = SupervisionJournal.ReadAll(Path.Combine(_folder, "seed-1", "vigor_at", "round-0", "supervision.jsonl")).Header!;
+        Assert.StartsWith("grounding-dino:", header.Settings["automatic.detector"], StringComparison.Ordinal);
+        Assert.Contains("Grounding DINO from", File.ReadAllText(Path.Combine(_folder, "results.json")), StringComparison.Ordinal);
+    }
 }
