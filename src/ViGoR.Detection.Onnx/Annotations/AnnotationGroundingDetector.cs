@@ -88,10 +88,12 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         }
 
         var byCategory = new Dictionary<string, List<AnnotatedObject>>(StringComparer.Ordinal);
+        var present = new HashSet<string>(StringComparer.Ordinal); // annotated, missed or not: never a false alarm
         for (int index = 0; index < annotated.Objects.Count; index++)
         {
             var obj = annotated.Objects[index];
             var category = CategoryOf(obj.Category) ?? obj.Category;
+            present.Add(category);
             if (_options.MissRate > 0 && Draw(annotated.Id, category, index) < _options.MissRate)
             {
                 continue;
@@ -125,7 +127,7 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
 
             if (!byCategory.ContainsKey(category))
             {
-                if (_options.FalseAlarmRate <= 0 || annotated.Objects.Any(o => (CategoryOf(o.Category) ?? o.Category) == category) || Draw(annotated.Id, category, -1) >= _options.FalseAlarmRate)
+                if (_options.FalseAlarmRate <= 0 || present.Contains(category) || Draw(annotated.Id, category, -1) >= _options.FalseAlarmRate)
                 {
                     continue;
                 }
