@@ -150,11 +150,11 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         {
             if (claim.Held)
             {
-                AnsiConsole.MarkupLineInterpolated($"[green]held[/]          {claim.Statement} {claim.Detail}");
+                AnsiConsole.MarkupLineInterpolated($"[green]held[/]          {claim.Statement} {claim.Explanation}");
             }
             else
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]did not hold[/]  {claim.Statement} {claim.Detail}");
+                AnsiConsole.MarkupLineInterpolated($"[red]did not hold[/]  {claim.Statement} {claim.Explanation}");
             }
         }
     }

@@ -1,9 +1,6 @@
 using System.ComponentModel;
-using System.Text;
-using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ViGoR.Evaluation;
 using ViGoR.Torch;
 using ViGoR.Cli.RewardModel;
 using ViGoR.Torch.Rewards;

@@ -12,8 +12,12 @@ internal sealed record MetricSummary(double Mean, double Std);
 /// <summary>One configuration's results: per metric (<c>chair_i</c>, <c>chair_s</c>, <c>recall</c>, <c>words</c>, <c>pope_f1</c>, <c>pope_accuracy_random</c>, ...), the summary over seeds and the per-seed values.</summary>
 internal sealed record ReportConfig(string Name, string Label, IReadOnlyDictionary<string, MetricSummary> Metrics, IReadOnlyDictionary<string, IReadOnlyList<double>> PerSeed);
 
-/// <summary>A claim of the paper and whether the run reproduced it.</summary>
-internal sealed record ReportClaim(string Name, string Statement, bool Held, string Detail);
+/// <summary>A claim of the paper and whether the run reproduced it; for one that did not, what probably caused it.</summary>
+internal sealed record ReportClaim(string Name, string Statement, bool Held, string Detail, string? LikelyCause = null)
+{
+    /// <summary>The detail, followed by the likely cause when there is one.</summary>
+    public string Explanation => LikelyCause is null ? Detail : $"{Detail} Likely cause: {LikelyCause}";
+}
 
 /// <summary>Everything report.html shows.</summary>
 /// <param name="Title">The page title.</param>

@@ -80,7 +80,7 @@ internal static class DemoReportWriter
         foreach (var claim in model.Claims)
         {
             var badge = claim.Held ? "<span class=\"badge held\">✔ held</span>" : "<span class=\"badge not-held\">✘ not held</span>";
-            sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{badge} {H(claim.Statement)}<div class=\"detail\">{H(claim.Detail)}</div></li>\n");
+            sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{badge} {H(claim.Statement)}<div class=\"detail\">{H(claim.Explanation)}</div></li>\n");
         }
 
         sb.Append("</ul>\n<h2>Plots</h2>\n<div class=\"plots\">\n");

@@ -65,7 +65,7 @@ internal static class DemoResults
         ];
         return diagnostics is null
             ? claims
-            : claims.Select(c => diagnostics.LikelyCause(c.Name, c.Held, Mean) is { } cause ? c with { Detail = c.Detail + " Likely cause: " + cause } : c).ToList();
+            : claims.Select(c => c with { LikelyCause = diagnostics.LikelyCause(c.Name, c.Held, Mean) }).ToList();
     }
 
     /// <summary>results.json: seeds, per configuration every metric's mean and std, and the claims.</summary>
@@ -89,12 +89,10 @@ internal static class DemoResults
         var claimNodes = new JsonObject();
         foreach (var claim in claims)
         {
-            var node = new JsonObject { ["held"] = claim.Held, ["statement"] = claim.Statement };
-            var cause = claim.Detail.IndexOf(" Likely cause: ", StringComparison.Ordinal);
-            node["detail"] = cause < 0 ? claim.Detail : claim.Detail[..cause];
-            if (cause >= 0)
+            var node = new JsonObject { ["held"] = claim.Held, ["statement"] = claim.Statement, ["detail"] = claim.Detail };
+            if (claim.LikelyCause is not null)
             {
-                node["likely_cause"] = claim.Detail[(cause + " Likely cause: ".Length)..];
+                node["likely_cause"] = claim.LikelyCause;
             }
 
             claimNodes[claim.Name] = node;

@@ -123,12 +123,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         if (File.Exists(path))
         {
             var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            var differences = current.Select(kv => kv.Key)
-                .Concat(recorded.Select(kv => kv.Key))
-                .Distinct(StringComparer.Ordinal)
-                .Where(key => (recorded[key]?.ToJsonString() ?? "null") != (current[key]?.ToJsonString() ?? "null"))
-                .Select(key => $"{key}: {recorded[key]?.ToJsonString() ?? "null"} in the folder, {current[key]?.ToJsonString() ?? "null"} now")
-                .ToList();
+            var differences = AsHeader(recorded).Differences(AsHeader(current), "in the folder", "now");
             if (differences.Count > 0)
             {
                 throw new InvalidOperationException($"{path}: this folder holds a demo run with other settings ({string.Join("; ", differences)}). Use another --out, or --restart to start this one afresh.");
@@ -139,6 +134,13 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         AtomicFile.WriteAllText(path, current.ToJsonString(Indented) + "\n");
     }
+
+    // The same comparison journals use: each setting as its JSON text.
+    private static JournalHeader AsHeader(System.Text.Json.Nodes.JsonObject settings) => new()
+    {
+        VigorJournal = "demo",
+        Settings = settings.ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null", StringComparer.Ordinal),
+    };
 
     /// <summary>Phase 1 (once for all seeds): the base model describes the annotation split once; simulated annotators label every sentence.</summary>
     private async Task<string> AnnotateAsync(int seed, CancellationToken cancellationToken)
