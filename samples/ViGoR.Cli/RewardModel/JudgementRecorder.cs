@@ -37,7 +37,7 @@ internal static class JudgementRecorder
             var block = new StringBuilder();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var descriptions = recorded.Recorded(item.Image).Select(extractor.Extract).Where(p => p.Sentences.Count > 0).ToList();
-            var all = await judge.JudgeBatchAsync(item.Image, item.Prompt, descriptions, cancellationToken);
+            var all = await judge.JudgeBatchAsync([.. descriptions.Select(d => new SentenceRewardRequest(item.Image, item.Prompt, d))], cancellationToken);
             for (int d = 0; d < descriptions.Count; d++)
             {
                 var (parsed, judgements) = (descriptions[d], all[d]);

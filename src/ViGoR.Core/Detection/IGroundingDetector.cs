@@ -23,3 +23,29 @@ public interface IGroundingDetector
         GroundingOptions? options = null,
         CancellationToken cancellationToken = default);
 }
+
+/// <summary>One image and the phrases to look for in it: a row of <see cref="IBatchGroundingDetector.DetectBatchAsync"/>.</summary>
+/// <param name="Image">The image.</param>
+/// <param name="Phrases">What to find in it (any number; the detector splits long lists as <see cref="IGroundingDetector.DetectAsync"/> does).</param>
+public sealed record GroundingQuery(ImageInput Image, IReadOnlyList<string> Phrases);
+
+/// <summary>
+/// A detector that answers several images, each with its own phrases, in fewer model calls than one
+/// per image (Grounding DINO: one batched forward with a text row per image). The automatic reward
+/// stream uses it when <see cref="RejectionSamplingOptions.ImageBatchSize"/> is above 1.
+/// </summary>
+/// <remarks>Implementations must be safe for concurrent callers.</remarks>
+public interface IBatchGroundingDetector : IGroundingDetector
+{
+    /// <summary>
+    /// Detects each query's phrases in its image. Result i equals
+    /// <see cref="IGroundingDetector.DetectAsync"/> of <paramref name="queries"/>[i] alone, up to
+    /// floating point, whatever else is in the batch.
+    /// </summary>
+    /// <returns>One list per query, in the order given (empty for a query without phrases).</returns>
+    /// <exception cref="ImageDecodeException">An image cannot be decoded: the whole call fails, and a caller that must know which image it was asks image by image.</exception>
+    Task<IReadOnlyList<IReadOnlyList<Detection>>> DetectBatchAsync(
+        IReadOnlyList<GroundingQuery> queries,
+        GroundingOptions? options = null,
+        CancellationToken cancellationToken = default);
+}

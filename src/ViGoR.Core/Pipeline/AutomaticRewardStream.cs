@@ -9,7 +9,7 @@ namespace ViGoR;
 /// hedged mentions are never penalised; nouns a closed-vocabulary detector cannot judge are
 /// recorded as unverified. A sentence without an asserted thing noun gets no signal.
 /// </summary>
-public sealed class AutomaticRewardStream : IRewardStream
+public sealed class AutomaticRewardStream : IBatchRewardStream
 {
     private readonly IGroundingDetector _detector;
     private readonly AutomaticScoringOptions _options;
@@ -39,24 +39,70 @@ public sealed class AutomaticRewardStream : IRewardStream
     public async Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var phrases = PhrasesToAsk(input);
+        var detections = phrases.Count > 0
+            ? await _detector.DetectAsync(input.Image, phrases, _options.Grounding, cancellationToken).ConfigureAwait(false)
+            : [];
+        return Score(input, phrases, detections);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// With an <see cref="IBatchGroundingDetector"/>, one batched detector call for all inputs, each
+    /// image with its own phrases; otherwise one call per input, one after another.
+    /// </remarks>
+    public async Task<IReadOnlyList<IReadOnlyList<StreamScore>>> ScoreBatchAsync(IReadOnlyList<RewardStreamInput> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var phrases = inputs.Select(i => PhrasesToAsk(i ?? throw new ArgumentException("An input is null.", nameof(inputs)))).ToList();
+        var asked = Enumerable.Range(0, inputs.Count).Where(i => phrases[i].Count > 0).ToList();
+        var detections = new IReadOnlyList<Detection>[inputs.Count];
+        Array.Fill(detections, []);
+        if (_detector is IBatchGroundingDetector batch && asked.Count > 1)
+        {
+            var found = await batch.DetectBatchAsync(asked.Select(i => new GroundingQuery(inputs[i].Image, phrases[i])).ToList(), _options.Grounding, cancellationToken).ConfigureAwait(false);
+            if (found.Count != asked.Count)
+            {
+                throw new InvalidOperationException($"The detector returned {found.Count} detection lists for {asked.Count} images.");
+            }
+
+            for (var j = 0; j < asked.Count; j++)
+            {
+                detections[asked[j]] = found[j];
+            }
+        }
+        else
+        {
+            foreach (var i in asked)
+            {
+                detections[i] = await _detector.DetectAsync(inputs[i].Image, phrases[i], _options.Grounding, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return Enumerable.Range(0, inputs.Count).Select(i => Score(inputs[i], phrases[i], detections[i])).ToList();
+    }
+
+    // The union of the samples' asserted thing nouns, less those a closed vocabulary cannot judge.
+    private List<string> PhrasesToAsk(RewardStreamInput input)
+    {
         var vocabulary = _detector as IClosedVocabularyDetector;
-        var queries = DetectorQueryPlanner.Plan(input.Samples)
+        return DetectorQueryPlanner.Plan(input.Samples)
             .Where(q => vocabulary is null || vocabulary.CanVerify(q.Phrase))
             .Select(q => q.Phrase)
             .ToList();
-        var queried = queries.ToHashSet(StringComparer.Ordinal);
+    }
+
+    private List<StreamScore> Score(RewardStreamInput input, IReadOnlyList<string> phrases, IReadOnlyList<Detection> detections)
+    {
+        var queried = phrases.ToHashSet(StringComparer.Ordinal);
         var detectionsPerPhrase = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (queries.Count > 0)
+        foreach (var detection in detections)
         {
-            var detections = await _detector.DetectAsync(input.Image, queries, _options.Grounding, cancellationToken).ConfigureAwait(false);
-            foreach (var detection in detections)
+            // A box supports every phrase it lights, so "man" from one sample is not judged
+            // missing because "person" from another sample was the box's most probable phrase.
+            foreach (var phrase in detection.Queries)
             {
-                // A box supports every phrase it lights, so "man" from one sample is not judged
-                // missing because "person" from another sample was the box's most probable phrase.
-                foreach (var phrase in detection.Queries)
-                {
-                    detectionsPerPhrase[phrase] = detectionsPerPhrase.GetValueOrDefault(phrase) + 1;
-                }
+                detectionsPerPhrase[phrase] = detectionsPerPhrase.GetValueOrDefault(phrase) + 1;
             }
         }
 

@@ -13,8 +13,10 @@ namespace ViGoR;
 /// regenerate with the evolving model (online, Sec. 3.5).
 /// </summary>
 /// <remarks>
-/// Images are scored one at a time in data-set order (the models parallelise inside); for one image
-/// the streams run concurrently. Data problems of one image (an unreadable image, only empty
+/// Images are scored in batches of <see cref="RejectionSamplingOptions.ImageBatchSize"/> (one by one
+/// by default; the models parallelise inside): sampling, and each stream that can
+/// (<see cref="IBatchRewardStream"/>), run once per batch; records are journalled in data-set order
+/// and equal those of batch 1. The streams run concurrently. Data problems of one image (an unreadable image, only empty
 /// descriptions) are journalled as failed records and the run goes on; any other error stops the
 /// run, and calling again resumes after the last journalled image. Selection is a pure function of
 /// the journalled scores, so it is recomputed rather than resumed.
@@ -171,8 +173,7 @@ public sealed class RejectionSamplingTrainer
         }
         catch (ImageDecodeException e)
         {
-            _logger.LogWarning("Image {ImageId} failed: {Message}", item.Id, e.Message);
-            return Failed(item, round, e.Message, []);
+            return DecodeFailed(item, round, e);
         }
         finally
         {
@@ -229,11 +230,12 @@ public sealed class RejectionSamplingTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = items.Skip(i).Take(_options.ImageBatchSize).ToList();
-            var sampled = await SampleBatchAsync(batch, round, cancellationToken).ConfigureAwait(false);
-            for (var b = 0; b < batch.Count; b++)
+            var scored = batch.Count == 1
+                ? [await ScoreImageAsync(batch[0], round, null, cancellationToken).ConfigureAwait(false)]
+                : await ScoreBatchAsync(batch, round, cancellationToken).ConfigureAwait(false);
+            foreach (var record in scored)
             {
                 // Journalled image by image, in data-set order: the journal's guarantees hold within a batch.
-                var record = await ScoreImageAsync(batch[b], round, sampled?[b], cancellationToken).ConfigureAwait(false);
                 await journal.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
                 records.Add(record);
                 Count(record, ref failed, ref unreadable);
@@ -242,6 +244,100 @@ public sealed class RejectionSamplingTrainer
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// Samples and scores a batch of images: one batched sampling call when the model can, then each
+    /// stream once over the whole batch (<see cref="IBatchRewardStream"/>; others image by image). The
+    /// records equal those of scoring the images one by one: an image that fails to decode fails alone
+    /// (a shared call it broke is redone image by image), and other errors stop the run.
+    /// </summary>
+    private async Task<IReadOnlyList<SupervisionRecord>> ScoreBatchAsync(List<TrainingItem> batch, int round, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sampled = await SampleBatchAsync(batch, round, cancellationToken).ConfigureAwait(false);
+            var records = new SupervisionRecord?[batch.Count];
+            var prepared = new List<(int Index, PreparedImage Image)>(batch.Count);
+            for (var b = 0; b < batch.Count; b++)
+            {
+                try
+                {
+                    var (failed, image) = await PrepareAsync(batch[b], round, sampled?[b], cancellationToken).ConfigureAwait(false);
+                    records[b] = failed;
+                    if (image is not null)
+                    {
+                        prepared.Add((b, image));
+                    }
+                }
+                catch (ImageDecodeException e)
+                {
+                    records[b] = DecodeFailed(batch[b], round, e);
+                }
+            }
+
+            IReadOnlyList<StreamScore>[][]? scores = null;
+            try
+            {
+                var inputs = prepared.Select(p => p.Image.Input).ToList();
+                scores = await Task.WhenAll(_streams.Select(s => ScoreStreamBatchAsync(s, inputs, cancellationToken))).ConfigureAwait(false);
+            }
+            catch (ImageDecodeException)
+            {
+                // Which image broke the shared call is learnt by asking for each alone, below.
+            }
+
+            for (var p = 0; p < prepared.Count; p++)
+            {
+                var (index, image) = prepared[p];
+                try
+                {
+                    records[index] = scores is not null
+                        ? Complete(image, scores.Select(perStream => perStream[p]).ToArray())
+                        : await ScorePreparedAsync(image, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ImageDecodeException e)
+                {
+                    records[index] = DecodeFailed(batch[index], round, e);
+                }
+            }
+
+            return records!;
+        }
+        finally
+        {
+            foreach (var item in batch)
+            {
+                item.Image.ReleasePixels();
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<StreamScore>[]> ScoreStreamBatchAsync(IRewardStream stream, List<RewardStreamInput> inputs, CancellationToken cancellationToken)
+    {
+        var result = new IReadOnlyList<StreamScore>[inputs.Count];
+        if (stream is IBatchRewardStream batched && inputs.Count > 1)
+        {
+            var all = await batched.ScoreBatchAsync(inputs, cancellationToken).ConfigureAwait(false);
+            if (all.Count != inputs.Count)
+            {
+                throw new InvalidOperationException($"Reward stream '{stream.Name}' returned scores for {all.Count} images; {inputs.Count} were given.");
+            }
+
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                result[i] = CheckScores(stream, inputs[i], all[i]);
+            }
+
+            return result;
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            result[i] = await ScoreStreamAsync(stream, inputs[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -406,9 +502,19 @@ public sealed class RejectionSamplingTrainer
 
     private async Task<SupervisionRecord> ScoreCoreAsync(TrainingItem item, int round, IReadOnlyList<string>? sampled, CancellationToken cancellationToken)
     {
+        var (failed, image) = await PrepareAsync(item, round, sampled, cancellationToken).ConfigureAwait(false);
+        return failed ?? await ScorePreparedAsync(image!, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An image sampled and parsed, ready for the reward streams.</summary>
+    private sealed record PreparedImage(TrainingItem Item, int Round, ParsedText[] Parsed, int[] Candidates, SampleRecord[] Samples, RewardStreamInput Input);
+
+    /// <summary>Samples (unless <paramref name="sampled"/> is given) and parses one image; a data problem gives its failed record instead.</summary>
+    private async Task<(SupervisionRecord? Failed, PreparedImage? Image)> PrepareAsync(TrainingItem item, int round, IReadOnlyList<string>? sampled, CancellationToken cancellationToken)
+    {
         if (string.IsNullOrWhiteSpace(item.Prompt))
         {
-            return Failed(item, round, $"Image '{item.Id}' has an empty prompt.", []);
+            return (Failed(item, round, $"Image '{item.Id}' has an empty prompt.", []), null);
         }
 
         var sampling = _options.Sampling.Clone();
@@ -430,12 +536,25 @@ public sealed class RejectionSamplingTrainer
         var samples = texts.Select((t, i) => new SampleRecord { Index = i, Text = t ?? string.Empty }).ToArray();
         if (candidates.Length == 0)
         {
-            return Failed(item, round, $"The model returned only empty descriptions for image '{item.Id}'.", samples);
+            return (Failed(item, round, $"The model returned only empty descriptions for image '{item.Id}'.", samples), null);
         }
 
         var input = new RewardStreamInput(item.Image, item.Prompt, candidates.Select(i => parsed[i]).ToList());
-        var scores = await Task.WhenAll(_streams.Select(s => ScoreStreamAsync(s, input, cancellationToken))).ConfigureAwait(false);
-        for (var c = 0; c < candidates.Length; c++)
+        return (null, new PreparedImage(item, round, parsed, candidates, samples, input));
+    }
+
+    private async Task<SupervisionRecord> ScorePreparedAsync(PreparedImage image, CancellationToken cancellationToken)
+    {
+        // For one image the streams run concurrently.
+        var scores = await Task.WhenAll(_streams.Select(s => ScoreStreamAsync(s, image.Input, cancellationToken))).ConfigureAwait(false);
+        return Complete(image, scores);
+    }
+
+    /// <summary>The scored record of <paramref name="image"/>, given each stream's scores of its candidates (in stream order).</summary>
+    private SupervisionRecord Complete(PreparedImage image, IReadOnlyList<StreamScore>[] scores)
+    {
+        var samples = image.Samples.ToArray();
+        for (var c = 0; c < image.Candidates.Length; c++)
         {
             var streams = new SortedDictionary<string, StreamScore>(StringComparer.Ordinal);
             for (var s = 0; s < _streams.Count; s++)
@@ -443,23 +562,26 @@ public sealed class RejectionSamplingTrainer
                 streams[_streams[s].Name] = scores[s][c];
             }
 
-            samples[candidates[c]] = SupervisionSelector.ToRecord(new ScoredSample(candidates[c], parsed[candidates[c]], streams));
+            var index = image.Candidates[c];
+            samples[index] = SupervisionSelector.ToRecord(new ScoredSample(index, image.Parsed[index], streams));
         }
 
         return new SupervisionRecord
         {
-            ImageId = item.Id,
-            Image = item.Image.Path,
-            Prompt = item.Prompt,
-            Round = round,
+            ImageId = image.Item.Id,
+            Image = image.Item.Image.Path,
+            Prompt = image.Item.Prompt,
+            Round = image.Round,
             Status = SupervisionStatus.Scored,
             Samples = samples,
         };
     }
 
-    private static async Task<IReadOnlyList<StreamScore>> ScoreStreamAsync(IRewardStream stream, RewardStreamInput input, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<StreamScore>> ScoreStreamAsync(IRewardStream stream, RewardStreamInput input, CancellationToken cancellationToken) =>
+        CheckScores(stream, input, await stream.ScoreAsync(input, cancellationToken).ConfigureAwait(false));
+
+    private static IReadOnlyList<StreamScore> CheckScores(IRewardStream stream, RewardStreamInput input, IReadOnlyList<StreamScore> scores)
     {
-        var scores = await stream.ScoreAsync(input, cancellationToken).ConfigureAwait(false);
         if (scores.Count != input.Samples.Count)
         {
             throw new InvalidOperationException($"Reward stream '{stream.Name}' returned {scores.Count} scores for the {input.Samples.Count} samples of image '{input.Image.Id}'.");
@@ -474,6 +596,12 @@ public sealed class RejectionSamplingTrainer
         }
 
         return scores;
+    }
+
+    private SupervisionRecord DecodeFailed(TrainingItem item, int round, ImageDecodeException e)
+    {
+        _logger.LogWarning("Image {ImageId} failed: {Message}", item.Id, e.Message);
+        return Failed(item, round, e.Message, []);
     }
 
     private static SupervisionRecord Failed(TrainingItem item, int round, string error, IReadOnlyList<SampleRecord> samples) => new()

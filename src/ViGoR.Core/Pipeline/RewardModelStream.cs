@@ -21,7 +21,7 @@ public sealed class RewardModelStreamOptions
 /// <see cref="IDescriptionRewardModel"/> trained on whole descriptions: one judgement per sample,
 /// no per-sentence signal, so nothing is dropped on its account.
 /// </summary>
-public sealed class RewardModelStream : IRewardStream
+public sealed class RewardModelStream : IBatchRewardStream
 {
     private readonly ISentenceRewardModel _model;
     private readonly RewardModelStreamOptions _options;
@@ -58,13 +58,9 @@ public sealed class RewardModelStream : IRewardStream
     public async Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (_options.Granularity == RewardGranularity.FineGrained && _model is IBatchSentenceRewardModel batch)
+        if (_options.Granularity == RewardGranularity.FineGrained && _model is IBatchSentenceRewardModel)
         {
-            var all = await batch.JudgeBatchAsync(input.Image, input.Prompt, input.Samples, cancellationToken).ConfigureAwait(false);
-            return input.Samples.Select((sample, i) => all[i].Count == sample.Sentences.Count
-                    ? StreamScore.Sum(all[i].Select(ToSignal).ToList())
-                    : throw new InvalidOperationException($"The reward model returned {all[i].Count} judgements for sample {i} of image '{input.Image.Id}', which has {sample.Sentences.Count} sentences."))
-                .ToList();
+            return (await ScoreBatchAsync([input], cancellationToken).ConfigureAwait(false))[0];
         }
 
         var result = new List<StreamScore>(input.Samples.Count);
@@ -97,6 +93,52 @@ public sealed class RewardModelStream : IRewardStream
             }
 
             result.Add(StreamScore.Sum(judgements.Select(ToSignal).ToList()));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Fine-grained with an <see cref="IBatchSentenceRewardModel"/>: one call judges every sample of
+    /// every input. Otherwise the inputs are scored one after another.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model returned a different number of judgements than sentences.</exception>
+    public async Task<IReadOnlyList<IReadOnlyList<StreamScore>>> ScoreBatchAsync(IReadOnlyList<RewardStreamInput> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (_options.Granularity != RewardGranularity.FineGrained || _model is not IBatchSentenceRewardModel batch)
+        {
+            var one = new List<IReadOnlyList<StreamScore>>(inputs.Count);
+            foreach (var input in inputs)
+            {
+                one.Add(await ScoreAsync(input, cancellationToken).ConfigureAwait(false));
+            }
+
+            return one;
+        }
+
+        var requests = inputs.SelectMany(input => input.Samples.Select(sample => new SentenceRewardRequest(input.Image, input.Prompt, sample))).ToList();
+        var all = await batch.JudgeBatchAsync(requests, cancellationToken).ConfigureAwait(false);
+        if (all.Count != requests.Count)
+        {
+            throw new InvalidOperationException($"The reward model returned {all.Count} judgement lists for {requests.Count} descriptions.");
+        }
+
+        var result = new List<IReadOnlyList<StreamScore>>(inputs.Count);
+        var row = 0;
+        foreach (var input in inputs)
+        {
+            var scores = new List<StreamScore>(input.Samples.Count);
+            for (var i = 0; i < input.Samples.Count; i++, row++)
+            {
+                var sample = input.Samples[i];
+                scores.Add(all[row].Count == sample.Sentences.Count
+                    ? StreamScore.Sum(all[row].Select(ToSignal).ToList())
+                    : throw new InvalidOperationException($"The reward model returned {all[row].Count} judgements for sample {i} of image '{input.Image.Id}', which has {sample.Sentences.Count} sentences."));
+            }
+
+            result.Add(scores);
         }
 
         return result;

@@ -31,6 +31,22 @@ public interface IRewardStream
     Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// A reward stream that scores several images in one go, so that its model runs batched across
+/// images (the detector over B images, the reward model over B images' samples). The trainer uses it
+/// when <see cref="RejectionSamplingOptions.ImageBatchSize"/> is above 1.
+/// </summary>
+public interface IBatchRewardStream : IRewardStream
+{
+    /// <summary>
+    /// Scores every input. Result i equals <see cref="IRewardStream.ScoreAsync"/> of
+    /// <paramref name="inputs"/>[i] alone, up to floating point, whatever else is in the batch.
+    /// </summary>
+    /// <returns>One list per input, in order, each as <see cref="IRewardStream.ScoreAsync"/> returns it.</returns>
+    /// <exception cref="ImageDecodeException">An image cannot be decoded: the whole call fails, and the trainer then scores image by image so that only that image fails.</exception>
+    Task<IReadOnlyList<IReadOnlyList<StreamScore>>> ScoreBatchAsync(IReadOnlyList<RewardStreamInput> inputs, CancellationToken cancellationToken = default);
+}
+
 /// <summary>What a reward stream scores: the k (non-empty) samples of one image.</summary>
 /// <param name="Image">The image described.</param>
 /// <param name="Prompt">The instruction the samples answer.</param>

@@ -23,28 +23,31 @@ public interface ISentenceRewardModel
         CancellationToken cancellationToken = default);
 }
 
+/// <summary>One description to judge: a row of <see cref="IBatchSentenceRewardModel.JudgeBatchAsync"/>.</summary>
+/// <param name="Image">The image described.</param>
+/// <param name="Prompt">The instruction the description answers.</param>
+/// <param name="Description">The description split into sentences.</param>
+public sealed record SentenceRewardRequest(ImageInput Image, string Prompt, ParsedText Description);
+
 /// <summary>
-/// A reward model that judges the k samples of one image in one call — fewer, larger forwards than k
-/// calls of <see cref="ISentenceRewardModel.JudgeAsync"/>, with the same judgements. The reward-model
-/// stream uses it when the model offers it.
+/// A reward model that judges many descriptions in one call: the k samples of one image, or of several
+/// images, with fewer, larger forwards than one <see cref="ISentenceRewardModel.JudgeAsync"/> call per
+/// description and the same judgements. The reward-model stream uses it when the model offers it.
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
 public interface IBatchSentenceRewardModel : ISentenceRewardModel
 {
     /// <summary>
-    /// Judges every sentence of every description; result i holds exactly one judgement per sentence
-    /// of <paramref name="descriptions"/>[i], in sentence order (empty for a description without
-    /// sentences). Equal to calling <see cref="ISentenceRewardModel.JudgeAsync"/> per description, up
-    /// to floating point.
+    /// Judges every sentence of every request's description; result i holds exactly one judgement per
+    /// sentence of <paramref name="requests"/>[i], in sentence order (empty for a description without
+    /// sentences). Equal to calling <see cref="ISentenceRewardModel.JudgeAsync"/> per request, up to
+    /// floating point, whatever else is in the batch. Requests about the same <see cref="ImageInput"/>
+    /// may share work (the image is encoded once).
     /// </summary>
-    /// <param name="image">The image all descriptions describe.</param>
-    /// <param name="prompt">The instruction they answer.</param>
-    /// <param name="descriptions">The descriptions, each split into sentences.</param>
+    /// <param name="requests">The descriptions, in any order; several may describe one image.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(
-        ImageInput image,
-        string prompt,
-        IReadOnlyList<ParsedText> descriptions,
+        IReadOnlyList<SentenceRewardRequest> requests,
         CancellationToken cancellationToken = default);
 }
 

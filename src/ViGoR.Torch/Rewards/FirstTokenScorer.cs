@@ -70,8 +70,9 @@ internal sealed record LabelScores(float[][] LabelLogits, double[][] Probabiliti
 
 /// <summary>
 /// Reads a reward model's answer from the next-token distribution where its reply starts, one forward per
-/// question and no decoding. <see cref="OnePass"/> shares the image, instruction and description among the
-/// questions of one description; <see cref="Separately"/> is the plain one-forward-per-question reference.
+/// question and no decoding. <c>OnePass</c> shares the image, instruction and description among the
+/// questions of one image (and runs several images as rows of one pass); <see cref="Separately"/> is the
+/// plain one-forward-per-question reference.
 /// </summary>
 /// <remarks>Synchronous; call under the model's gate and <c>no_grad</c>.</remarks>
 internal static class FirstTokenScorer
@@ -96,68 +97,121 @@ internal static class FirstTokenScorer
     /// <param name="questions">Token ids per question (image tokens marked).</param>
     /// <param name="features">Projected features [1, features per image, hidden] of the one image every image token stands for.</param>
     /// <param name="labels">The label tokens.</param>
-    public static LabelScores OnePass(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels)
+    public static LabelScores OnePass(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels) =>
+        OnePass(model, [questions], features, labels);
+
+    /// <summary>
+    /// <see cref="OnePass(LlavaForConditionalGeneration, IReadOnlyList{long[]}, Tensor, RewardLabelTokens)"/> for
+    /// several images at once: row b holds the questions about image b, with its own spine and prefix. The
+    /// prefixes are prefilled as one right-padded batch and the suffixes packed per row (padded to the
+    /// longest row), so B images cost one pass over the weights, not B. A suffix sees only its own row's
+    /// cache below its boundary, never padding, so each row's scores equal its own one-row pass up to
+    /// floating point.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="rows">Per image, the token ids of its questions (at least one each).</param>
+    /// <param name="features">Projected features [B, features per image, hidden]: row b's image tokens stand for <c>features[b]</c>.</param>
+    /// <param name="labels">The label tokens.</param>
+    /// <returns>Scores of every question, row after row, in question order.</returns>
+    public static LabelScores OnePass(LlavaForConditionalGeneration model, IReadOnlyList<IReadOnlyList<long[]>> rows, Tensor features, RewardLabelTokens labels)
     {
-        long imageToken = model.Config.ImageTokenIndex;
-        var spine = questions.MaxBy(q => q.Length)!;
-        var boundaries = new int[questions.Count];
-        var suffixes = new long[questions.Count][];
-        for (int i = 0; i < questions.Count; i++)
+        if (features.shape[0] != rows.Count)
         {
-            var q = questions[i];
-            int b = q.AsSpan().CommonPrefixLength(spine);
-            // The suffix must hold at least one token: its last position gives the logits.
-            b = labels.Lead.Length == 0 && b == q.Length ? b - 1 : b;
-            boundaries[i] = b;
-            suffixes[i] = [.. q.AsSpan(b), .. labels.Lead];
-            if (suffixes[i].Contains(imageToken))
+            throw new ArgumentException($"{features.shape[0]} images' features for {rows.Count} rows of questions.", nameof(features));
+        }
+
+        long imageToken = model.Config.ImageTokenIndex;
+        int batch = rows.Count;
+        var boundaries = new int[batch][];
+        var suffixes = new long[batch][][];
+        var prefixes = new long[batch][];
+        for (int r = 0; r < batch; r++)
+        {
+            var questions = rows[r];
+            var spine = questions.MaxBy(q => q.Length)!;
+            boundaries[r] = new int[questions.Count];
+            suffixes[r] = new long[questions.Count][];
+            for (int i = 0; i < questions.Count; i++)
             {
-                return Separately(model, questions, features, labels);
+                var q = questions[i];
+                int b = q.AsSpan().CommonPrefixLength(spine);
+                // The suffix must hold at least one token: its last position gives the logits.
+                b = labels.Lead.Length == 0 && b == q.Length ? b - 1 : b;
+                boundaries[r][i] = b;
+                suffixes[r][i] = [.. q.AsSpan(b), .. labels.Lead];
+                if (suffixes[r][i].Contains(imageToken))
+                {
+                    return Concat(rows.Select((row, k) => Separately(model, row, features.narrow(0, k, 1), labels)).ToList());
+                }
             }
+
+            prefixes[r] = spine[..boundaries[r].Max()];
         }
 
         using var scope = NewDisposeScope();
         var lm = model.LanguageModel;
         var text = model.Config.Text;
-        var prefix = spine[..boundaries.Max()];
-        int imagesInPrefix = prefix.Count(id => id == imageToken);
-        using var prefixInputs = model.SpliceInputs([prefix], imagesInPrefix == 0 ? null : features.expand(imagesInPrefix, -1, -1), null, PaddingSide.Right);
+        var imagesPerRow = prefixes.Select(p => p.Count(id => id == imageToken)).ToArray();
+        var prefixFeatures = imagesPerRow.Sum() == 0
+            ? null
+            : cat(Enumerable.Range(0, batch).Where(r => imagesPerRow[r] > 0).Select(r => features.narrow(0, r, 1).expand(imagesPerRow[r], -1, -1)).ToArray(), 0);
+        using var prefixInputs = model.SpliceInputs(prefixes, prefixFeatures, null, PaddingSide.Right);
         int cached = (int)prefixInputs.InputsEmbeds.shape[1];
-        int packed = suffixes.Sum(s => s.Length);
-        using var cache = KvCache.Allocate(lm.Model.LayerCount, 1, text.KeyValueHeads, cached + packed, text.HeadDimension, model.Device, model.DType);
+        var packedPerRow = suffixes.Select(row => row.Sum(s => s.Length)).ToArray();
+        int packed = packedPerRow.Max();
+        int keys = cached + packed;
+        using var cache = KvCache.Allocate(lm.Model.LayerCount, batch, text.KeyValueHeads, keys, text.HeadDimension, model.Device, model.DType);
         lm.Model.Forward(prefixInputs.InputsEmbeds, prefixInputs.PositionIds, prefixInputs.AttentionMask, cache);
 
         // Each image token before a boundary stands for features.shape[1] positions in the cache.
         long expansion = features.shape[1] - 1;
-        var positions = new long[packed];
-        var allowed = new bool[packed * (cached + packed)];
-        var last = new long[questions.Count];
-        int offset = 0;
-        for (int i = 0; i < questions.Count; i++)
+        var ids = new long[batch * packed];
+        var positions = new long[batch * packed];
+        var allowed = new bool[batch * packed * keys];
+        var last = new List<long>(rows.Sum(r => r.Count));
+        for (int r = 0; r < batch; r++)
         {
-            long start = boundaries[i] + (expansion * prefix.AsSpan(0, boundaries[i]).Count(imageToken));
-            for (int j = 0; j < suffixes[i].Length; j++)
+            int offset = 0;
+            for (int i = 0; i < suffixes[r].Length; i++)
             {
-                int row = (offset + j) * (cached + packed);
-                positions[offset + j] = start + j;
-                Array.Fill(allowed, true, row, (int)start);
-                Array.Fill(allowed, true, row + cached + offset, j + 1);
+                long start = boundaries[r][i] + (expansion * prefixes[r].AsSpan(0, boundaries[r][i]).Count(imageToken));
+                for (int j = 0; j < suffixes[r][i].Length; j++)
+                {
+                    int token = (r * packed) + offset + j;
+                    ids[token] = suffixes[r][i][j];
+                    positions[token] = start + j;
+                    Array.Fill(allowed, true, token * keys, (int)start);
+                    Array.Fill(allowed, true, (token * keys) + cached + offset, j + 1);
+                }
+
+                offset += suffixes[r][i].Length;
+                last.Add((r * packed) + offset - 1);
             }
 
-            offset += suffixes[i].Length;
-            last[i] = offset - 1;
+            // Padding of a short row sees only itself: a row with nothing to attend to would be NaN.
+            for (int j = offset; j < packed; j++)
+            {
+                int token = (r * packed) + j;
+                allowed[(token * keys) + cached + j] = true;
+            }
         }
 
         var device = model.Device;
-        var ids = tensor(suffixes.SelectMany(s => s).ToArray(), [1, packed], ScalarType.Int64, device);
         var mask = where(
-            tensor(allowed, [1, 1, packed, cached + packed], device: device),
+            tensor(allowed, [batch, 1, packed, keys], device: device),
             zeros(1, model.DType, device),
             full(1, LlamaModel.MaskMinimum(model.DType), model.DType, device));
-        var hidden = lm.Model.ForwardWithMask(lm.Model.Embed(ids), tensor(positions, [1, packed], ScalarType.Int64, device), mask, cache);
-        var logits = lm.LmHead(hidden[0].index_select(0, tensor(last, ScalarType.Int64, device)));
+        var hidden = lm.Model.ForwardWithMask(
+            lm.Model.Embed(tensor(ids, [batch, packed], ScalarType.Int64, device)),
+            tensor(positions, [batch, packed], ScalarType.Int64, device),
+            mask,
+            cache);
+        var logits = lm.LmHead(hidden.reshape(batch * packed, -1).index_select(0, tensor(last.ToArray(), ScalarType.Int64, device)));
         return Read(logits, labels);
     }
+
+    private static LabelScores Concat(IReadOnlyList<LabelScores> parts) =>
+        new([.. parts.SelectMany(p => p.LabelLogits)], [.. parts.SelectMany(p => p.Probabilities)]);
 
     /// <summary>The reference: every question (plus the label lead) as its own prompt, one full forward each, no cache.</summary>
     public static LabelScores Separately(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels)

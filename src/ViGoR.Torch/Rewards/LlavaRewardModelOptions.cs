@@ -48,6 +48,13 @@ public sealed class LlavaRewardModelOptions
     public int MaxBatchSize { get; set; } = 16;
 
     /// <summary>
+    /// Images whose questions share one packed pass in <see cref="LlavaSentenceRewardModel.JudgeBatchAsync"/>
+    /// (<see cref="RewardScoring.FirstToken"/> only). Memory grows with it: one KV-cache row per image of
+    /// (image features + instruction + description + its questions) positions. Default 8.
+    /// </summary>
+    public int MaxImagesPerPass { get; set; } = 8;
+
+    /// <summary>
     /// The meaning of the numbers the model returns. Default: the model folder's <c>vigor_reward.json</c>
     /// when <see cref="LlavaSentenceRewardModel.Load"/> finds one, else <see cref="RewardLabelScheme.Default"/>.
     /// </summary>

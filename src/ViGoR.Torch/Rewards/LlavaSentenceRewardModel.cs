@@ -63,9 +63,9 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
         _ownsModel = ownsModel;
         _options = options?.Clone() ?? new LlavaRewardModelOptions();
         _logger = logger ?? NullLogger.Instance;
-        if (_options.MaxNewTokens < 1 || _options.MaxBatchSize < 1)
+        if (_options.MaxNewTokens < 1 || _options.MaxBatchSize < 1 || _options.MaxImagesPerPass < 1)
         {
-            throw new ArgumentException($"MaxNewTokens ({_options.MaxNewTokens}) and MaxBatchSize ({_options.MaxBatchSize}) must be >= 1.", nameof(options));
+            throw new ArgumentException($"MaxNewTokens ({_options.MaxNewTokens}), MaxBatchSize ({_options.MaxBatchSize}) and MaxImagesPerPass ({_options.MaxImagesPerPass}) must be >= 1.", nameof(options));
         }
 
         if (!_options.PromptTemplate.Contains("{description}", StringComparison.Ordinal))
@@ -244,40 +244,55 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
 
     /// <inheritdoc />
     /// <remarks>
-    /// First-token scoring puts every sentence question of every description into one packed pass
-    /// (<see cref="FirstTokenScorer.OnePass"/>: the shared image-and-instruction prefix is prefilled once);
-    /// decoding judges the descriptions one after another.
+    /// First-token scoring groups the requests by image (the same <see cref="ImageInput"/> instance) and
+    /// puts every sentence question of up to <see cref="LlavaRewardModelOptions.MaxImagesPerPass"/> images
+    /// into one packed pass (<see cref="FirstTokenScorer.OnePass(Modeling.LlavaForConditionalGeneration, IReadOnlyList{IReadOnlyList{long[]}}, Tensor, RewardLabelTokens)"/>:
+    /// one cache row per image, its image-and-instruction prefix prefilled once), after one vision-tower
+    /// forward for those images. Decoding and holistic models judge the requests one after another.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The model is holistic.</exception>
     /// <exception cref="RewardModelReplyException">A decoded reply is not a number and <see cref="LlavaRewardModelOptions.OnUnreadable"/> is <see cref="UnreadableReplyPolicy.Error"/>.</exception>
-    public async Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(ImageInput image, string prompt, IReadOnlyList<ParsedText> descriptions, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(IReadOnlyList<SentenceRewardRequest> requests, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(descriptions);
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Any(r => r is null))
+        {
+            throw new ArgumentException("A request is null.", nameof(requests));
+        }
+
+        var result = new IReadOnlyList<SentenceJudgement>[requests.Count];
         if (Scoring != RewardScoring.FirstToken || IsHolistic)
         {
-            var one = new List<IReadOnlyList<SentenceJudgement>>(descriptions.Count);
-            foreach (var description in descriptions)
+            for (int i = 0; i < requests.Count; i++)
             {
-                one.Add(await JudgeAsync(image, prompt, description, cancellationToken).ConfigureAwait(false));
+                result[i] = await JudgeAsync(requests[i].Image, requests[i].Prompt, requests[i].Description, cancellationToken).ConfigureAwait(false);
             }
 
-            return one;
+            return result;
         }
 
-        var questions = descriptions.SelectMany(d => SentenceQuestions(prompt, d)).ToList();
-        if (questions.Count == 0)
+        // One row per image, in order of first appearance; each request's questions are a run of its row.
+        var groups = requests
+            .Select((request, index) => (request, index))
+            .Where(x => x.request.Description.Sentences.Count > 0)
+            .GroupBy(x => x.request.Image, ReferenceEqualityComparer.Instance)
+            .Select(g => (Image: (ImageInput)g.Key!, Requests: g.ToList()))
+            .ToList();
+        foreach (var (request, index) in requests.Select((r, i) => (r, i)).Where(x => x.r.Description.Sentences.Count == 0))
         {
-            return descriptions.Select(_ => (IReadOnlyList<SentenceJudgement>)[]).ToList();
+            result[index] = [];
         }
 
-        var scores = await LabelScoresAsync(image, questions, onePass: true, cancellationToken).ConfigureAwait(false);
-        var result = new List<IReadOnlyList<SentenceJudgement>>(descriptions.Count);
-        int row = 0;
-        foreach (var description in descriptions)
+        foreach (var pass in groups.Chunk(_options.MaxImagesPerPass))
         {
-            result.Add(Enumerable.Range(row, description.Sentences.Count).Select(i => scores.Judge(i, _options.Labels)).ToList());
-            row += description.Sentences.Count;
+            var rows = pass.Select(g => (IReadOnlyList<long[]>)g.Requests.SelectMany(x => SentenceQuestions(x.request.Prompt, x.request.Description)).ToList()).ToList();
+            var scores = await LabelScoresAsync(pass.Select(g => g.Image).ToList(), rows, cancellationToken).ConfigureAwait(false);
+            int question = 0;
+            foreach (var (request, index) in pass.SelectMany(g => g.Requests))
+            {
+                result[index] = Enumerable.Range(question, request.Description.Sentences.Count).Select(i => scores.Judge(i, _options.Labels)).ToList();
+                question += request.Description.Sentences.Count;
+            }
         }
 
         return result;
@@ -319,6 +334,26 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
             features => onePass
                 ? FirstTokenScorer.OnePass(_model.Module, questions, features, labels)
                 : FirstTokenScorer.Separately(_model.Module, questions, features, labels),
+            cancellationToken);
+    }
+
+    /// <summary>First-token label scores of several images' questions in one packed pass (row b about <paramref name="images"/>[b]), row after row.</summary>
+    internal Task<LabelScores> LabelScoresAsync(IReadOnlyList<ImageInput> images, IReadOnlyList<IReadOnlyList<long[]>> rows, CancellationToken cancellationToken)
+    {
+        var labels = _labelTokens ?? throw new InvalidOperationException("The labels' first tokens coincide; first-token scores are undefined.");
+        if (images.Count == 1)
+        {
+            return RunAsync(images[0], features => FirstTokenScorer.OnePass(_model.Module, rows, features, labels), cancellationToken);
+        }
+
+        return RunAsync(
+            () =>
+            {
+                // Several images: one vision-tower forward for all of them, not kept (the one-image cache is for k calls about one image).
+                using var scope = NewDisposeScope();
+                using var pixels = _model.ImageProcessor.Preprocess(images.Select(i => i.Decode()).ToList(), _model.Module.Device);
+                return FirstTokenScorer.OnePass(_model.Module, rows, _model.Module.ImageFeatures(pixels), labels);
+            },
             cancellationToken);
     }
 
@@ -385,7 +420,11 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
     }
 
     /// <summary>Runs <paramref name="work"/> on a worker thread under the model's gate and no_grad, with the image's projected features.</summary>
-    private async Task<T> RunAsync<T>(ImageInput image, Func<Tensor, T> work, CancellationToken cancellationToken)
+    private Task<T> RunAsync<T>(ImageInput image, Func<Tensor, T> work, CancellationToken cancellationToken) =>
+        RunAsync(() => work(FeaturesOf(image)), cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a worker thread under the model's gate and no_grad.</summary>
+    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         await _model.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -394,7 +433,7 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
                 () =>
                 {
                     using var noGrad = no_grad();
-                    return work(FeaturesOf(image));
+                    return work();
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -156,11 +156,11 @@ public sealed class RewardModelStreamBatchTests
         public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("JudgeAsync called: the stream did not batch.");
 
-        public Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(ImageInput image, string prompt, IReadOnlyList<ParsedText> descriptions, CancellationToken cancellationToken = default)
+        public Task<IReadOnlyList<IReadOnlyList<SentenceJudgement>>> JudgeBatchAsync(IReadOnlyList<SentenceRewardRequest> requests, CancellationToken cancellationToken = default)
         {
             BatchCalls++;
-            return Task.FromResult<IReadOnlyList<IReadOnlyList<SentenceJudgement>>>(descriptions
-                .Select(d => (IReadOnlyList<SentenceJudgement>)d.Sentences.Skip(Short ? 1 : 0).Select(s => new SentenceJudgement(score(s.Text), score(s.Text) < 0 ? SentenceErrorKind.ObjectHallucination : SentenceErrorKind.None)).ToList())
+            return Task.FromResult<IReadOnlyList<IReadOnlyList<SentenceJudgement>>>(requests
+                .Select(r => (IReadOnlyList<SentenceJudgement>)r.Description.Sentences.Skip(Short ? 1 : 0).Select(s => new SentenceJudgement(score(s.Text), score(s.Text) < 0 ? SentenceErrorKind.ObjectHallucination : SentenceErrorKind.None)).ToList())
                 .ToList());
         }
     }

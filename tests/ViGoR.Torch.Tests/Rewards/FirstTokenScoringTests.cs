@@ -71,7 +71,7 @@ public sealed class FirstTokenScoringTests(CategoricalRewardModelFixture trained
     {
         using var reward = new LlavaSentenceRewardModel(trained.Model, Categorical());
         var empty = new ParsedText(string.Empty, []);
-        var batch = await reward.JudgeBatchAsync(trained.Image, "Describe.", [Long, empty, Short, Long]);
+        var batch = await reward.JudgeBatchAsync([.. new[] { Long, empty, Short, Long }.Select(d => new SentenceRewardRequest(trained.Image, "Describe.", d))]);
 
         Assert.Equal([4, 0, 2, 4], batch.Select(b => b.Count));
         var alone = new[] { await reward.JudgeAsync(trained.Image, "Describe.", Long), [], await reward.JudgeAsync(trained.Image, "Describe.", Short), await reward.JudgeAsync(trained.Image, "Describe.", Long) };
@@ -86,6 +86,47 @@ public sealed class FirstTokenScoringTests(CategoricalRewardModelFixture trained
         }
 
         Assert.NotEqual(batch[0][0].ErrorProbability, batch[0][3].ErrorProbability);
+    }
+
+    [Fact]
+    public async Task JudgingSeveralImagesInOnePassEqualsJudgingEachImageAlone()
+    {
+        using var model = TinyLlava.Load(TinyLlava.HuggingFace); // random weights: judgements differ per image and sentence
+        using var reward = new LlavaSentenceRewardModel(model, new LlavaRewardModelOptions { Labels = RewardLabelScheme.Categorical, MaxImagesPerPass = 2 });
+        var first = ImageInput.FromFile(TinyLlava.Image(0));
+        var second = ImageInput.FromFile(TinyLlava.Image(1));
+        var third = ImageInput.FromFile(TinyLlava.Image(1), "image1-again");
+        var empty = new ParsedText(string.Empty, []);
+        SentenceRewardRequest[] requests =
+        [
+            new(second, "Describe.", Long),
+            new(first, "Describe.", Short),
+            new(second, "Describe.", empty),
+            new(second, "Describe.", Short),
+            new(third, "Describe.", Short),
+            new(first, "Describe.", Long),
+        ];
+
+        var forwards = model.Module.VisionTowerForwards;
+        var batch = await reward.JudgeBatchAsync(requests);
+
+        // Three images, two to a pass: one vision-tower forward per pass.
+        Assert.Equal(2, model.Module.VisionTowerForwards - forwards);
+        Assert.Equal([4, 2, 0, 2, 2, 4], batch.Select(b => b.Count));
+        for (int r = 0; r < requests.Length; r++)
+        {
+            var alone = await reward.JudgeAsync(requests[r].Image, requests[r].Prompt, requests[r].Description);
+            Assert.Equal(alone.Count, batch[r].Count);
+            for (int i = 0; i < alone.Count; i++)
+            {
+                Assert.Equal(alone[i].Error, batch[r][i].Error);
+                Assert.Equal(alone[i].Score, batch[r][i].Score, 1e-4);
+                Assert.Equal(alone[i].ErrorProbability!.Value, batch[r][i].ErrorProbability!.Value, 1e-4);
+            }
+        }
+
+        // The images are told apart: the same description gets other judgements about another image.
+        Assert.True(Math.Abs(batch[1][1].ErrorProbability!.Value - batch[3][1].ErrorProbability!.Value) > 1e-3);
     }
 
     [Fact]
