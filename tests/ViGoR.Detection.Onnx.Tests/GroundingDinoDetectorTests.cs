@@ -133,6 +133,44 @@ public sealed class GroundingDinoDetectorTests : IDisposable
         Boxes.Equal(new BoundingBox(106f / 2048 * 64, 80f / 2048 * 48, 106f / 2048 * 64, 80f / 2048 * 48), single[0].Single(d => d.Label.Length == 0).Box);
     }
 
+    [Theory]
+    [InlineData("hf", 1)]
+    [InlineData("hf_fixed", 2)]
+    public async Task Each_image_of_a_batch_is_asked_its_own_phrases_and_gets_what_it_gets_alone(string model, int expectedCalls)
+    {
+        var logger = new ListLogger<GroundingDinoDetector>();
+        using var detector = new GroundingDinoDetector(new GroundingDinoOptions { ModelPath = Fixtures.Path(model), MaxTextTokens = 12 }, logger);
+        GroundingQuery[] queries =
+        [
+            new(Fixtures.Image(64, 48, "a.png"), ["cat"]),
+
+            // 15 tokens: two chunks, so this image has two rows of the batch.
+            new(Fixtures.Image(64, 48, "b.png"), ["remote control", "the dog", "a cat", "two cats"]),
+            new(Fixtures.Image(64, 48, "c.png"), []),
+            new(Fixtures.Image(64, 48, "d.png"), ["remote control"]),
+        ];
+
+        var batched = await detector.DetectBatchAsync(queries);
+
+        // Four rows (a, b twice, d) in one call of the dynamic export, two of the export fixed at batch 2.
+        Assert.Equal(expectedCalls, logger.Entries.Count(e => e.Message.StartsWith("Grounding DINO call", StringComparison.Ordinal)));
+        Assert.Equal(4, batched.Count);
+        Assert.Empty(batched[2]);
+        Assert.DoesNotContain(batched[0], d => d.Queries.Contains("remote control"));
+        Assert.Contains(batched[1], d => d.Queries.Contains("two cats"));
+        Assert.Equal("remote control", batched[3][0].Query);
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var alone = await detector.DetectAsync(queries[i].Image, queries[i].Phrases);
+            Assert.Equal(alone.Select(d => (d.Label, d.Query, string.Join("|", d.Queries))), batched[i].Select(d => (d.Label, d.Query, string.Join("|", d.Queries))));
+            Assert.All(alone.Zip(batched[i]), p =>
+            {
+                Assert.Equal(p.First.Score, p.Second.Score, 6);
+                Boxes.Equal(p.First.Box, p.Second.Box, 1e-5f);
+            });
+        }
+    }
+
     [Fact]
     public async Task Fixed_batch_export_takes_images_one_by_one()
     {

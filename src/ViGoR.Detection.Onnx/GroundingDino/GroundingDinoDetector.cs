@@ -14,9 +14,11 @@ namespace ViGoR;
 /// <remarks>
 /// One <see cref="InferenceSession"/> per detector; safe for concurrent callers. Phrases are
 /// lower-cased and joined as "a . b . c ."; lists longer than 256 tokens are split between phrases
-/// into several model calls and the detections merged. Dispose to release the session.
+/// into several model calls and the detections merged. In a batch each image has its own text row,
+/// right-padded to the longest row with attention mask 0, as transformers' processor pads a list of
+/// texts. Dispose to release the session.
 /// </remarks>
-public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdentity, IDisposable
+public sealed class GroundingDinoDetector : IBatchGroundingDetector, IComponentIdentity, IDisposable
 {
     private readonly InferenceSession _session;
     private readonly ModelSignature _signature;
@@ -119,84 +121,120 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(phrases);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        options ??= new GroundingOptions();
-        return Task.Run<IReadOnlyList<IReadOnlyList<Detection>>>(() => Detect(images, phrases, options, cancellationToken), cancellationToken);
+        return DetectBatchAsync(images.Select(i => new GroundingQuery(i, phrases)).ToList(), options, cancellationToken);
     }
 
-    private List<Detection>[] Detect(
-        IReadOnlyList<ImageInput> images, IReadOnlyList<string> phrases, GroundingOptions options, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    /// <remarks>
+    /// Every (image, text chunk) pair is one row; rows share a model call up to
+    /// <see cref="GroundingDinoOptions.MaxBatchSize"/> (images of one size only, unless the export takes
+    /// a pixel mask). The text of a call is padded to its longest row: Grounding DINO masks padded text
+    /// out of every attention and gives it -inf logits, so a row's detections do not depend on its
+    /// neighbours.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A single phrase is longer than the text input allows.</exception>
+    public Task<IReadOnlyList<IReadOnlyList<Detection>>> DetectBatchAsync(
+        IReadOnlyList<GroundingQuery> queries,
+        GroundingOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
-        var (queryTexts, originals) = PhraseList.Normalise(phrases);
-        var chunks = _tokenizer.Plan(queryTexts, Math.Min(_options.MaxTextTokens, _signature.FixedTextLength ?? int.MaxValue));
-        var results = images.Select(_ => new List<Detection>()).ToArray();
-        if (chunks.Count == 0 || images.Count == 0)
+        ArgumentNullException.ThrowIfNull(queries);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        options ??= new GroundingOptions();
+        return Task.Run<IReadOnlyList<IReadOnlyList<Detection>>>(() => Detect(queries, options, cancellationToken), cancellationToken);
+    }
+
+    private List<Detection>[] Detect(IReadOnlyList<GroundingQuery> queries, GroundingOptions options, CancellationToken cancellationToken)
+    {
+        var maxTokens = Math.Min(_options.MaxTextTokens, _signature.FixedTextLength ?? int.MaxValue);
+        var plans = queries.Select(q =>
         {
-            return results;
+            ArgumentNullException.ThrowIfNull(q, nameof(queries));
+            var (texts, originals) = PhraseList.Normalise(q.Phrases);
+            return (Chunks: _tokenizer.Plan(texts, maxTokens), Originals: originals);
+        }).ToArray();
+
+        // One row per (query, chunk), query-major: a query's chunks stay in order across calls.
+        var rows = new List<(int Query, int Chunk)>();
+        for (var q = 0; q < plans.Length; q++)
+        {
+            for (var c = 0; c < plans[q].Chunks.Count; c++)
+            {
+                rows.Add((q, c));
+            }
         }
 
         // Sizes first, pixels per call: a long image list never holds more than one batch of tensors.
-        var originalSizes = new (int Width, int Height)[images.Count];
-        var inputSizes = new (int Height, int Width)[images.Count];
-        for (var i = 0; i < images.Count; i++)
+        var originalSizes = new Dictionary<int, (int Width, int Height)>();
+        var rowSizes = new (int Height, int Width)[rows.Count];
+        for (var r = 0; r < rows.Count; r++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var decoded = images[i].Decode();
-            originalSizes[i] = (decoded.Width, decoded.Height);
-            inputSizes[i] = _processor.OutputSize(decoded.Height, decoded.Width);
-        }
-
-        var batchSize = _signature.FixedBatch ?? _options.MaxBatchSize;
-        foreach (var group in BatchPlanner.Plan(inputSizes, batchSize, canPad: _signature.HasInput("pixel_mask"), fixedBatch: _signature.FixedBatch is not null))
-        {
-            var processed = group.Images.Select(i => _processor.Process(images[i].Decode())).ToArray();
-            foreach (var chunk in chunks)
+            var q = rows[r].Query;
+            if (!originalSizes.TryGetValue(q, out var size))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var stopwatch = Stopwatch.StartNew();
-                var (logits, textPositions, boxes) = Run(group, processed, chunk, cancellationToken);
-                var perImageLogits = logits.Length / Math.Max(1, group.Slots);
-                var perImageBoxes = boxes.Length / Math.Max(1, group.Slots);
-                for (var slot = 0; slot < group.Images.Count; slot++)
-                {
-                    var index = group.Images[slot];
-                    var raw = GroundingDinoPostProcessor.Process(
-                        logits.AsSpan(slot * perImageLogits, perImageLogits),
-                        boxes.AsSpan(slot * perImageBoxes, perImageBoxes),
-                        textPositions,
-                        chunk.InputIds,
-                        chunk.Spans,
-                        options.BoxThreshold,
-                        options.TextThreshold,
-                        originalSizes[index].Width,
-                        originalSizes[index].Height);
-                    foreach (var r in raw)
-                    {
-                        // Span phrase indices count over the whole phrase list, not the chunk.
-                        var queries = r.PhraseIndices.Select(i => originals[i]).ToArray();
-                        results[index].Add(new Detection(
-                            _tokenizer.Decode(r.LabelTokenIds),
-                            queries.Length > 0 ? queries[0] : null,
-                            r.Score,
-                            r.Box)
-                        {
-                            Queries = queries,
-                        });
-                    }
-                }
-
-                _logger.LogDebug(
-                    "Grounding DINO call: {Images} image(s), {Tokens} tokens, {Milliseconds} ms.",
-                    group.Images.Count,
-                    chunk.InputIds.Length,
-                    stopwatch.ElapsedMilliseconds);
+                var decoded = queries[q].Image.Decode();
+                originalSizes[q] = size = (decoded.Width, decoded.Height);
             }
+
+            rowSizes[r] = _processor.OutputSize(size.Height, size.Width);
+        }
+
+        var results = queries.Select(_ => new List<Detection>()).ToArray();
+        var batchSize = _signature.FixedBatch ?? _options.MaxBatchSize;
+        foreach (var group in BatchPlanner.Plan(rowSizes, batchSize, canPad: _signature.HasInput("pixel_mask"), fixedBatch: _signature.FixedBatch is not null))
+        {
+            var groupRows = group.Rows.Select(r => rows[r]).ToArray();
+            var processedByQuery = new Dictionary<int, ProcessedImage>();
+            var processed = groupRows.Select(row => processedByQuery.TryGetValue(row.Query, out var p)
+                ? p
+                : processedByQuery[row.Query] = _processor.Process(queries[row.Query].Image.Decode())).ToArray();
+            var chunks = groupRows.Select(row => plans[row.Query].Chunks[row.Chunk]).ToArray();
+            cancellationToken.ThrowIfCancellationRequested();
+            var stopwatch = Stopwatch.StartNew();
+            var (logits, textPositions, boxes) = Run(group, processed, chunks, cancellationToken);
+            var perRowLogits = logits.Length / Math.Max(1, group.Slots);
+            var perRowBoxes = boxes.Length / Math.Max(1, group.Slots);
+            for (var slot = 0; slot < groupRows.Length; slot++)
+            {
+                var (query, _) = groupRows[slot];
+                var chunk = chunks[slot];
+                var raw = GroundingDinoPostProcessor.Process(
+                    logits.AsSpan(slot * perRowLogits, perRowLogits),
+                    boxes.AsSpan(slot * perRowBoxes, perRowBoxes),
+                    textPositions,
+                    chunk.InputIds,
+                    chunk.Spans,
+                    options.BoxThreshold,
+                    options.TextThreshold,
+                    originalSizes[query].Width,
+                    originalSizes[query].Height);
+                foreach (var r in raw)
+                {
+                    // Span phrase indices count over the query's whole phrase list, not the chunk.
+                    var phrases = r.PhraseIndices.Select(i => plans[query].Originals[i]).ToArray();
+                    results[query].Add(new Detection(
+                        _tokenizer.Decode(r.LabelTokenIds),
+                        phrases.Length > 0 ? phrases[0] : null,
+                        r.Score,
+                        r.Box)
+                    {
+                        Queries = phrases,
+                    });
+                }
+            }
+
+            _logger.LogDebug(
+                "Grounding DINO call: {Rows} row(s), {Tokens} tokens, {Milliseconds} ms.",
+                groupRows.Length,
+                chunks.Max(c => c.InputIds.Length),
+                stopwatch.ElapsedMilliseconds);
         }
 
         return results;
     }
 
-    private (float[] Logits, int TextPositions, float[] Boxes) Run(BatchGroup group, ProcessedImage[] processed, TextChunk chunk, CancellationToken cancellationToken)
+    private (float[] Logits, int TextPositions, float[] Boxes) Run(BatchGroup group, ProcessedImage[] processed, TextChunk[] chunks, CancellationToken cancellationToken)
     {
         var batch = group.Slots;
         var (height, width) = (group.Height, group.Width);
@@ -205,7 +243,7 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
         var plane = height * width;
         for (var slot = 0; slot < batch; slot++)
         {
-            // Spare slots of a fixed-size batch repeat the last image; their outputs are dropped.
+            // Spare slots of a fixed-size batch repeat the last row; their outputs are dropped.
             var image = processed[Math.Min(slot, processed.Length - 1)];
             var target = pixels.AsSpan(slot * 3 * plane, 3 * plane);
             for (var c = 0; c < 3; c++)
@@ -223,12 +261,16 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
             }
         }
 
-        var ids = chunk.InputIds;
-        var length = _signature.FixedTextLength ?? ids.Length;
-        var paddedIds = new long[length];
-        ids.CopyTo(paddedIds, 0);
-        var attention = new long[length];
-        attention.AsSpan(0, ids.Length).Fill(1);
+        // Each row its own text, right-padded with [PAD] (id 0) and attention 0 to the call's length.
+        var length = _signature.FixedTextLength ?? chunks.Max(c => c.InputIds.Length);
+        var ids = new long[batch * length];
+        var attention = new long[batch * length];
+        for (var slot = 0; slot < batch; slot++)
+        {
+            var rowIds = chunks[Math.Min(slot, chunks.Length - 1)].InputIds;
+            rowIds.CopyTo(ids, slot * length);
+            attention.AsSpan(slot * length, rowIds.Length).Fill(1);
+        }
 
         var names = new List<string>();
         var values = new List<OrtValue>();
@@ -241,8 +283,8 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
             }
 
             Add(_signature.ImageInput, OrtValue.CreateTensorValueFromMemory(pixels, [batch, 3, height, width]));
-            Add("input_ids", IntTensor("input_ids", Repeat(paddedIds, batch), [batch, length]));
-            Add("attention_mask", IntTensor("attention_mask", Repeat(attention, batch), [batch, length]));
+            Add("input_ids", IntTensor("input_ids", ids, [batch, length]));
+            Add("attention_mask", IntTensor("attention_mask", attention, [batch, length]));
             if (_signature.HasInput("token_type_ids"))
             {
                 Add("token_type_ids", IntTensor("token_type_ids", new long[batch * length], [batch, length]));
@@ -255,9 +297,20 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
 
             if (_signature.Format == GroundingDinoExportFormat.IdeaResearch)
             {
-                var (mask, positions) = SubSentenceMask.Build(paddedIds, _tokenizer.SpecialIds);
-                Add("position_ids", IntTensor("position_ids", Repeat(positions, batch), [batch, length]));
-                Add("text_token_mask", IntTensor("text_token_mask", Repeat(mask.Select(b => b ? 1L : 0L).ToArray(), batch), [batch, length, length]));
+                var positions = new long[batch * length];
+                var masks = new long[batch * length * length];
+                for (var slot = 0; slot < batch; slot++)
+                {
+                    var (mask, rowPositions) = SubSentenceMask.Build(ids.AsSpan(slot * length, length), _tokenizer.SpecialIds);
+                    rowPositions.CopyTo(positions, slot * length);
+                    for (var k = 0; k < mask.Length; k++)
+                    {
+                        masks[(slot * length * length) + k] = mask[k] ? 1L : 0L;
+                    }
+                }
+
+                Add("position_ids", IntTensor("position_ids", positions, [batch, length]));
+                Add("text_token_mask", IntTensor("text_token_mask", masks, [batch, length, length]));
             }
 
             using var runOptions = new RunOptions();
@@ -293,17 +346,6 @@ public sealed class GroundingDinoDetector : IGroundingDetector, IComponentIdenti
         TensorElementType.Bool => OrtValue.CreateTensorValueFromMemory(data.Select(v => v != 0).ToArray(), shape),
         var other => throw new InvalidDataException($"Model '{ModelFile}': input '{name}' has element type {other}; expected int64, int32 or bool."),
     };
-
-    private static long[] Repeat(long[] row, int times)
-    {
-        var result = new long[row.Length * times];
-        for (var i = 0; i < times; i++)
-        {
-            row.CopyTo(result, i * row.Length);
-        }
-
-        return result;
-    }
 
     /// <inheritdoc />
     public void Dispose()
