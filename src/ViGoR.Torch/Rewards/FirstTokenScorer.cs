@@ -79,19 +79,24 @@ internal static class FirstTokenScorer
 {
     /// <summary>
     /// Scores all <paramref name="questions"/> (token ids of each whole prompt, ending at <c>ASSISTANT:</c>)
-    /// in one prefill plus one packed forward. The longest question is the spine; each question i shares
-    /// its longest common prefix b_i with it (ids equal, so the keys and values there are the same) and
-    /// only its remaining ids plus the label lead — its suffix — are new. The spine's first max b_i ids are
-    /// prefilled into a KV cache once; then all suffixes run as one row, suffix i at positions continuing
-    /// from b_i, under an additive mask that lets it see cache[0, b_i) and its own earlier tokens only.
-    /// Packing (rather than slicing the cache at every boundary and running each suffix alone) costs one
+    /// in one prefill plus one packed forward. The longest question (plus the label lead) is the spine:
+    /// its ids up to the last place another question leaves it are prefilled into a KV cache, causally.
+    /// Every other question leaves the spine at its boundary b_i (its longest common prefix with it); the
+    /// rest of the questions form a prefix tree of token ids, merged where they leave at the same place
+    /// and share ids. Each tree node is one packed position, at the position b_i plus its depth gives,
+    /// under an additive mask that lets it see cache[0, b_i) and its own ancestors only. So every token
+    /// of every description is read once, however many of its sentences are asked about: one
+    /// description costs its prompt plus a short tail (" ASSISTANT:" and the lead) per sentence, and the
+    /// k samples of an image, which leave the spine after the instruction, each cost their own text once.
+    /// Packing (rather than slicing the cache at every boundary and running each question alone) costs one
     /// pass over the weights instead of one per sentence, which is what a small-row forward is bound by.
     /// </summary>
     /// <remarks>
-    /// The ids are exactly each question's own prompt ids, so scores equal <see cref="Separately"/> up to
-    /// floating point. Where tokenization merges across a sentence boundary, b_i simply ends earlier and
-    /// the suffix re-reads the merged tail. A suffix holding an image token (a template with
-    /// <c>&lt;image&gt;</c> after <c>{description}</c>) falls back to <see cref="Separately"/>.
+    /// The ids are exactly each question's own prompt ids, and every position sees exactly the ids before
+    /// it in its own question, so scores equal <see cref="Separately"/> up to floating point. Where
+    /// tokenization merges across a sentence boundary, a question leaves the spine or its sibling a few
+    /// ids earlier. A tree node holding an image token (a template with <c>&lt;image&gt;</c> after
+    /// <c>{description}</c>) falls back to <see cref="Separately"/>.
     /// </remarks>
     /// <param name="model">The model.</param>
     /// <param name="questions">Token ids per question (image tokens marked).</param>
@@ -102,11 +107,11 @@ internal static class FirstTokenScorer
 
     /// <summary>
     /// <see cref="OnePass(LlavaForConditionalGeneration, IReadOnlyList{long[]}, Tensor, RewardLabelTokens)"/> for
-    /// several images at once: row b holds the questions about image b, with its own spine and prefix. The
-    /// prefixes are prefilled as one right-padded batch and the suffixes packed per row (padded to the
-    /// longest row), so B images cost one pass over the weights, not B. A suffix sees only its own row's
-    /// cache below its boundary, never padding, so each row's scores equal its own one-row pass up to
-    /// floating point.
+    /// several images at once: row b holds the questions about image b, with its own spine and prefix
+    /// tree. The spines are prefilled as one right-padded batch and the trees packed per row (padded to
+    /// the largest), so B images cost one pass over the weights, not B. A node sees only its own row's
+    /// cache below its boundary and its ancestors, never padding, so each row's scores equal its own
+    /// one-row pass up to floating point.
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="rows">Per image, the token ids of its questions (at least one each).</param>
@@ -122,30 +127,21 @@ internal static class FirstTokenScorer
 
         long imageToken = model.Config.ImageTokenIndex;
         int batch = rows.Count;
-        var boundaries = new int[batch][];
-        var suffixes = new long[batch][][];
         var prefixes = new long[batch][];
+        var trees = new PrefixTree[batch];
         for (int r = 0; r < batch; r++)
         {
-            var questions = rows[r];
-            var spine = questions.MaxBy(q => q.Length)!;
-            boundaries[r] = new int[questions.Count];
-            suffixes[r] = new long[questions.Count][];
-            for (int i = 0; i < questions.Count; i++)
-            {
-                var q = questions[i];
-                int b = q.AsSpan().CommonPrefixLength(spine);
-                // The suffix must hold at least one token: its last position gives the logits.
-                b = labels.Lead.Length == 0 && b == q.Length ? b - 1 : b;
-                boundaries[r][i] = b;
-                suffixes[r][i] = [.. q.AsSpan(b), .. labels.Lead];
-                if (suffixes[r][i].Contains(imageToken))
-                {
-                    return Concat(rows.Select((row, k) => Separately(model, row, features.narrow(0, k, 1), labels)).ToList());
-                }
-            }
+            var paths = rows[r].Select(q => (long[])[.. q, .. labels.Lead]).ToList();
+            var spine = paths.MaxBy(p => p.Length)!;
 
-            prefixes[r] = spine[..boundaries[r].Max()];
+            // Where each path leaves the spine, short of its end: every path keeps a node for its logits.
+            var boundaries = paths.Select(p => Math.Min(p.AsSpan().CommonPrefixLength(spine), p.Length - 1)).ToList();
+            prefixes[r] = spine[..boundaries.Max()];
+            trees[r] = PrefixTree.Build(paths, boundaries);
+            if (trees[r].Tokens.Contains(imageToken))
+            {
+                return Concat(rows.Select((row, k) => Separately(model, row, features.narrow(0, k, 1), labels)).ToList());
+            }
         }
 
         using var scope = NewDisposeScope();
@@ -157,13 +153,11 @@ internal static class FirstTokenScorer
             : cat(Enumerable.Range(0, batch).Where(r => imagesPerRow[r] > 0).Select(r => features.narrow(0, r, 1).expand(imagesPerRow[r], -1, -1)).ToArray(), 0);
         using var prefixInputs = model.SpliceInputs(prefixes, prefixFeatures, null, PaddingSide.Right);
         int cached = (int)prefixInputs.InputsEmbeds.shape[1];
-        var packedPerRow = suffixes.Select(row => row.Sum(s => s.Length)).ToArray();
-        int packed = packedPerRow.Max();
+        int packed = trees.Max(t => t.Tokens.Count);
         int keys = cached + packed;
         using var cache = KvCache.Allocate(lm.Model.LayerCount, batch, text.KeyValueHeads, keys, text.HeadDimension, model.Device, model.DType);
         lm.Model.Forward(prefixInputs.InputsEmbeds, prefixInputs.PositionIds, prefixInputs.AttentionMask, cache);
 
-        // Each image token before a boundary stands for features.shape[1] positions in the cache.
         long expansion = features.shape[1] - 1;
         var ids = new long[batch * packed];
         var positions = new long[batch * packed];
@@ -171,29 +165,38 @@ internal static class FirstTokenScorer
         var last = new List<long>(rows.Sum(r => r.Count));
         for (int r = 0; r < batch; r++)
         {
-            int offset = 0;
-            for (int i = 0; i < suffixes[r].Length; i++)
+            var tree = trees[r];
+            for (int n = 0; n < packed; n++)
             {
-                long start = boundaries[r][i] + (expansion * prefixes[r].AsSpan(0, boundaries[r][i]).Count(imageToken));
-                for (int j = 0; j < suffixes[r][i].Length; j++)
+                int token = (r * packed) + n;
+                var row = allowed.AsSpan(token * keys, keys);
+                if (n >= tree.Tokens.Count)
                 {
-                    int token = (r * packed) + offset + j;
-                    ids[token] = suffixes[r][i][j];
-                    positions[token] = start + j;
-                    Array.Fill(allowed, true, token * keys, (int)start);
-                    Array.Fill(allowed, true, (token * keys) + cached + offset, j + 1);
+                    // Padding of a smaller tree sees only itself: a row with nothing to attend to would be NaN.
+                    row[cached + n] = true;
+                    continue;
                 }
 
-                offset += suffixes[r][i].Length;
-                last.Add((r * packed) + offset - 1);
+                // Each image token before the boundary stands for features.shape[1] positions in the cache.
+                int boundary = tree.Boundaries[n];
+                int start = boundary + (int)(expansion * prefixes[r].AsSpan(0, boundary).Count(imageToken));
+                ids[token] = tree.Tokens[n];
+                positions[token] = start + tree.Depths[n];
+                int parent = tree.Parents[n];
+                if (parent < 0)
+                {
+                    row[..start].Fill(true);
+                }
+                else
+                {
+                    // A parent precedes its children, so its row is complete: inherit it.
+                    allowed.AsSpan(((r * packed) + parent) * keys, keys).CopyTo(row);
+                }
+
+                row[cached + n] = true;
             }
 
-            // Padding of a short row sees only itself: a row with nothing to attend to would be NaN.
-            for (int j = offset; j < packed; j++)
-            {
-                int token = (r * packed) + j;
-                allowed[(token * keys) + cached + j] = true;
-            }
+            last.AddRange(tree.Ends.Select(e => (long)((r * packed) + e)));
         }
 
         var device = model.Device;
@@ -208,6 +211,44 @@ internal static class FirstTokenScorer
             cache);
         var logits = lm.LmHead(hidden.reshape(batch * packed, -1).index_select(0, tensor(last.ToArray(), ScalarType.Int64, device)));
         return Read(logits, labels);
+    }
+
+    /// <summary>
+    /// Token paths after their boundaries, merged where they share a start and a prefix: node n holds
+    /// <see cref="Tokens"/>[n] at <see cref="Depths"/>[n] after its path's boundary (in the cached
+    /// prefix, <see cref="Boundaries"/>[n]) below <see cref="Parents"/>[n] (-1 = the cached prefix); a
+    /// parent always precedes its children. <see cref="Ends"/>[i] is the node of path i's last token.
+    /// </summary>
+    private sealed record PrefixTree(List<long> Tokens, List<int> Parents, List<int> Depths, List<int> Boundaries, int[] Ends)
+    {
+        public static PrefixTree Build(List<long[]> paths, List<int> boundaries)
+        {
+            var tree = new PrefixTree([], [], [], [], new int[paths.Count]);
+            var children = new Dictionary<(int Parent, int Boundary, long Token), int>();
+            for (int i = 0; i < paths.Count; i++)
+            {
+                int node = -1, boundary = boundaries[i];
+                for (int d = 0; boundary + d < paths[i].Length; d++)
+                {
+                    var token = paths[i][boundary + d];
+                    if (!children.TryGetValue((node, boundary, token), out var child))
+                    {
+                        child = tree.Tokens.Count;
+                        tree.Tokens.Add(token);
+                        tree.Parents.Add(node);
+                        tree.Depths.Add(d);
+                        tree.Boundaries.Add(boundary);
+                        children[(node, boundary, token)] = child;
+                    }
+
+                    node = child;
+                }
+
+                tree.Ends[i] = node;
+            }
+
+            return tree;
+        }
     }
 
     private static LabelScores Concat(IReadOnlyList<LabelScores> parts) =>

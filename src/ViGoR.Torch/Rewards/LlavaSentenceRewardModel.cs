@@ -19,9 +19,10 @@ namespace ViGoR.Torch.Rewards;
 /// <remarks>
 /// <para>
 /// <see cref="RewardScoring.FirstToken"/> (the default when the labels' first tokens differ): one pass per
-/// description. The image, the instruction and the whole description are prefilled once into a KV cache;
-/// each sentence's question then only adds the template's tail (e.g. " ASSISTANT:") positioned right after
-/// its sentence and seeing only the text up to it (see <c>FirstTokenScorer.OnePass</c>). Every question's
+/// description. The image and the instruction are prefilled once into a KV cache and the description is
+/// read once; each sentence's question then only adds the template's tail (e.g. " ASSISTANT:") positioned
+/// right after its sentence and seeing only the text up to it (a prefix tree of the questions, see
+/// <c>FirstTokenScorer.OnePass</c>). Every question's
 /// ids are exactly the ids of its own prompt string, <c>EncodePrompt(Format(mode, BuildPrompt(...)))</c>,
 /// which are also the prompt ids <see cref="LlavaVisionLanguageModel.FineTuneAsync"/> trains on for
 /// <see cref="CreateTrainingExamples(ImageInput, string, ParsedText, IReadOnlyList{SentenceErrorKind})"/>: training
