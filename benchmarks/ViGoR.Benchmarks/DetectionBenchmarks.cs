@@ -97,6 +97,43 @@ public class DetectionBenchmarks : IDisposable
         return (await _tinyModel.DetectAsync(_tinyImage, ["cat", "dog", "remote control", "person"])).Count;
     }
 
+    /// <summary>
+    /// 8 images, each with its own 3-5 phrases, one call each on the tiny model: with the next benchmark,
+    /// what the batched path costs or saves in the adapter (pre/post-processing, tensor packing, runtime
+    /// calls). The tiny graph does next to no arithmetic, so this is not the model's batching gain.
+    /// </summary>
+    [Benchmark]
+    public async Task<int> TinyModel_8Images_OneCallEach()
+    {
+        var (model, queries) = EightQueries();
+        var found = 0;
+        foreach (var query in queries)
+        {
+            found += (await model.DetectAsync(query.Image, query.Phrases)).Count;
+        }
+
+        return found;
+    }
+
+    /// <summary>The same 8 images and phrases as one <see cref="GroundingDinoDetector.DetectBatchAsync(IReadOnlyList{GroundingQuery}, GroundingOptions?, CancellationToken)"/> call (MaxBatchSize 4: two model calls).</summary>
+    [Benchmark]
+    public async Task<int> TinyModel_8Images_Batched()
+    {
+        var (model, queries) = EightQueries();
+        return (await model.DetectBatchAsync(queries)).Sum(d => d.Count);
+    }
+
+    private (GroundingDinoDetector Model, GroundingQuery[] Queries) EightQueries()
+    {
+        if (_tinyModel is null || _tinyImage is null)
+        {
+            throw new InvalidOperationException("Tiny model not found: set VIGOR_TINY_GROUNDING_DINO to tests/ViGoR.Detection.Onnx.Tests/Fixtures/hf (or run from the repository root).");
+        }
+
+        string[][] phrases = [["cat", "dog", "person"], ["remote control", "cat", "bench", "dog"], ["person", "car", "bus", "dog", "cat"], ["dog", "cat", "two cats"]];
+        return (_tinyModel, Enumerable.Range(0, 8).Select(i => new GroundingQuery(_tinyImage, phrases[i % phrases.Length])).ToArray());
+    }
+
     private static byte[] EncodeJpeg(RgbImage image)
     {
         using var bitmap = SKBitmap.Decode(image.EncodePng());

@@ -122,20 +122,43 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("1")]
-    public async Task Image_batched_supervision_scores_exactly_as_one_image_at_a_time(string temperature)
+    [InlineData("0", false)]
+    [InlineData("1", false)]
+    [InlineData("1", true)]
+    public async Task Image_batched_supervision_scores_exactly_as_one_image_at_a_time(string temperature, bool models)
     {
         // Four images (the two fixtures twice, under other ids) sampled two or four per batched call.
+        // With models: the Grounding DINO export asks each image its own nouns, and a first-token reward
+        // model (the tiny LLaVA under the categorical labels) judges every image of a batch in one pass.
         var data = Path.Combine(_folder, "data.jsonl");
         await File.WriteAllLinesAsync(data, Enumerable.Range(0, 4).Select(i => $$"""{"id": "i{{i}}", "image": "image{{i % 2}}.png", "prompt": "{{(i == 2 ? "What is shown?" : "Describe this image in detail.")}}"}"""));
         var boxes = Path.Combine(_folder, "boxes.jsonl");
         await File.WriteAllLinesAsync(boxes, Enumerable.Range(0, 4).Select(i => $$"""{"id": "i{{i}}", "image": "i{{i}}", "instances": [{"category": "dog", "bbox": [0.1, 0.1, 0.5, 0.5]}]}"""));
-        async Task<string> Journal(string batch)
+        string[] streams = ["--annotations", boxes];
+        if (models)
         {
-            var work = Path.Combine(_folder, $"b{batch}-t{temperature}");
+            var reward = Path.Combine(_folder, "reward-model");
+            Directory.CreateDirectory(reward);
+            foreach (var file in Directory.GetFiles(Path.Combine(Fixtures, "hf")))
+            {
+                File.Copy(file, Path.Combine(reward, Path.GetFileName(file)));
+            }
+
+            string[] errors = ["null", "null", "\"object_hallucination\"", "\"attribute\"", "\"relationship\""];
+            var labels = string.Join(", ", errors.Select((error, i) => $$"""
+                "{{i + 1}}": {"score": {{(i < 2 ? i + 1 : -1)}}, "error": {{error}}, "creative": {{(i == 1 ? "true" : "false")}}}
+                """));
+            await File.WriteAllTextAsync(
+                Path.Combine(reward, "vigor_reward.json"),
+                "{\"kind\": \"fine_grained\", \"prompt_template\": \"Assess the accuracy of the last sentence in the following description of this image, and return a single number.\\n{description}\", \"labels\": {" + labels + "}}");
+            streams = ["--detector", Path.Combine(AppContext.BaseDirectory, "Fixtures", "GroundingDino"), "--reward-model", reward, "--sources", "both"];
+        }
+
+        async Task<string> Journal(string batch, params string[] extra)
+        {
+            var work = Path.Combine(_folder, $"b{batch}-t{temperature}{string.Concat(extra)}");
             Assert.Equal(0, await VigorApp.Create().RunAsync([
-                "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
+                "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), .. streams, .. extra,
                 "-k", "3", "--max-new-tokens", "10", "--temperature", temperature, "--image-batch", batch, "--supervision-only", "--work", work]));
             return await File.ReadAllTextAsync(Path.Combine(work, "round-0", "scores.jsonl"));
         }
@@ -143,6 +166,69 @@ public sealed class EndToEndTests : IDisposable
         var one = await Journal("1");
         Assert.Equal(one, await Journal("2"));
         Assert.Equal(one, await Journal("4"));
-        Assert.Equal(4, SupervisionJournal.Read(Path.Combine(_folder, $"b1-t{temperature}", "round-0", "scores.jsonl")).Count);
+        if (models)
+        {
+            // Four images in one reward-model pass: the same records up to float rounding of the batched kernels.
+            JsonAssert.Close(one, await Journal("4", "--reward-images-per-pass", "4"), relativeTolerance: 1e-4);
+        }
+
+        var records = SupervisionJournal.Read(Path.Combine(_folder, $"b1-t{temperature}", "round-0", "scores.jsonl"));
+        Assert.Equal(4, records.Count);
+        if (models)
+        {
+            // Both streams spoke: the reward model judged sentences by first token, the detector judged nouns.
+            var signals = records.SelectMany(r => r.Samples).SelectMany(s => s.Sentences).SelectMany(x => x.Signals).ToList();
+            Assert.Contains(signals, p => p.Key == RewardStreams.RewardModel && p.Value.Score is not null);
+            Assert.Contains(signals, p => p.Key == RewardStreams.Automatic);
+            Assert.Contains(";first_token", SupervisionJournal.ReadAll(Path.Combine(_folder, $"b1-t{temperature}", "round-0", "scores.jsonl")).Header!.Settings["reward_model.model"], StringComparison.Ordinal);
+        }
+    }
+}
+
+/// <summary>Compares JSON Lines texts: the same structure, strings and booleans exactly, numbers to a relative tolerance.</summary>
+internal static class JsonAssert
+{
+    public static void Close(string expected, string actual, double relativeTolerance)
+    {
+        var want = expected.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var got = actual.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(want.Length, got.Length);
+        for (int i = 0; i < want.Length; i++)
+        {
+            using var a = System.Text.Json.JsonDocument.Parse(want[i]);
+            using var b = System.Text.Json.JsonDocument.Parse(got[i]);
+            Close(a.RootElement, b.RootElement, $"line {i + 1}", relativeTolerance);
+        }
+    }
+
+    private static void Close(System.Text.Json.JsonElement a, System.Text.Json.JsonElement b, string path, double tolerance)
+    {
+        Assert.True(a.ValueKind == b.ValueKind, $"{path}: {a.ValueKind} vs {b.ValueKind}");
+        switch (a.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Object:
+                Assert.Equal(a.EnumerateObject().Select(p => p.Name), b.EnumerateObject().Select(p => p.Name));
+                foreach (var p in a.EnumerateObject())
+                {
+                    Close(p.Value, b.GetProperty(p.Name), $"{path}.{p.Name}", tolerance);
+                }
+
+                break;
+            case System.Text.Json.JsonValueKind.Array:
+                Assert.True(a.GetArrayLength() == b.GetArrayLength(), $"{path}: {a.GetArrayLength()} vs {b.GetArrayLength()} items");
+                foreach (var (x, y, k) in a.EnumerateArray().Zip(b.EnumerateArray()).Select((p, k) => (p.First, p.Second, k)))
+                {
+                    Close(x, y, $"{path}[{k}]", tolerance);
+                }
+
+                break;
+            case System.Text.Json.JsonValueKind.Number:
+                double u = a.GetDouble(), v = b.GetDouble();
+                Assert.True(Math.Abs(u - v) <= tolerance * Math.Max(1, Math.Max(Math.Abs(u), Math.Abs(v))), $"{path}: {u} vs {v}");
+                break;
+            default:
+                Assert.True(a.GetRawText() == b.GetRawText(), $"{path}: {a.GetRawText()} vs {b.GetRawText()}");
+                break;
+        }
     }
 }

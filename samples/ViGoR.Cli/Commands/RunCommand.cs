@@ -93,8 +93,12 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public int TopK { get; init; } = 50;
 
         [CommandOption("--image-batch <N>")]
-        [Description("Images sampled per batched call (N images x k rows decode together; default 1). Greedy texts equal batch 1's; sampled texts depend only on each image's seed.")]
+        [Description("Images sampled and scored per batch (N images x k rows decode together; the detector and the reward model each take the N images in one call; default 1). Greedy texts and the journal equal batch 1's; sampled texts depend only on each image's seed.")]
         public int ImageBatch { get; init; } = 1;
+
+        [CommandOption("--reward-images-per-pass <N>")]
+        [Description("Images of a batch the reward model judges in one packed pass (default 1: each image alone, scores bit for bit as at --image-batch 1). Above 1: fewer, larger forwards for GPUs; scores then differ from batch 1 in float rounding.")]
+        public int RewardImagesPerPass { get; init; } = 1;
 
         [CommandOption("--max-new-tokens <N>")]
         public int MaxNewTokens { get; init; } = 512;
@@ -202,6 +206,11 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             if (Detector is not null && Annotations is not null)
             {
                 return ValidationResult.Error("Give at most one of --detector and --annotations.");
+            }
+
+            if (ImageBatch < 1 || RewardImagesPerPass < 1)
+            {
+                return ValidationResult.Error($"--image-batch and --reward-images-per-pass must be at least 1; got {ImageBatch} and {RewardImagesPerPass}.");
             }
 
             if (NumChunks < 1 || ChunkIndex < 0 || (ChunkIndex is not null && ChunkIndex >= (NumChunks ?? 1)))

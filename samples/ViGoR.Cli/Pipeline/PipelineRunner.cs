@@ -49,7 +49,7 @@ internal static class PipelineRunner
 
         if (settings.RewardModel is not null)
         {
-            builder.UseLlavaRewardModel(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType), new ViGoR.Torch.Rewards.LlavaRewardModelOptions { OnUnreadable = UnreadablePolicy(settings.OnUnreadable) });
+            builder.UseLlavaRewardModel(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType), new ViGoR.Torch.Rewards.LlavaRewardModelOptions { OnUnreadable = UnreadablePolicy(settings.OnUnreadable), MaxImagesPerPass = settings.RewardImagesPerPass });
         }
         else if (settings.Judgements is not null)
         {

@@ -72,9 +72,12 @@ public sealed class RejectionSamplingOptions
     public bool DropRewardModelHallucinations { get; set; } = true;
 
     /// <summary>
-    /// Images sampled per batched call when the model is an <see cref="IBatchVisionLanguageModel"/>
-    /// (B images × k rows decode together). Default 1. Greedy texts equal batch 1's; sampled texts
-    /// depend only on each image's seed, so resumed and sharded runs still sample as one run.
+    /// Images sampled and scored together: one batched sampling call when the model is an
+    /// <see cref="IBatchVisionLanguageModel"/> (B images × k rows decode together), and one call per
+    /// <see cref="IBatchRewardStream"/> for the B images (the detector and the reward model batched
+    /// across images). Default 1. Greedy texts and the scored records equal batch 1's; sampled texts
+    /// depend only on each image's seed, so resumed and sharded runs still sample as one run. Memory
+    /// grows with B in every model.
     /// </summary>
     public int ImageBatchSize { get; set; } = 1;
 

@@ -49,10 +49,17 @@ public sealed class LlavaRewardModelOptions
 
     /// <summary>
     /// Images whose questions share one packed pass in <see cref="LlavaSentenceRewardModel.JudgeBatchAsync"/>
-    /// (<see cref="RewardScoring.FirstToken"/> only). Memory grows with it: one KV-cache row per image of
-    /// (image features + instruction + description + its questions) positions. Default 8.
+    /// (<see cref="RewardScoring.FirstToken"/> only). Default 1: each image is judged in its own pass, and
+    /// its scores are bit for bit those of judging it alone, whatever else is in the batch, so journals
+    /// resume and merge byte-identically at any <c>--image-batch</c>. Above 1, several images run as rows of
+    /// one pass (one vision-tower forward for all, one KV-cache row each): fewer, larger forwards, which
+    /// pays on a device that one image's pass leaves idle (a GPU), at the price of float rounding — the
+    /// batched kernels sum in another order, so scores differ from judging alone in about the sixth
+    /// significant digit and a journal resumed mid-batch, or merged from chunks, may differ from an
+    /// uninterrupted run there. On a CPU the pass is compute-bound and the gain is small (see the README).
+    /// Memory grows with it: one KV-cache row per image.
     /// </summary>
-    public int MaxImagesPerPass { get; set; } = 8;
+    public int MaxImagesPerPass { get; set; } = 1;
 
     /// <summary>
     /// The meaning of the numbers the model returns. Default: the model folder's <c>vigor_reward.json</c>

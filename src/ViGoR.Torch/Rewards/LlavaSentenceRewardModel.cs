@@ -249,7 +249,9 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
     /// puts every sentence question of up to <see cref="LlavaRewardModelOptions.MaxImagesPerPass"/> images
     /// into one packed pass (<see cref="FirstTokenScorer.OnePass(Modeling.LlavaForConditionalGeneration, IReadOnlyList{IReadOnlyList{long[]}}, Tensor, RewardLabelTokens)"/>:
     /// one cache row per image, its image-and-instruction prefix prefilled once), after one vision-tower
-    /// forward for those images. Decoding and holistic models judge the requests one after another.
+    /// forward for those images. By default that is one image per pass, bit for bit as judging it alone;
+    /// see <see cref="LlavaRewardModelOptions.MaxImagesPerPass"/> for the trade-off above 1. Decoding and
+    /// holistic models judge the requests one after another.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The model is holistic.</exception>
     /// <exception cref="RewardModelReplyException">A decoded reply is not a number and <see cref="LlavaRewardModelOptions.OnUnreadable"/> is <see cref="UnreadableReplyPolicy.Error"/>.</exception>
