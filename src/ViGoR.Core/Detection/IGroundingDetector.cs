@@ -38,9 +38,10 @@ public sealed record GroundingQuery(ImageInput Image, IReadOnlyList<string> Phra
 public interface IBatchGroundingDetector : IGroundingDetector
 {
     /// <summary>
-    /// Detects each query's phrases in its image. Result i equals
-    /// <see cref="IGroundingDetector.DetectAsync"/> of <paramref name="queries"/>[i] alone, up to
-    /// floating point, whatever else is in the batch.
+    /// Detects each query's phrases in its image. Result i is what
+    /// <see cref="IGroundingDetector.DetectAsync"/> of <paramref name="queries"/>[i] alone gives, up to
+    /// the rounding of batched kernels (and whatever an implementation documents, such as padding
+    /// images to a common size), whatever else is in the batch.
     /// </summary>
     /// <returns>One list per query, in the order given (empty for a query without phrases).</returns>
     /// <exception cref="ImageDecodeException">An image cannot be decoded: the whole call fails, and a caller that must know which image it was asks image by image.</exception>

@@ -129,8 +129,11 @@ public sealed class GroundingDinoDetector : IBatchGroundingDetector, IComponentI
     /// Every (image, text chunk) pair is one row; rows share a model call up to
     /// <see cref="GroundingDinoOptions.MaxBatchSize"/> (images of one size only, unless the export takes
     /// a pixel mask). The text of a call is padded to its longest row: Grounding DINO masks padded text
-    /// out of every attention and gives it -inf logits, so a row's detections do not depend on its
-    /// neighbours.
+    /// out of every attention and gives it -inf logits, so a row's text does not depend on its
+    /// neighbours. Two differences from asking each image alone remain in a real export: batched
+    /// kernels round differently, and an image padded to a larger neighbour (exports with
+    /// <c>pixel_mask</c>) is seen with its padding, as transformers batches. Both can move a score that
+    /// lies within rounding of a threshold; <see cref="GroundingDinoOptions.MaxBatchSize"/> = 1 avoids them.
     /// </remarks>
     /// <exception cref="ArgumentException">A single phrase is longer than the text input allows.</exception>
     public Task<IReadOnlyList<IReadOnlyList<Detection>>> DetectBatchAsync(
