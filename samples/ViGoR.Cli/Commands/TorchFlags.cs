@@ -9,7 +9,7 @@ internal static class TorchFlags
 {
     public const string DeviceDescription = "cpu | cuda | cuda:N. Default: cuda if available, else cpu.";
 
-    public const string DTypeDescription = "float32 (default) | bfloat16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16.";
+    public const string DTypeDescription = "float32 (default) | bfloat16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16 (the same, plus dynamic loss scaling: overflowed steps are skipped).";
 
     public const string LoraDescription = "LoRA as LLaVA-1.5 does it: rank 128, alpha 256 on every linear layer of the language model, the projector trained fully.";
 

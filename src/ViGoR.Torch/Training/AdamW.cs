@@ -53,8 +53,12 @@ internal sealed class AdamW : IDisposable
     /// <summary>Optimizer steps taken (PyTorch's per-parameter <c>step</c>; equal for all parameters here).</summary>
     public long Step { get; private set; }
 
-    /// <summary>Applies one update with learning rate <paramref name="lr"/> to every parameter that has a gradient.</summary>
-    public void Update(double lr)
+    /// <summary>
+    /// Applies one update with learning rate <paramref name="lr"/> to every parameter that has a gradient,
+    /// the gradient taken as <c>grad × gradientScale</c> in float32 (1 / the loss scale: unscaling in
+    /// float32 keeps gradients that float16 could not hold unscaled).
+    /// </summary>
+    public void Update(double lr, double gradientScale = 1)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -72,7 +76,7 @@ internal sealed class AdamW : IDisposable
             var (m, v) = _state[name];
             var master = _master.GetValueOrDefault(name);
             var w = master ?? p;
-            var g32 = g.to(ScalarType.Float32);
+            var g32 = gradientScale == 1 ? g.to(ScalarType.Float32) : g.to(ScalarType.Float32) * gradientScale;
             if (_weightDecay != 0)
             {
                 w.mul_(1 - (lr * _weightDecay));

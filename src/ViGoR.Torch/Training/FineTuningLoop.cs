@@ -68,7 +68,9 @@ internal sealed class FineTuningLoop<TExample>
 
         using var runLock = _options.CheckpointDirectory is null ? null : TrainingCheckpoints.Lock(_options.CheckpointDirectory);
         using var optimizer = new AdamW(parameters, _extra.AdamBeta1, _extra.AdamBeta2, _extra.AdamEpsilon, _options.WeightDecay);
+        var scaler = _target.ComputeDType == ScalarType.Float16 ? new LossScaler(_extra.InitialLossScale, _extra.LossScaleGrowthInterval) : null;
         int resumedFrom = Resume(state, parameters, optimizer);
+        scaler?.Restore(state);
         int lastSaved = resumedFrom;
         double lastLoss = state.LastLoss;
         var device = parameters[0].Parameter.device;
@@ -90,7 +92,8 @@ internal sealed class FineTuningLoop<TExample>
                 int first = (step % stepsPerEpoch) * _options.BatchSize;
                 var batch = order!.Skip(first).Take(_options.BatchSize).Select(i => examples[i]).ToList();
                 double lr = schedule.At(step);
-                lastLoss = OptimizerStep(batch, parameters, optimizer, lr, StepSeed(_options.Seed, step), device, cancellationToken);
+                lastLoss = OptimizerStep(batch, parameters, optimizer, scaler, lr, StepSeed(_options.Seed, step), device, cancellationToken);
+                scaler?.Record(state);
 
                 state.GlobalStep = step + 1;
                 state.Epoch = (step + 1) / stepsPerEpoch;
@@ -141,21 +144,33 @@ internal sealed class FineTuningLoop<TExample>
 
     private static ulong StepSeed(int seed, int step) => unchecked(((ulong)(uint)seed << 32) ^ (ulong)(uint)step ^ 0x9E3779B97F4A7C15UL);
 
-    private double OptimizerStep(List<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, AdamW optimizer, double lr, ulong seed, Device device, CancellationToken cancellationToken)
+    private double OptimizerStep(List<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, AdamW optimizer, LossScaler? scaler, double lr, ulong seed, Device device, CancellationToken cancellationToken)
     {
-        var loss = AccumulateGradients(batch, parameters, seed, device, cancellationToken);
-        optimizer.Update(lr);
+        double scale = scaler?.Scale ?? 1;
+        var (loss, finite) = AccumulateGradients(batch, parameters, seed, device, cancellationToken, scale);
+        if (scaler is not null && !finite)
+        {
+            // GradScaler's rule: an overflowed step changes no weight and no moment; the scale backs off.
+            scaler.Overflowed();
+            _logger.LogWarning("Float16 gradients overflowed at loss scale {Scale}: step skipped, scale now {Next}.", scale, scaler.Scale);
+            return loss;
+        }
+
+        optimizer.Update(lr, gradientScale: 1 / scale);
+        scaler?.Stepped();
         return loss;
     }
 
     /// <summary>
     /// Fills every trainable parameter's <c>grad</c> with the gradient of one optimizer step over
-    /// <paramref name="batch"/>: micro-batch losses summed and back-propagated, then divided by the
-    /// step's target-token count and clipped. The micro-batch size must not change the result
-    /// beyond float rounding.
+    /// <paramref name="batch"/>, times <paramref name="lossScale"/>: each micro-batch's summed token loss
+    /// is divided by the step's target-token count (counted before the forwards, as Hugging Face's
+    /// Trainer does with <c>num_items_in_batch</c>) and multiplied by the scale before backward, then
+    /// the gradients are clipped by the global norm of their unscaled values. The micro-batch size must
+    /// not change the result beyond float rounding.
     /// </summary>
-    /// <returns>The mean token loss of the step.</returns>
-    internal double AccumulateGradients(IReadOnlyList<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, ulong seed, Device device, CancellationToken cancellationToken)
+    /// <returns>The mean token loss of the step, and whether every gradient is finite (checked only when scaled).</returns>
+    internal (double Loss, bool Finite) AccumulateGradients(IReadOnlyList<TExample> batch, IReadOnlyList<(string Name, Parameter Parameter)> parameters, ulong seed, Device device, CancellationToken cancellationToken, double lossScale = 1)
     {
         using (NewDisposeScope())
         {
@@ -166,8 +181,15 @@ internal sealed class FineTuningLoop<TExample>
             }
         }
 
+        long expected = _target.CountTargetTokens(batch);
+        if (expected == 0)
+        {
+            throw new InvalidOperationException("An optimizer step had no target tokens: every example's target is empty after tokenization.");
+        }
+
         double lossSum = 0;
         long tokens = 0;
+        double factor = lossScale / expected;
         using var generator = new Generator(seed, device);
         for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
         {
@@ -175,36 +197,41 @@ internal sealed class FineTuningLoop<TExample>
             using var scope = NewDisposeScope();
             var micro = batch.Skip(start).Take(Math.Min(_options.MicroBatchSize, batch.Count - start)).ToList();
             var (sum, count) = _target.ComputeLoss(micro, generator);
-            sum.backward();
+            (sum * factor).backward();
             lossSum += sum.detach().to(ScalarType.Float64).item<double>();
             tokens += count;
         }
 
-        if (tokens == 0)
+        if (tokens != expected)
         {
-            throw new InvalidOperationException("An optimizer step had no target tokens: every example's target is empty after tokenization.");
+            throw new InvalidOperationException($"The step's examples have {expected} target tokens by their labels but the loss counted {tokens}.");
         }
 
+        bool finite = true;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
             var grads = parameters.Select(p => p.Parameter.grad).Where(g => g is not null).Select(g => g!).ToList();
-            foreach (var g in grads)
+            if (lossScale != 1)
             {
-                g.div_(tokens);
+                // One reduction for all gradients: a single host synchronisation per step.
+                finite = grads.Count == 0 || stack(grads.Select(g => g.isfinite().all()).ToArray()).all().item<bool>();
             }
 
-            if (_extra.MaxGradNorm > 0)
+            if (finite && _extra.MaxGradNorm > 0)
             {
-                ClipGradNorm(grads, _extra.MaxGradNorm);
+                ClipGradNorm(grads, _extra.MaxGradNorm, lossScale);
             }
         }
 
-        return lossSum / tokens;
+        return (lossSum / tokens, finite);
     }
 
-    /// <summary>PyTorch's <c>clip_grad_norm_</c> (L2): scale all gradients by min(1, max / (norm + 1e-6)).</summary>
-    internal static void ClipGradNorm(List<Tensor> grads, double maxNorm)
+    /// <summary>
+    /// PyTorch's <c>clip_grad_norm_</c> (L2): scale all gradients by min(1, max / (norm + 1e-6)), where norm
+    /// is that of the gradients divided by <paramref name="lossScale"/> (GradScaler unscales before clipping).
+    /// </summary>
+    internal static void ClipGradNorm(List<Tensor> grads, double maxNorm, double lossScale = 1)
     {
         if (grads.Count == 0)
         {
@@ -212,7 +239,7 @@ internal sealed class FineTuningLoop<TExample>
         }
 
         var norms = stack(grads.Select(g => linalg.vector_norm(g.to(ScalarType.Float32), 2)).ToArray());
-        var total = linalg.vector_norm(norms, 2);
+        var total = linalg.vector_norm(norms, 2) / lossScale;
         var coefficient = clamp(maxNorm / (total + 1e-6), max: 1.0);
         foreach (var g in grads)
         {
@@ -288,15 +315,19 @@ internal sealed class FineTuningLoop<TExample>
             throw new InvalidDataException($"{checkpoint}: trainable parameter '{lost}' is in neither the model folder nor {trainableFile}.");
         }
 
+        // AdamW counts the updates it made (its bias correction): a skipped float16 step made none.
         optimizer.Load(
             read => TrainingCheckpoints.ForEachTensor(Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.OptimizerFile), read),
-            saved.GlobalStep,
+            saved.GlobalStep - saved.SkippedSteps,
             Path.Combine(checkpoint, TrainingCheckpoints.TrainerFolder, TrainingCheckpoints.OptimizerFile));
 
         state.GlobalStep = saved.GlobalStep;
         state.Epoch = saved.Epoch;
         state.LastLoss = saved.LastLoss;
         state.LossHistory = saved.LossHistory;
+        state.LossScale = saved.LossScale;
+        state.LossScaleGoodSteps = saved.LossScaleGoodSteps;
+        state.SkippedSteps = saved.SkippedSteps;
         _logger.LogInformation("Resuming fine-tuning from {Checkpoint} at step {Step} of {Total}.", checkpoint, saved.GlobalStep, state.TotalSteps);
         return saved.GlobalStep;
     }
@@ -339,6 +370,11 @@ internal sealed class FineTuningLoop<TExample>
             settings["gradient_checkpointing"] = "true";
         }
 
+        if (_target.ComputeDType == ScalarType.Float16)
+        {
+            settings["loss_scaling"] = $"init={F(_extra.InitialLossScale)},growth_interval={_extra.LossScaleGrowthInterval.ToString(CultureInfo.InvariantCulture)}";
+        }
+
         return settings;
     }
 
@@ -362,6 +398,54 @@ internal sealed class FineTuningLoop<TExample>
         if (options.SaveEverySteps < 0)
         {
             throw new ArgumentException($"SaveEverySteps must be >= 0, not {options.SaveEverySteps}.");
+        }
+    }
+}
+
+/// <summary>
+/// Dynamic loss scaling for float16 (PyTorch's <c>GradScaler</c> with growth factor 2, backoff 0.5): the
+/// loss is multiplied by <see cref="Scale"/> before backward so that gradients below float16's smallest
+/// normal (6e-5) survive; an overflowed step halves the scale, and <c>growthInterval</c> clean steps in a
+/// row double it. Its state is part of the trainer state, so a resumed run scales as an uninterrupted one.
+/// </summary>
+internal sealed class LossScaler(double initialScale, int growthInterval)
+{
+    private int _goodSteps;
+
+    public double Scale { get; private set; } = initialScale;
+
+    public int SkippedSteps { get; private set; }
+
+    public void Overflowed()
+    {
+        Scale = Math.Max(Scale * 0.5, double.Epsilon);
+        _goodSteps = 0;
+        SkippedSteps++;
+    }
+
+    public void Stepped()
+    {
+        if (++_goodSteps >= growthInterval)
+        {
+            Scale *= 2;
+            _goodSteps = 0;
+        }
+    }
+
+    public void Record(TrainerState state)
+    {
+        state.LossScale = Scale;
+        state.LossScaleGoodSteps = _goodSteps;
+        state.SkippedSteps = SkippedSteps;
+    }
+
+    public void Restore(TrainerState state)
+    {
+        if (state.LossScale is { } scale)
+        {
+            Scale = scale;
+            _goodSteps = state.LossScaleGoodSteps;
+            SkippedSteps = state.SkippedSteps;
         }
     }
 }

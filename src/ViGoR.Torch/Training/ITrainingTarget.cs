@@ -21,6 +21,12 @@ internal interface ITrainingTarget<TExample>
     /// <param name="generator">The random source for dropout, seeded per optimizer step so that resumed runs draw the same masks.</param>
     (Tensor LossSum, long TargetTokens) ComputeLoss(IReadOnlyList<TExample> microBatch, Generator generator);
 
+    /// <summary>The number of target tokens <see cref="ComputeLoss"/> will count for <paramref name="examples"/>, without running the model.</summary>
+    long CountTargetTokens(IReadOnlyList<TExample> examples);
+
+    /// <summary>The dtype activations and their gradients flow in (float16 turns on loss scaling).</summary>
+    ScalarType ComputeDType { get; }
+
     /// <summary>Switches train/eval mode (dropout on or off).</summary>
     void SetTraining(bool training);
 

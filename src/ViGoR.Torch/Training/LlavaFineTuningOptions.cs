@@ -31,6 +31,12 @@ public sealed class LlavaFineTuningOptions
     /// <summary>Key of <see cref="GradientCheckpointing"/>.</summary>
     public const string GradientCheckpointingKey = "gradient_checkpointing";
 
+    /// <summary>Key of <see cref="InitialLossScale"/>.</summary>
+    public const string InitialLossScaleKey = "initial_loss_scale";
+
+    /// <summary>Key of <see cref="LossScaleGrowthInterval"/>.</summary>
+    public const string LossScaleGrowthIntervalKey = "loss_scale_growth_interval";
+
     /// <summary>
     /// Keep the CLIP vision tower frozen; the projector and the language model are trained. Default
     /// true, as LLaVA's visual instruction tuning stage (<c>finetune.sh</c>: <c>mm_vision_tower</c> frozen,
@@ -87,6 +93,20 @@ public sealed class LlavaFineTuningOptions
     /// </summary>
     public bool GradientCheckpointing { get; set; }
 
+    /// <summary>
+    /// Float16 only: the loss scale of the first step (dynamic loss scaling, PyTorch's
+    /// <c>torch.amp.GradScaler</c>: the mean loss is multiplied by the scale before backward so that small
+    /// gradients stay representable in float16, and the gradients are divided by it again in float32
+    /// before clipping and AdamW). A step whose gradients overflow (inf or NaN) is skipped and the scale
+    /// halved; after <see cref="LossScaleGrowthInterval"/> steps without overflow it doubles. Default
+    /// 65536 = 2^16 (GradScaler's <c>init_scale</c>). Float32 and bfloat16 need no scaling (bfloat16 has
+    /// float32's exponent range) and ignore it.
+    /// </summary>
+    public double InitialLossScale { get; set; } = 65536;
+
+    /// <summary>Float16 only: steps without overflow after which the loss scale doubles. Default 2000 (GradScaler's <c>growth_interval</c>).</summary>
+    public int LossScaleGrowthInterval { get; set; } = 2000;
+
     /// <summary>Reads the settings from <paramref name="options"/>' additional properties (absent keys keep the defaults).</summary>
     /// <exception cref="ArgumentException">A value has the wrong type or range; the message names the key.</exception>
     public static LlavaFineTuningOptions From(FineTuningOptions options)
@@ -112,6 +132,8 @@ public sealed class LlavaFineTuningOptions
         result.MaxGradNorm = Number(bag, MaxGradNormKey, result.MaxGradNorm);
         result.KeepCheckpoints = (int)Number(bag, KeepCheckpointsKey, result.KeepCheckpoints);
         result.GradientCheckpointing = Flag(bag, GradientCheckpointingKey, result.GradientCheckpointing);
+        result.InitialLossScale = Number(bag, InitialLossScaleKey, result.InitialLossScale);
+        result.LossScaleGrowthInterval = (int)Number(bag, LossScaleGrowthIntervalKey, result.LossScaleGrowthInterval);
         result.Validate();
         return result;
     }
@@ -130,6 +152,8 @@ public sealed class LlavaFineTuningOptions
         options.AdditionalProperties[MaxGradNormKey] = MaxGradNorm;
         options.AdditionalProperties[KeepCheckpointsKey] = KeepCheckpoints;
         options.AdditionalProperties[GradientCheckpointingKey] = GradientCheckpointing;
+        options.AdditionalProperties[InitialLossScaleKey] = InitialLossScale;
+        options.AdditionalProperties[LossScaleGrowthIntervalKey] = LossScaleGrowthInterval;
     }
 
     /// <summary>The effective LoRA alpha.</summary>
@@ -155,6 +179,16 @@ public sealed class LlavaFineTuningOptions
         if (KeepCheckpoints < 1)
         {
             throw new ArgumentException($"{KeepCheckpointsKey} must be >= 1, not {KeepCheckpoints}.");
+        }
+
+        if (!(InitialLossScale >= 1) || double.IsInfinity(InitialLossScale))
+        {
+            throw new ArgumentException($"{InitialLossScaleKey} must be a finite number >= 1, not {InitialLossScale}.");
+        }
+
+        if (LossScaleGrowthInterval < 1)
+        {
+            throw new ArgumentException($"{LossScaleGrowthIntervalKey} must be >= 1, not {LossScaleGrowthInterval}.");
         }
     }
 

@@ -110,8 +110,7 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
                 throw new InvalidDataException($"Fine-tuning example for image '{example.Image.Id}' has no pixels (given by id only); give the image file.");
             }
 
-            var prompt = ConversationTemplate.Format(_model.ConversationMode, example.Prompt);
-            var (ids, lab) = _model.Tokenizer.EncodeForTraining(prompt, example.Target);
+            var (ids, lab) = Encode(example);
             rows.Add(ids);
             labels.Add(lab);
             images.Add(example.Image.Decode());
@@ -127,6 +126,15 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
         long tokens = shiftedLabels.ne(LlavaForConditionalGeneration.IgnoreIndex).sum().item<long>();
         return (loss, tokens);
     }
+
+    // The loss reads label t+1 at position t: the first label is never a target (and is the prompt's anyway).
+    public long CountTargetTokens(IReadOnlyList<FineTuningExample> examples) =>
+        examples.Sum(e => Encode(e).Labels.Skip(1).LongCount(l => l != LlavaForConditionalGeneration.IgnoreIndex));
+
+    public ScalarType ComputeDType => _model.Module.DType;
+
+    private (long[] Ids, long[] Labels) Encode(FineTuningExample example) =>
+        _model.Tokenizer.EncodeForTraining(ConversationTemplate.Format(_model.ConversationMode, example.Prompt), example.Target);
 
     public void SetTraining(bool training)
     {

@@ -31,6 +31,15 @@ internal sealed class TrainerState
     [JsonPropertyName("settings")] public SortedDictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
 
     [JsonPropertyName("loss_history")] public List<double> LossHistory { get; set; } = [];
+
+    /// <summary>Float16 training: the dynamic loss scale for the next step (null otherwise).</summary>
+    [JsonPropertyName("loss_scale")] public double? LossScale { get; set; }
+
+    /// <summary>Float16 training: steps since the loss scale last changed without an overflow.</summary>
+    [JsonPropertyName("loss_scale_good_steps")] public int LossScaleGoodSteps { get; set; }
+
+    /// <summary>Float16 training: optimizer steps skipped because their gradients overflowed.</summary>
+    [JsonPropertyName("skipped_steps")] public int SkippedSteps { get; set; }
 }
 
 /// <summary>

@@ -12,14 +12,24 @@ internal sealed class TinyCausalLm : nn.Module, ITrainingTarget<TinyExample>
     private readonly nn.Module<Tensor, Tensor> _head;
     private readonly double _dropout;
 
-    public TinyCausalLm(long seed, int vocab = 16, int hidden = 8, double dropout = 0.1)
+    private readonly double _lossFactor;
+
+    /// <param name="seed">Seeds the initial weights.</param>
+    /// <param name="vocab">Vocabulary size.</param>
+    /// <param name="hidden">Hidden size.</param>
+    /// <param name="dropout">Dropout on the embeddings.</param>
+    /// <param name="dtype">Weights and compute (the loss is taken in float32).</param>
+    /// <param name="lossFactor">Multiplies the loss: a small factor stands for a model whose gradients are tiny (float16 underflow).</param>
+    public TinyCausalLm(long seed, int vocab = 16, int hidden = 8, double dropout = 0.1, ScalarType dtype = ScalarType.Float32, double lossFactor = 1)
         : base(nameof(TinyCausalLm))
     {
         torch.manual_seed(seed);
         _embed = nn.Embedding(vocab, hidden);
         _head = nn.Linear(hidden, vocab);
         _dropout = dropout;
+        _lossFactor = lossFactor;
         RegisterComponents();
+        this.to(dtype);
     }
 
     public int SavedModels { get; private set; }
@@ -41,13 +51,17 @@ internal sealed class TinyCausalLm : nn.Module, ITrainingTarget<TinyExample>
             }
 
             var logits = _head.call(h);
-            var loss = nn.functional.cross_entropy(logits[..^1], tensor(example.Labels)[1..], ignore_index: -100, reduction: nn.Reduction.Sum);
+            var loss = nn.functional.cross_entropy(logits[..^1].to(ScalarType.Float32), tensor(example.Labels)[1..], ignore_index: -100, reduction: nn.Reduction.Sum) * _lossFactor;
             total = total is null ? loss : total + loss;
             tokens += example.Labels.Skip(1).Count(l => l != -100);
         }
 
         return (total!, tokens);
     }
+
+    public long CountTargetTokens(IReadOnlyList<TinyExample> examples) => examples.Sum(e => e.Labels.Skip(1).LongCount(l => l != -100));
+
+    public ScalarType ComputeDType => _head.parameters().First().dtype;
 
     public void SetTraining(bool training) => train(training);
 
