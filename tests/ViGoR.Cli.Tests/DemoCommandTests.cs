@@ -73,6 +73,21 @@ public sealed class DemoCommandTests : IDisposable
         // Other settings in the same folder are refused, naming what differs.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--out", _folder]));
         Assert.Contains("Seeds", error.Message, StringComparison.OrdinalIgnoreCase);
+
+        // So is another base model (here the committed one with one weight byte changed), wherever it lives.
+        var other = Path.Combine(Path.GetDirectoryName(_folder)!, Path.GetFileName(_folder) + "-model");
+        Directory.CreateDirectory(other);
+        foreach (var file in Directory.GetFiles(DemoCommand.CommittedModel))
+        {
+            File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
+        }
+
+        var weights = File.ReadAllBytes(Path.Combine(other, "model.safetensors"));
+        weights[^1] ^= 1;
+        File.WriteAllBytes(Path.Combine(other, "model.safetensors"), weights);
+        error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--model", other]));
+        Assert.Contains("base_model_fingerprint", error.Message, StringComparison.Ordinal);
+        Directory.Delete(other, recursive: true);
     }
 
     [Fact]

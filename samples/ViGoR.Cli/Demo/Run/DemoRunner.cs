@@ -119,7 +119,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, "demo-settings.json");
-        var current = JsonSerializer.SerializeToNode(Settings, Indented)!.AsObject();
+        var current = JsonSerializer.SerializeToNode(Settings with { BaseModelFingerprint = DemoSettings.Fingerprint(BaseModel) }, Indented)!.AsObject();
         if (File.Exists(path))
         {
             var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
