@@ -85,9 +85,14 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
                 models[config.Name] = await FineTuneAsync(seed, config, journal, cancellationToken);
             }
 
+            var baseEvaluation = await EvaluateAsync(seed, DemoConfig.Base, BaseModel, cancellationToken);
             foreach (var (name, model) in models)
             {
-                var evaluation = await EvaluateAsync(seed, name, model, cancellationToken);
+                // A configuration left untrained (no target survived refinement) is the base model: its
+                // numbers are the base's, not a second evaluation of the same weights.
+                var evaluation = name == DemoConfig.Base || model == BaseModel
+                    ? baseEvaluation with { Config = name }
+                    : await EvaluateAsync(seed, name, model, cancellationToken);
                 (results.TryGetValue(name, out var list) ? list : results[name] = []).Add(evaluation);
             }
         }
@@ -273,7 +278,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         {
             // Every sentence was dropped (e.g. a reward model that calls everything a hallucination):
             // nothing to learn from. The base stands in, and the report says so rather than failing the run.
-            AtomicFile.WriteAllText(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt"), $"{journal}: no image has a target, so {config.Label} was not fine-tuned; the base model is evaluated in its place.\n");
+            AtomicFile.WriteAllText(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt"), $"{journal}: no image has a target, so {config.Label} was not fine-tuned; the base model's evaluation stands in for it.\n");
             return BaseModel;
         }
 
