@@ -34,13 +34,12 @@ public class RewardModelBenchmarks : IDisposable
     {
         _model = SmallLlava.Create();
         _model.eval();
-        var rng = new Random(3);
-        long[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 32000)).ToArray();
-        long[] head = [1, .. Tokens(8), _model.Config.ImageTokenIndex, .. Tokens(30)];
-        var description = Tokens(Sentences * SentenceTokens);
-        var assistant = Tokens(5);
-        _questions = Enumerable.Range(1, Sentences).Select(i => (long[])[.. head, .. description[..(i * SentenceTokens)], .. assistant]).ToList();
-        _labels = new RewardLabelTokens([29871], [29896, 29906, 29941, 29946, 29945, 29953, 29955]);
+        var prompts = new SyntheticQuestions(3, _model.Config.ImageTokenIndex);
+        var head = prompts.Head();
+        var description = prompts.Tokens(Sentences * SentenceTokens);
+        var assistant = prompts.Tokens(5);
+        _questions = SyntheticQuestions.PerSentence(head, description, SentenceTokens, assistant);
+        _labels = SyntheticQuestions.Labels;
         _pixels = randn(1, 3, 224, 224).DetachFromDisposeScope();
         Console.WriteLine($"// RewardModelBenchmarks: whole-description prompt = {_questions[^1].Length - 1 + _model.Config.Vision.NumPatches} positions; one-pass suffixes = {Sentences * (assistant.Length + 1)} positions");
     }
@@ -109,18 +108,15 @@ public class RewardModelImageBatchBenchmarks : IDisposable
     {
         _model = SmallLlava.Create();
         _model.eval();
-        var rng = new Random(5);
-        long[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 32000)).ToArray();
-        long[] head = [1, .. Tokens(8), _model.Config.ImageTokenIndex, .. Tokens(30)];
-        var assistant = Tokens(5);
+        var prompts = new SyntheticQuestions(5, _model.Config.ImageTokenIndex);
+        var head = prompts.Head();
+        var assistant = prompts.Tokens(5);
         _rows = Enumerable.Range(0, Images).Select(_ =>
         {
-            var descriptions = Enumerable.Range(0, Samples).Select(_ => Tokens(Sentences * SentenceTokens)).ToList();
-            return (IReadOnlyList<long[]>)descriptions
-                .SelectMany(d => Enumerable.Range(1, Sentences).Select(i => (long[])[.. head, .. d[..(i * SentenceTokens)], .. assistant]))
-                .ToList();
+            var descriptions = Enumerable.Range(0, Samples).Select(_ => prompts.Tokens(Sentences * SentenceTokens)).ToList();
+            return (IReadOnlyList<long[]>)descriptions.SelectMany(d => SyntheticQuestions.PerSentence(head, d, SentenceTokens, assistant)).ToList();
         }).ToList();
-        _labels = new RewardLabelTokens([29871], [29896, 29906, 29941, 29946, 29945, 29953, 29955]);
+        _labels = SyntheticQuestions.Labels;
         _pixels = randn(Images, 3, 224, 224).DetachFromDisposeScope();
     }
 
@@ -157,4 +153,24 @@ public class RewardModelImageBatchBenchmarks : IDisposable
         var features = _model.ImageFeatures(_pixels);
         return FirstTokenScorer.OnePass(_model, _rows, features, _labels).Probabilities.Sum(p => p[0]);
     }
+}
+
+/// <summary>
+/// Random reward-model questions of the shape the benchmarks measure: BOS, 8 template ids, the image
+/// token, a 30-id instruction, the description up to a sentence, then the template's tail.
+/// </summary>
+internal sealed class SyntheticQuestions(int seed, long imageToken)
+{
+    private readonly Random _random = new(seed);
+
+    /// <summary>The categorical scheme's label tokens under LLaMA's tokenizer: the "▁" lead, then the digits 1-7.</summary>
+    public static RewardLabelTokens Labels { get; } = new([29871], [29896, 29906, 29941, 29946, 29945, 29953, 29955]);
+
+    public long[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => (long)_random.Next(3, 32000)).ToArray();
+
+    public long[] Head() => [1, .. Tokens(8), imageToken, .. Tokens(30)];
+
+    /// <summary>One question per sentence of <paramref name="description"/> (sentences of <paramref name="sentenceTokens"/> ids), each cut after its sentence.</summary>
+    public static List<long[]> PerSentence(long[] head, long[] description, int sentenceTokens, long[] assistant) =>
+        Enumerable.Range(1, description.Length / sentenceTokens).Select(i => (long[])[.. head, .. description[..(i * sentenceTokens)], .. assistant]).ToList();
 }
