@@ -166,6 +166,14 @@ internal static class FirstTokenScorer
         for (int r = 0; r < batch; r++)
         {
             var tree = trees[r];
+
+            // imagesBefore[b]: image tokens among the prefix's first b ids; each stands for features.shape[1] cache positions.
+            var imagesBefore = new int[prefixes[r].Length + 1];
+            for (int i = 0; i < prefixes[r].Length; i++)
+            {
+                imagesBefore[i + 1] = imagesBefore[i] + (prefixes[r][i] == imageToken ? 1 : 0);
+            }
+
             for (int n = 0; n < packed; n++)
             {
                 int token = (r * packed) + n;
@@ -177,9 +185,8 @@ internal static class FirstTokenScorer
                     continue;
                 }
 
-                // Each image token before the boundary stands for features.shape[1] positions in the cache.
                 int boundary = tree.Boundaries[n];
-                int start = boundary + (int)(expansion * prefixes[r].AsSpan(0, boundary).Count(imageToken));
+                int start = boundary + (int)(expansion * imagesBefore[boundary]);
                 ids[token] = tree.Tokens[n];
                 positions[token] = start + tree.Depths[n];
                 int parent = tree.Parents[n];

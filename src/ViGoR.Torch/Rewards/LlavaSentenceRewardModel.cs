@@ -263,7 +263,9 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
             throw new ArgumentException("A request is null.", nameof(requests));
         }
 
+        // A description without sentences keeps its empty list; every other one is filled below.
         var result = new IReadOnlyList<SentenceJudgement>[requests.Count];
+        Array.Fill(result, []);
         if (Scoring != RewardScoring.FirstToken || IsHolistic)
         {
             for (int i = 0; i < requests.Count; i++)
@@ -281,11 +283,6 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
             .GroupBy(x => x.request.Image, ReferenceEqualityComparer.Instance)
             .Select(g => (Image: (ImageInput)g.Key!, Requests: g.ToList()))
             .ToList();
-        foreach (var (request, index) in requests.Select((r, i) => (r, i)).Where(x => x.r.Description.Sentences.Count == 0))
-        {
-            result[index] = [];
-        }
-
         foreach (var pass in groups.Chunk(_options.MaxImagesPerPass))
         {
             var rows = pass.Select(g => (IReadOnlyList<long[]>)g.Requests.SelectMany(x => SentenceQuestions(x.request.Prompt, x.request.Description)).ToList()).ToList();
@@ -331,19 +328,19 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
     /// <summary>First-token label scores of <paramref name="questions"/>: in one pass sharing their common prefix, or each as its own forward (the reference).</summary>
     internal Task<LabelScores> LabelScoresAsync(ImageInput image, IReadOnlyList<long[]> questions, bool onePass, CancellationToken cancellationToken)
     {
-        var labels = _labelTokens ?? throw new InvalidOperationException("The labels' first tokens coincide; first-token scores are undefined.");
-        return RunAsync(
-            image,
-            features => onePass
-                ? FirstTokenScorer.OnePass(_model.Module, questions, features, labels)
-                : FirstTokenScorer.Separately(_model.Module, questions, features, labels),
-            cancellationToken);
+        if (onePass)
+        {
+            return LabelScoresAsync([image], [questions], cancellationToken);
+        }
+
+        var labels = RequireLabelTokens();
+        return RunAsync(image, features => FirstTokenScorer.Separately(_model.Module, questions, features, labels), cancellationToken);
     }
 
     /// <summary>First-token label scores of several images' questions in one packed pass (row b about <paramref name="images"/>[b]), row after row.</summary>
     internal Task<LabelScores> LabelScoresAsync(IReadOnlyList<ImageInput> images, IReadOnlyList<IReadOnlyList<long[]>> rows, CancellationToken cancellationToken)
     {
-        var labels = _labelTokens ?? throw new InvalidOperationException("The labels' first tokens coincide; first-token scores are undefined.");
+        var labels = RequireLabelTokens();
         if (images.Count == 1)
         {
             return RunAsync(images[0], features => FirstTokenScorer.OnePass(_model.Module, rows, features, labels), cancellationToken);
@@ -359,6 +356,9 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
             },
             cancellationToken);
     }
+
+    private RewardLabelTokens RequireLabelTokens() =>
+        _labelTokens ?? throw new InvalidOperationException("The labels' first tokens coincide; first-token scores are undefined.");
 
     /// <summary>The model's raw reply to each sentence's question, in sentence order (greedy, batched by <see cref="LlavaRewardModelOptions.MaxBatchSize"/>).</summary>
     internal Task<IReadOnlyList<string>> ReplyAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken)
