@@ -19,7 +19,7 @@ internal static class VigorApp
         config.PropagateExceptions();
 
         // The method.
-        config.AddCommand<DemoCommand>("demo").WithDescription("Run the ViGoR pipeline on the embedded default (3 COCO images, 5 real LVLM descriptions each).");
+        config.AddCommand<DemoCommand>("demo").WithDescription("Run the whole ViGoR method in miniature on ShapesWorld with the committed tiny LLaVA: calibration, annotation, reward models, the paper's four configurations, fine-tuning and evaluation; writes report.html and results.json.");
         config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
         config.AddCommand<MergeCommand>("merge").WithDescription("Join the scores journals of --num-chunks jobs and select over all of them.");
         config.AddBranch("export", ExportBranch.Configure);
@@ -31,6 +31,7 @@ internal static class VigorApp
         config.AddCommand<TrainRewardCommand>("train-reward").WithDescription("Train the reward model on fine-grained annotations (or --holistic), with held-out metrics in metrics.json.");
         config.AddCommand<ScoreCommand>("score").WithDescription("Judge every sentence of recorded samples with a reward model, in the format vigor run --judgements replays.");
         config.AddCommand<ShapesWorldCommand>("shapesworld").WithDescription("Write a ShapesWorld split: small synthetic scenes of COCO objects with boxes, reference captions and POPE questions.");
+        config.AddCommand<ProbeCommand>("probe").WithDescription("Measure what a LLaVA folder's vision tower sees: a linear probe per ShapesWorld category on its pooled features (ROC AUC).");
         config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pre-train the tiny ShapesWorld LLaVA the demo starts from (captions of which a fraction hallucinate).");
         config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
 

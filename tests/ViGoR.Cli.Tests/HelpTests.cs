@@ -7,7 +7,8 @@ public class HelpTests
 {
     public static TheoryData<string[]> Verbs() =>
     [
-        [], ["demo"], ["run"], ["merge"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["train-reward"], ["version"],
+        [], ["demo"], ["run"], ["merge"], ["export"], ["export", "llava"], ["export", "pairs"], ["generate"], ["nouns"], ["detect"], ["finetune"], ["train-reward"],
+        ["score"], ["shapesworld"], ["probe"], ["pretrain"], ["version"],
         ["eval"], ["eval", "pope"], ["eval", "chair"], ["eval", "mme"], ["eval", "rank"], ["eval", "mmhal"],
         ["annotations"], ["annotations", "validate"], ["annotations", "stats"],
     ];

@@ -4,14 +4,14 @@ using System.IO.Compression;
 namespace ViGoR.Packaging.Tests;
 
 /// <summary>
-/// Packs the five library packages, then restores and runs a consumer project from a local folder
+/// Packs the six library packages, then restores and runs a consumer project from a local folder
 /// feed: the packages work as packages, not only as project references. (The vigor tool package
 /// carries libtorch and ONNX Runtime natives, over a gigabyte; it is packed by hand, not here.)
 /// </summary>
 public sealed class PackagingTests : IDisposable
 {
     private const string Version = "0.0.0-packagetest";
-    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Evaluation", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch"];
+    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Evaluation", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch", "ViGoR.ShapesWorld"];
     private readonly string _work = Directory.CreateTempSubdirectory("vigor-pack-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -49,7 +49,8 @@ public sealed class PackagingTests : IDisposable
         Assert.DoesNotContain("id=\"Microsoft.Extensions.AI", Nuspec(feed, "ViGoR.Core"));
         Assert.Contains("id=\"Microsoft.Extensions.AI.Abstractions\"", Nuspec(feed, "ViGoR.Evaluation"));
         Assert.Contains("id=\"ViGoR.Core\"", Nuspec(feed, "ViGoR.Evaluation"));
-        Assert.All(new[] { "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch" }, l => Assert.DoesNotContain("id=\"ViGoR.Evaluation\"", Nuspec(feed, l)));
+        Assert.All(new[] { "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch", "ViGoR.ShapesWorld" }, l => Assert.DoesNotContain("id=\"ViGoR.Evaluation\"", Nuspec(feed, l)));
+        Assert.DoesNotContain("id=\"TorchSharp", Nuspec(feed, "ViGoR.ShapesWorld")); // the laboratory needs Core only
 
         var consumer = Path.Combine(_work, "consumer");
         Directory.CreateDirectory(consumer);

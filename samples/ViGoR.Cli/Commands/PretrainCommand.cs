@@ -31,6 +31,10 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Fraction of captions that also name an absent, co-occurring object (0-1). Default 0.4.")]
         public double Hallucination { get; init; } = new PretrainingSettings().HallucinationRate;
 
+        [CommandOption("--vision-steps <N>")]
+        [Description("Steps of the \"CLIP\" stage, which trains the vision tower on clean ground truth (64 fresh scenes a step) before it is frozen. Default 1500.")]
+        public int VisionSteps { get; init; } = new VisionPretrainingSettings().Steps;
+
         [CommandOption("--seed <S>")]
         [Description("Seeds initialisation, the corpus noise and the batch order. Default 7.")]
         public int Seed { get; init; } = new PretrainingSettings().Seed;
@@ -38,6 +42,7 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public override ValidationResult Validate() =>
             Scenes < 1 ? ValidationResult.Error("--scenes must be at least 1.")
             : Epochs < 1 ? ValidationResult.Error("--epochs must be at least 1.")
+            : VisionSteps < 1 ? ValidationResult.Error("--vision-steps must be at least 1.")
             : Hallucination is < 0 or > 1 ? ValidationResult.Error("--hallucination must be in [0, 1].")
             : ValidationResult.Success();
     }
@@ -45,9 +50,16 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
-        var pretraining = new PretrainingSettings { Scenes = settings.Scenes, Epochs = settings.Epochs, HallucinationRate = settings.Hallucination, Seed = settings.Seed };
+        var pretraining = new PretrainingSettings { Scenes = settings.Scenes, Epochs = settings.Epochs, HallucinationRate = settings.Hallucination, Seed = settings.Seed, Vision = new VisionPretrainingSettings { Steps = settings.VisionSteps } };
+        var vision = new SyncProgress<(int Step, int Total, double Loss)>(p =>
+        {
+            if (p.Step % 100 == 0 || p.Step == p.Total)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"vision stage step {p.Step}/{p.Total} loss {p.Loss:F4}"));
+            }
+        });
         FineTuningResult? result = null;
-        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, training, token));
+        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, vision, training, token));
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Pre-trained {settings.Out}: {result!.Steps} steps, final loss {result.FinalLoss:F4}.");
         return 0;
     }

@@ -22,7 +22,7 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         public string RewardModel { get; init; } = "";
 
         [CommandOption("--samples <FILE>")]
-        [Description("Recorded samples (vigor generate output): {\"image\", \"prompt\", \"samples\": [...]} per line.")]
+        [Description("Recorded samples (vigor generate output): {\"image\", \"prompt\", \"samples\": [[...]]} per line.")]
         public string Samples { get; init; } = "";
 
         [CommandOption("--images <DIR>")]

@@ -2,7 +2,8 @@ using System.ComponentModel;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.Evaluation;
+using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Commands;
 
@@ -48,7 +49,7 @@ internal sealed class ShapesWorldCommand : Command<ShapesWorldCommand.Settings>
         {
             File.WriteAllLines(
                 Path.Combine(settings.Out, $"coco_pope_{split}.json"),
-                PopeSampler.Sample(scenes, split, settings.Seed).Select(q => JsonSerializer.Serialize(new { question_id = q.QuestionId, image = q.Image, text = q.Text, label = q.Present ? "yes" : "no" })));
+                PopeSampler.Sample(scenes.Select(s => new PopeImage(s.FileName, s.Categories)).ToList(), ShapesWorldKinds.All.Select(k => k.Category).ToList(), split, settings.Seed).Select(q => JsonSerializer.Serialize(new { question_id = q.QuestionId, image = q.Image, text = ShapesWorldCorpus.Question(q.Category), label = q.Present ? "yes" : "no" })));
         }
 
         AnsiConsole.MarkupLineInterpolated($"Wrote {scenes.Count} ShapesWorld scenes ({scenes.Sum(s => s.Objects.Count)} objects) to [blue]{settings.Out}[/]: images/, instances.json, captions.jsonl, coco_pope_random|popular|adversarial.json.");

@@ -101,38 +101,6 @@ public sealed record RewardModelMetrics
     /// <summary>The snake_case name of a kind, as annotation and judgement files spell it (<c>correct</c> for <see cref="SentenceErrorKind.None"/>).</summary>
     public static string KindName(SentenceErrorKind kind) => SentenceErrorKindNames.ToName(kind) ?? "correct";
 
-    private static double? RocAucOf(IReadOnlyList<RewardModelPrediction> predictions)
-    {
-        // Mann-Whitney U over ranks with ties averaged: O(n log n), exact for ties.
-        var positives = predictions.Count(p => p.IsError);
-        var negatives = predictions.Count - positives;
-        if (positives == 0 || negatives == 0)
-        {
-            return null;
-        }
-
-        var sorted = predictions.OrderBy(p => p.ErrorProbability).ToList();
-        double rankSum = 0;
-        for (int i = 0; i < sorted.Count;)
-        {
-            int j = i;
-            while (j + 1 < sorted.Count && sorted[j + 1].ErrorProbability == sorted[i].ErrorProbability)
-            {
-                j++;
-            }
-
-            double averageRank = ((i + j) / 2.0) + 1;
-            for (int k = i; k <= j; k++)
-            {
-                if (sorted[k].IsError)
-                {
-                    rankSum += averageRank;
-                }
-            }
-
-            i = j + 1;
-        }
-
-        return (rankSum - (positives * (positives + 1) / 2.0)) / ((double)positives * negatives);
-    }
+    private static double? RocAucOf(IReadOnlyList<RewardModelPrediction> predictions) =>
+        ViGoR.RocAuc.Of(predictions.Select(p => p.ErrorProbability).ToList(), predictions.Select(p => p.IsError).ToList());
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using ViGoR.Cli.Demo.Run;
-using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Demo.Report;
 

@@ -69,7 +69,7 @@ internal static class DemoResults
     }
 
     /// <summary>results.json: seeds, per configuration every metric's mean and std, and the claims.</summary>
-    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes)
+    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes, JsonObject? calibration = null)
     {
         var results = new JsonObject();
         foreach (var config in configs)
@@ -105,10 +105,16 @@ internal static class DemoResults
             ["claims"] = claimNodes,
             ["notes"] = new JsonArray(notes.Select(n => (JsonNode)n).ToArray()),
         };
+        if (calibration is not null)
+        {
+            root["calibration"] = calibration;
+        }
+
         return root.ToJsonString(Indented) + "\n";
     }
 
-    private static MetricSummary Summary(IReadOnlyList<double> values)
+    /// <summary>Mean and sample standard deviation (0 for one value).</summary>
+    public static MetricSummary Summary(IReadOnlyList<double> values)
     {
         double mean = values.Average();
         double std = values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.ShapesWorld;
 using ViGoR.Cli.Pipeline;
 using ViGoR.Cli.RewardModel;
 using ViGoR.Torch;
@@ -52,6 +52,9 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     /// <summary>The world's splits (fixed seeds, so every run sees the same scenes).</summary>
     public DemoWorld World { get; private set; } = null!;
 
+    /// <summary>The base model's validation-split evaluation per seed (set by <see cref="RunAsync"/>).</summary>
+    public IReadOnlyList<DemoEvaluation> Calibration { get; private set; } = [];
+
     public string BaseModel => Settings.BaseModel ?? throw new InvalidOperationException("No base model.");
 
     public string SeedDirectory(int seed) => Path.Combine(Directory, $"seed-{seed}");
@@ -65,12 +68,24 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
     public string EvaluationPath(int seed, string config) => Path.Combine(ConfigDirectory(seed, config), "eval.json");
 
+    /// <summary>The base model's evaluation on the validation split (its calibration), written before any configuration runs.</summary>
+    public string CalibrationPath(int seed) => Path.Combine(SeedDirectory(seed), "base-calibration.json");
+
     /// <summary>Runs every phase that has not finished yet and returns each configuration's evaluation per seed.</summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<DemoEvaluation>>> RunAsync(CancellationToken cancellationToken)
     {
         CheckSettings();
         World = DemoWorld.Create(Path.Combine(Directory, "world"), Settings, p => progress?.Report(p));
         var results = new Dictionary<string, List<DemoEvaluation>>(StringComparer.Ordinal);
+
+        // The base alone, on the validation split, before any ViGoR configuration runs.
+        var calibration = new List<DemoEvaluation>();
+        foreach (var seed in Settings.Seeds)
+        {
+            calibration.Add(await EvaluateAsync(seed, DemoConfig.Base, BaseModel, cancellationToken, validation: true));
+        }
+
+        Calibration = calibration;
         var annotations = await AnnotateAsync(Settings.RewardSeed, cancellationToken);
         var fine = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: false, cancellationToken);
         var holistic = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: true, cancellationToken);
@@ -300,31 +315,31 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Phase 7: CHAIR on sampled test descriptions and POPE (greedy yes/no) on the test split.</summary>
-    private async Task<DemoEvaluation> EvaluateAsync(int seed, string config, string modelDirectory, CancellationToken cancellationToken)
+    private async Task<DemoEvaluation> EvaluateAsync(int seed, string config, string modelDirectory, CancellationToken cancellationToken, bool validation = false)
     {
-        var path = EvaluationPath(seed, config);
+        var path = validation ? CalibrationPath(seed) : EvaluationPath(seed, config);
+        var (split, questions) = World.Evaluation(validation);
         if (File.Exists(path))
         {
             return JsonSerializer.Deserialize<DemoEvaluation>(File.ReadAllText(path), Indented)
                 ?? throw new InvalidDataException($"{path}: empty evaluation.");
         }
 
-        var phase = $"seed {seed}: evaluate {config}";
+        var phase = $"seed {seed}: {(validation ? "calibrate" : "evaluate")} {config}";
         using var model = LlavaVisionLanguageModel.Load(modelDirectory, _cpu);
-        var descriptions = await DescribeAsync(model, World.Test.Scenes, seed, 1, Settings.Temperature, phase + " (CHAIR)", cancellationToken);
+        var descriptions = await DescribeAsync(model, split.Scenes, seed, 1, Settings.Temperature, phase + " (CHAIR)", cancellationToken);
         var answers = new List<string>();
-        var questions = World.PopeQuestions;
         for (int start = 0; start < questions.Count; start += 64)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = questions.Skip(start).Take(64).ToList();
-            var requests = batch.Select(q => new SampleRequest(ImageInput.FromPixels(World.Test.Scene(q.Image).Image), ShapesWorldCorpus.Question(q.Object), 0)).ToList();
+            var requests = batch.Select(q => new SampleRequest(ImageInput.FromPixels(split.Scene(q.Image).Image), ShapesWorldCorpus.Question(q.Category, ViGoR.Evaluation.PopeOptions.LlavaAnswerFormatSuffix), 0)).ToList();
             var replies = await model.SampleBatchAsync(requests, new SamplingOptions { NumSamples = 1, Temperature = 0, MaxNewTokens = 3 }, cancellationToken);
             answers.AddRange(replies.Select(r => r[0]));
             progress?.Report(new DemoProgress(phase + " (POPE)", Math.Min(start + 64, questions.Count), questions.Count));
         }
 
-        var evaluation = DemoEvaluation.Compute(config, seed, World.Test.Scenes, descriptions.Select(d => d[0]).ToList(), questions, answers);
+        var evaluation = DemoEvaluation.Compute(config, seed, split.Scenes, descriptions.Select(d => d[0]).ToList(), questions, answers);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(evaluation, Indented) + "\n");
         return evaluation;

@@ -8,11 +8,17 @@ namespace ViGoR.Cli.Demo.Run;
 /// </summary>
 internal sealed record DemoSettings
 {
+    /// <summary>The world the demo's numbers were first measured on (splits 201-204).</summary>
+    public const int DefaultWorldSeed = 200;
+
     /// <summary>The run's seeds: each seeds sampling, annotator and detector noise, reward-model and policy fine-tuning, and evaluation sampling.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
 
     /// <summary>Seeds the annotations (and their noise) and the reward models' training, which all seeds share: a reward model is trained once and then used, as in the paper.</summary>
     public int RewardSeed { get; init; } = 1;
+
+    /// <summary>The world seed of the demo's splits (annotation W + 1, train W + 2, test W + 3, validation W + 4; see <see cref="DemoWorld"/>).</summary>
+    public int WorldSeed { get; init; } = DefaultWorldSeed;
 
     /// <summary>Scenes whose base-model descriptions the simulated annotators label (the reward models' training data).</summary>
     public int AnnotationImages { get; init; } = 600;
@@ -22,6 +28,9 @@ internal sealed record DemoSettings
 
     /// <summary>Test scenes (CHAIR and POPE).</summary>
     public int TestImages { get; init; } = 100;
+
+    /// <summary>Validation scenes: the base model's calibration against LLaVA's published error profile (CHAIR and POPE), measured before any ViGoR configuration runs.</summary>
+    public int ValidationImages { get; init; } = 100;
 
     /// <summary>Test scenes POPE asks about (the first ones of the test split; CHAIR uses all).</summary>
     public int PopeImages { get; init; } = 60;
@@ -104,6 +113,7 @@ internal sealed record DemoSettings
         AnnotationImages = 24,
         TrainImages = 24,
         TestImages = 16,
+        ValidationImages = 16,
         Epochs = 1,
         RewardEpochs = 1,
     };

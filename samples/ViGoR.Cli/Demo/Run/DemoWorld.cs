@@ -1,4 +1,5 @@
-using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.Evaluation;
+using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Demo.Run;
 
@@ -29,24 +30,26 @@ internal sealed class DemoSplit
 }
 
 /// <summary>
-/// The demo's world: three ShapesWorld splits with fixed seeds — the scenes the simulated annotators
-/// label (201), the scenes the method trains on (202) and the test scenes (203) — and POPE's random,
-/// popular and adversarial questions about the test scenes.
+/// The demo's world: four ShapesWorld splits drawn from the world seed W (default
+/// <see cref="DemoSettings.DefaultWorldSeed"/>) — the scenes the simulated annotators label (W + 1), the
+/// scenes the method trains on (W + 2), the test scenes (W + 3) and the validation scenes the base model
+/// is calibrated on (W + 4) — and POPE's random, popular and adversarial questions about the test and the
+/// validation scenes. Another W draws a world nobody tuned on.
 /// </summary>
 internal sealed class DemoWorld
 {
-    public const int AnnotationSeed = 201;
-    public const int TrainSeed = 202;
-    public const int TestSeed = 203;
-
-    private DemoWorld(DemoSplit annotation, DemoSplit train, DemoSplit test, int popeImages)
+    private DemoWorld(int worldSeed, DemoSplit annotation, DemoSplit train, DemoSplit test, DemoSplit validation, int popeImages)
     {
+        WorldSeed = worldSeed;
         Annotation = annotation;
         Train = train;
         Test = test;
-        var asked = test.Scenes.Take(popeImages).ToList();
-        PopeQuestions = DemoEvaluation.PopeSplits.SelectMany(split => PopeSampler.Sample(asked, split, TestSeed)).ToList();
+        Validation = validation;
+        PopeQuestions = Pope(test, popeImages, TestSeed(worldSeed));
+        ValidationPopeQuestions = Pope(validation, popeImages, ValidationSeed(worldSeed));
     }
+
+    public int WorldSeed { get; }
 
     public DemoSplit Annotation { get; }
 
@@ -54,16 +57,41 @@ internal sealed class DemoWorld
 
     public DemoSplit Test { get; }
 
+    /// <summary>The split the base model is calibrated on, before any ViGoR configuration runs: never the test split.</summary>
+    public DemoSplit Validation { get; }
+
     /// <summary>POPE's questions of all three splits about the first <see cref="DemoSettings.PopeImages"/> test scenes.</summary>
     public IReadOnlyList<PopeItem> PopeQuestions { get; }
 
+    /// <summary>The same about the first validation scenes.</summary>
+    public IReadOnlyList<PopeItem> ValidationPopeQuestions { get; }
+
+    public static int AnnotationSeed(int worldSeed) => worldSeed + 1;
+
+    public static int TrainSeed(int worldSeed) => worldSeed + 2;
+
+    public static int TestSeed(int worldSeed) => worldSeed + 3;
+
+    public static int ValidationSeed(int worldSeed) => worldSeed + 4;
+
     /// <summary>Generates the splits (deterministically) and writes whatever of them is not on disk yet.</summary>
     public static DemoWorld Create(string directory, DemoSettings settings, Action<DemoProgress>? progress = null) => new(
-        Split(Path.Combine(directory, "annotation"), AnnotationSeed, settings.AnnotationImages, progress),
-        Split(Path.Combine(directory, "train"), TrainSeed, settings.TrainImages, progress),
-        Split(Path.Combine(directory, "test"), TestSeed, settings.TestImages, progress),
+        settings.WorldSeed,
+        Split(Path.Combine(directory, "annotation"), AnnotationSeed(settings.WorldSeed), settings.AnnotationImages, progress),
+        Split(Path.Combine(directory, "train"), TrainSeed(settings.WorldSeed), settings.TrainImages, progress),
+        Split(Path.Combine(directory, "test"), TestSeed(settings.WorldSeed), settings.TestImages, progress),
+        Split(Path.Combine(directory, "validation"), ValidationSeed(settings.WorldSeed), settings.ValidationImages, progress),
         settings.PopeImages);
 
+    /// <summary>The split of an evaluation: test or validation.</summary>
+    public (DemoSplit Split, IReadOnlyList<PopeItem> Pope) Evaluation(bool validation) => validation ? (Validation, ValidationPopeQuestions) : (Test, PopeQuestions);
+
+    private static List<PopeItem> Pope(DemoSplit split, int images, int seed)
+    {
+        var asked = split.Scenes.Take(images).Select(s => new PopeImage(s.FileName, s.Categories)).ToList();
+        var categories = ShapesWorldKinds.All.Select(k => k.Category).ToList();
+        return DemoEvaluation.PopeSplits.SelectMany(name => PopeSampler.Sample(asked, categories, name, seed)).ToList();
+    }
     private static DemoSplit Split(string directory, int seed, int count, Action<DemoProgress>? progress)
     {
         var scenes = Enumerable.Range(0, count).Select(i => ShapesWorldGenerator.Generate(seed, i)).ToList();

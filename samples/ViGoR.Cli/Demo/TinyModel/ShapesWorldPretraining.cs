@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ViGoR.Cli.Demo.ShapesWorld;
+using ViGoR.ShapesWorld;
 using ViGoR.Torch;
 using ViGoR.Torch.Training;
 
@@ -25,14 +25,20 @@ internal sealed record PretrainingSettings
     public int Seed { get; init; } = 7;
 
     public TinyLlavaShape Shape { get; init; } = new();
+
+    /// <summary>The "CLIP" stage that trains the vision tower on clean labels before it is frozen.</summary>
+    public VisionPretrainingSettings Vision { get; init; } = new();
 }
 
 /// <summary>
-/// Pre-trains the demo's base model from scratch: writes a tiny llava-hf folder (config, SentencePiece
-/// tokenizer of ShapesWorld's words), initialises it, and trains every weight — vision tower, projector
-/// and decoder — through <see cref="LlavaVisionLanguageModel.FineTuneAsync"/> on ShapesWorld captions and
-/// yes/no questions of which <see cref="PretrainingSettings.HallucinationRate"/> name absent objects.
-/// Resumable: checkpoints live in <c>OUT/checkpoints</c>.
+/// Pre-trains the demo's base model from scratch, in LLaVA's two steps: writes a tiny llava-hf folder
+/// (config, SentencePiece tokenizer of ShapesWorld's words) and initialises it; the "CLIP" stage
+/// (<see cref="VisionTowerPretraining"/>) trains the vision tower on clean ground truth; then, with the
+/// tower frozen as LLaVA freezes CLIP, the projector and decoder are trained through
+/// <see cref="LlavaVisionLanguageModel.FineTuneAsync"/> on ShapesWorld captions and yes/no questions of
+/// which <see cref="PretrainingSettings.HallucinationRate"/> name absent, co-occurring objects.
+/// Resumable: the tower stage's result is saved before the second stage starts, whose checkpoints live
+/// in <c>OUT/checkpoints</c>.
 /// </summary>
 internal static class ShapesWorldPretraining
 {
@@ -40,20 +46,21 @@ internal static class ShapesWorldPretraining
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async Task<FineTuningResult> RunAsync(string output, PretrainingSettings settings, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<FineTuningResult> RunAsync(string output, PretrainingSettings settings, IProgress<(int Step, int Total, double Loss)>? vision, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         var random = new Random(settings.Seed);
         var texts = new List<CorpusText>();
         for (int i = 0; i < settings.Scenes; i++)
         {
-            texts.AddRange(ShapesWorldCorpus.Texts(ShapesWorldGenerator.Generate(settings.WorldSeed, i, settings.Shape.ImageSize), random, settings.HallucinationRate));
+            texts.AddRange(ShapesWorldCorpus.Texts(ShapesWorldGenerator.Generate(settings.WorldSeed, i, settings.Shape.ImageSize), random, settings.HallucinationRate, ViGoR.Evaluation.PopeOptions.LlavaAnswerFormatSuffix));
         }
 
         var staging = output + ".init";
         if (!File.Exists(Path.Combine(output, "config.json")))
         {
-            TinyLlavaFolder.Write(staging, ShapesWorldCorpus.Words(), settings.Shape);
+            TinyLlavaFolder.Write(staging, TinyLlavaFolder.Vocabulary(), settings.Shape);
             using var fresh = LlavaVisionLanguageModel.CreateInitialized(staging, settings.Seed, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
+            VisionTowerPretraining.Run(fresh, settings.Vision, vision, cancellationToken);
             await fresh.SaveCheckpointAsync(output, cancellationToken);
             Directory.Delete(staging, recursive: true);
         }
@@ -71,7 +78,7 @@ internal static class ShapesWorldPretraining
             CheckpointDirectory = Path.Combine(output, "checkpoints"),
             SaveEverySteps = 100,
         };
-        new LlavaFineTuningOptions { FreezeVisionTower = false }.ApplyTo(options);
+        new LlavaFineTuningOptions { FreezeVisionTower = true }.ApplyTo(options);
         var result = await model.FineTuneAsync(examples, options, progress, cancellationToken);
         await model.SaveCheckpointAsync(output, cancellationToken);
         Directory.Delete(options.CheckpointDirectory, recursive: true); // the folder is committed: keep only the model

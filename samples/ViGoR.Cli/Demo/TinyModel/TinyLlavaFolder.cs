@@ -32,6 +32,19 @@ internal sealed record TinyLlavaShape
 /// </summary>
 internal static class TinyLlavaFolder
 {
+    /// <summary>
+    /// The tokenizer's words: ShapesWorld's, plus LLaVA's conversation roles, POPE's answer-format
+    /// instruction and the reward model's instructions and one-digit replies
+    /// (<see cref="ViGoR.Torch.Rewards.RewardLabelScheme.Categorical"/>), so the tiny model can be a
+    /// policy and a reward model with one vocabulary.
+    /// </summary>
+    public static IEnumerable<string> Vocabulary() => ViGoR.ShapesWorld.ShapesWorldCorpus.Words(
+        "USER ASSISTANT",
+        "0 1 2 3 4 5 6 7 8 9",
+        ViGoR.Evaluation.PopeOptions.LlavaAnswerFormatSuffix,
+        ViGoR.Torch.Rewards.LlavaRewardModelOptions.PaperInstruction,
+        ViGoR.Torch.Rewards.LlavaRewardModelOptions.HolisticInstruction);
+
     public static void Write(string directory, IEnumerable<string> words, TinyLlavaShape shape)
     {
         Directory.CreateDirectory(directory);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ViGoR.Cli.Demo.ShapesWorld;
+namespace ViGoR.ShapesWorld;
 
 /// <summary>
 /// A simulated human annotator for ShapesWorld: reads each sentence of a description as a statement
@@ -12,7 +12,7 @@ namespace ViGoR.Cli.Demo.ShapesWorld;
 /// conjecture. With probability <c>noise</c> the annotator gets a sentence wrong (a correct one gets a
 /// random error kind, a wrong one is passed as correct), as real annotators disagree.
 /// </summary>
-internal static partial class SimulatedAnnotator
+public static partial class SimulatedAnnotator
 {
     private static readonly SentenceErrorKind[] ErrorKinds =
         [SentenceErrorKind.ObjectHallucination, SentenceErrorKind.Attribute, SentenceErrorKind.Relationship, SentenceErrorKind.UnreasonableConjecture];

@@ -1,9 +1,10 @@
-using ViGoR.Evaluation;
-
-namespace ViGoR.Cli.Demo.ShapesWorld;
+namespace ViGoR.ShapesWorld;
 
 /// <summary>One pre-training text: a prompt about a scene and the answer the (noisy) data gives.</summary>
-internal sealed record CorpusText(Scene Scene, string Prompt, string Target);
+/// <param name="Scene">The scene the text is about.</param>
+/// <param name="Prompt">The user's turn: the description prompt or a yes/no question.</param>
+/// <param name="Target">The answer the data gives (a caption, "Yes" or "No"); it may be wrong on purpose.</param>
+public sealed record CorpusText(Scene Scene, string Prompt, string Target);
 
 /// <summary>
 /// The texts the tiny demo LLaVA is pre-trained on: each scene's reference caption and two POPE-style
@@ -12,28 +13,29 @@ internal sealed record CorpusText(Scene Scene, string Prompt, string Target);
 /// yes/no answer about that object agrees with the caption. So the base model learns to hallucinate
 /// the way a model trained on noisy captions does, and by a measurable amount.
 /// </summary>
-internal static class ShapesWorldCorpus
+public static class ShapesWorldCorpus
 {
     /// <summary>The description prompt (LLaVA's detailed-description instruction).</summary>
     public const string DescribePrompt = "Describe this image in detail.";
 
-    /// <summary>A POPE question as LLaVA is asked it (with its answer-format suffix).</summary>
-    public static string Question(string category) => $"Is there a {ShapesWorldKinds.Of(category).Word} in the image?" + PopeOptions.LlavaAnswerFormatSuffix;
+    /// <summary>POPE's question about a category, in ShapesWorld's words ("Is there a ball in the image?"), followed by <paramref name="suffix"/> (e.g. LLaVA's answer-format instruction).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="category"/> is not a ShapesWorld category.</exception>
+    public static string Question(string category, string suffix = "") => $"Is there a {ShapesWorldKinds.Of(category).Word} in the image?" + suffix;
 
-    /// <summary>Every word the corpus, the prompts, LLaVA's conversation template and the reward model's questions and replies can use: the tokenizer's vocabulary.</summary>
-    public static IEnumerable<string> Words()
+    /// <summary>
+    /// Every word the corpus, the prompts and <paramref name="extraText"/> use (e.g. a conversation
+    /// template's roles, a reward model's instruction and replies): a tokenizer's vocabulary, in first-use order.
+    /// </summary>
+    public static IEnumerable<string> Words(params IEnumerable<string> extraText)
     {
         string[] fixedText =
         [
             "There is a There are The is to the left of right above below large small",
-            "one two three four five Yes No USER ASSISTANT",
-            "0 1 2 3 4 5 6 7 8 9", // the reward model's replies (RewardLabelScheme.Categorical)
+            "one two three four five Yes No",
             DescribePrompt,
-            "Is there a in the image? Answer the question using a single word or phrase.",
-            ViGoR.Torch.Rewards.LlavaRewardModelOptions.PaperInstruction,
-            ViGoR.Torch.Rewards.LlavaRewardModelOptions.HolisticInstruction,
+            "Is there a in the image?",
         ];
-        var words = fixedText.SelectMany(Split)
+        var words = fixedText.Concat(extraText).SelectMany(Split)
             .Concat(ShapesWorldKinds.Palette.Keys)
             .Concat(ShapesWorldKinds.All.SelectMany(k => Split(k.Word).Concat(Split(k.Plural))));
         return words.Distinct(StringComparer.Ordinal);
@@ -62,16 +64,20 @@ internal static class ShapesWorldCorpus
         return (string.Join(" ", sentences), kind.Category);
     }
 
-    /// <summary>A scene's pre-training texts: its (noisy) caption, one question about a present object and one about an absent one (the hallucinated object, answered "Yes", when the caption names one).</summary>
-    public static IEnumerable<CorpusText> Texts(Scene scene, Random random, double hallucinationRate)
+    /// <summary>
+    /// A scene's pre-training texts: its (noisy) caption, one question about a present object and one about
+    /// an absent one (the hallucinated object, answered "Yes", when the caption names one). Questions end
+    /// with <paramref name="questionSuffix"/>.
+    /// </summary>
+    public static IEnumerable<CorpusText> Texts(Scene scene, Random random, double hallucinationRate, string questionSuffix = "")
     {
         var (caption, hallucinated) = Caption(scene, random, hallucinationRate);
         yield return new CorpusText(scene, DescribePrompt, caption);
         var present = scene.Objects.Select(o => o.Kind.Category).Distinct().Order(StringComparer.Ordinal).ToList();
-        yield return new CorpusText(scene, Question(present[random.Next(present.Count)]), "Yes");
+        yield return new CorpusText(scene, Question(present[random.Next(present.Count)], questionSuffix), "Yes");
         if (hallucinated is not null)
         {
-            yield return new CorpusText(scene, Question(hallucinated), "Yes");
+            yield return new CorpusText(scene, Question(hallucinated, questionSuffix), "Yes");
             yield break;
         }
 
@@ -79,7 +85,7 @@ internal static class ShapesWorldCorpus
         var absent = ShapesWorldKinds.All.Select(k => k.Category).Where(c => !present.Contains(c)).ToList();
         var themed = ShapesWorldKinds.Themes[scene.Theme].Where(absent.Contains).ToList();
         var pool = themed.Count > 0 && random.NextDouble() < 0.5 ? themed : absent;
-        yield return new CorpusText(scene, Question(pool[random.Next(pool.Count)]), "No");
+        yield return new CorpusText(scene, Question(pool[random.Next(pool.Count)], questionSuffix), "No");
     }
 
     /// <summary>Splits a ShapesWorld text into its sentences (each ends with a full stop).</summary>

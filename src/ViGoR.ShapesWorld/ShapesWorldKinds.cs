@@ -1,18 +1,29 @@
-namespace ViGoR.Cli.Demo.ShapesWorld;
+namespace ViGoR.ShapesWorld;
 
 /// <summary>How an object kind is drawn.</summary>
-internal enum Glyph
+public enum Glyph
 {
+    /// <summary>A filled circle.</summary>
     Disc,
+    /// <summary>A filled ellipse, wider than tall.</summary>
     Ellipse,
+    /// <summary>A square turned 45 degrees.</summary>
     Diamond,
+    /// <summary>A dome on a stem.</summary>
     Semicircle,
+    /// <summary>An upright rectangle.</summary>
     Rectangle,
+    /// <summary>A trapezoid, wider at the top.</summary>
     Trapezoid,
+    /// <summary>A disc with dark hands.</summary>
     Clock,
+    /// <summary>A disc with a hole.</summary>
     Ring,
+    /// <summary>An octagon with a dark bar.</summary>
     Octagon,
+    /// <summary>A dark-framed rectangle on a foot.</summary>
     Screen,
+    /// <summary>A low disc under a dark stem.</summary>
     Apple,
 }
 
@@ -23,11 +34,12 @@ internal enum Glyph
 /// <param name="Plural">Its plural.</param>
 /// <param name="Glyph">How it is drawn.</param>
 /// <param name="Colours">The colours it comes in (the first is named only when there is a choice).</param>
-internal sealed record ObjectKind(string Category, int CategoryId, string Word, string Plural, Glyph Glyph, IReadOnlyList<string> Colours);
+public sealed record ObjectKind(string Category, int CategoryId, string Word, string Plural, Glyph Glyph, IReadOnlyList<string> Colours);
 
 /// <summary>The vocabulary of ShapesWorld and the themes that make objects co-occur, as COCO's do (kitchens have cups, parks have kites).</summary>
-internal static class ShapesWorldKinds
+public static class ShapesWorldKinds
 {
+    /// <summary>Every colour by its caption word, as RGB.</summary>
     public static readonly IReadOnlyDictionary<string, (byte R, byte G, byte B)> Palette = new Dictionary<string, (byte, byte, byte)>
     {
         ["red"] = (210, 40, 40), ["green"] = (40, 160, 60), ["blue"] = (40, 80, 210), ["yellow"] = (235, 200, 30),
@@ -35,6 +47,7 @@ internal static class ShapesWorldKinds
         ["black"] = (25, 25, 25), ["purple"] = (130, 50, 170),
     };
 
+    /// <summary>The twelve object kinds, in a fixed order.</summary>
     public static readonly IReadOnlyList<ObjectKind> All =
     [
         new("sports ball", 37, "ball", "balls", Glyph.Disc, ["red", "blue", "yellow", "white"]),
@@ -60,5 +73,7 @@ internal static class ShapesWorldKinds
         ["street"] = ["stop sign", "umbrella", "clock"],
     };
 
+    /// <summary>The kind of a COCO category name.</summary>
+    /// <exception cref="InvalidOperationException">No ShapesWorld kind has that category.</exception>
     public static ObjectKind Of(string category) => All.First(k => k.Category == category);
 }

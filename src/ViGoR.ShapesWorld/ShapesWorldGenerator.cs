@@ -1,17 +1,38 @@
 using System.Globalization;
 
-namespace ViGoR.Cli.Demo.ShapesWorld;
+namespace ViGoR.ShapesWorld;
 
 /// <summary>One object of a scene: its kind, colour, size and box in pixels (x, y, width, height).</summary>
-internal sealed record SceneObject(ObjectKind Kind, string Colour, bool Large, int X, int Y, int Width, int Height)
+/// <param name="Kind">What it is.</param>
+/// <param name="Colour">Its colour, a key of <see cref="ShapesWorldKinds.Palette"/>.</param>
+/// <param name="Large">Large (30% of the image side) or small (20%).</param>
+/// <param name="X">Left edge, pixels from the image's left.</param>
+/// <param name="Y">Top edge, pixels from the image's top.</param>
+/// <param name="Width">Box width in pixels.</param>
+/// <param name="Height">Box height in pixels.</param>
+public sealed record SceneObject(ObjectKind Kind, string Colour, bool Large, int X, int Y, int Width, int Height)
 {
+    /// <summary>The box centre's x, in pixels.</summary>
     public double CentreX => X + (Width / 2.0);
 
+    /// <summary>The box centre's y, in pixels.</summary>
     public double CentreY => Y + (Height / 2.0);
 }
 
 /// <summary>One generated scene: the image, its objects (ground truth) and a reference caption that states them truthfully.</summary>
-internal sealed record Scene(string Id, string FileName, int Width, int Height, string Theme, IReadOnlyList<SceneObject> Objects, RgbImage Image, string Caption);
+/// <param name="Id">"shapes-{seed}-{index}", also the image's id.</param>
+/// <param name="FileName">The PNG's file name (<paramref name="Id"/> + ".png"), the COCO <c>file_name</c>.</param>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="Theme">The theme most of its objects come from (a key of <see cref="ShapesWorldKinds.Themes"/>).</param>
+/// <param name="Objects">Every object, fully visible and not overlapping.</param>
+/// <param name="Image">The rendered RGB image.</param>
+/// <param name="Caption">The truthful reference caption (<see cref="ShapesWorldGenerator.Describe"/>).</param>
+public sealed record Scene(string Id, string FileName, int Width, int Height, string Theme, IReadOnlyList<SceneObject> Objects, RgbImage Image, string Caption)
+{
+    /// <summary>The COCO categories present, each once, in ordinal order.</summary>
+    public IReadOnlyList<string> Categories => Objects.Select(o => o.Kind.Category).Distinct().Order(StringComparer.Ordinal).ToList();
+}
 
 /// <summary>
 /// ShapesWorld: a deterministic generator of small scenes of 1-5 COCO-category objects, each drawn as a
@@ -19,12 +40,12 @@ internal sealed record Scene(string Id, string FileName, int Width, int Height, 
 /// reference caption of objects, counts, attributes and relations. The same (seed, index) always gives
 /// the same scene, byte for byte.
 /// </summary>
-internal static class ShapesWorldGenerator
+public static class ShapesWorldGenerator
 {
-    /// <summary>Generates scene <paramref name="index"/> of the split seeded by <paramref name="seed"/>.</summary>
+    /// <summary>Generates scene <paramref name="index"/> of the split seeded by <paramref name="seed"/>, <paramref name="size"/> pixels square.</summary>
     public static Scene Generate(int seed, int index, int size = 80)
     {
-        var random = new Random(unchecked((seed * 7919) + index));
+        var random = new Random(SceneSeed(seed, index));
         var themes = ShapesWorldKinds.Themes.Keys.ToList();
         var theme = themes[random.Next(themes.Count)];
         int count = 1 + random.Next(5);
@@ -49,6 +70,19 @@ internal static class ShapesWorldGenerator
         var id = string.Create(CultureInfo.InvariantCulture, $"shapes-{seed}-{index:D5}");
         var image = Render(id, objects, size, random);
         return new Scene(id, id + ".png", size, size, theme, objects, image, Describe(objects));
+    }
+
+    /// <summary>
+    /// The random seed of scene (<paramref name="seed"/>, <paramref name="index"/>): SplitMix64 of both, so
+    /// no two splits share a scene however many scenes each draws (a linear mix such as
+    /// <c>seed * 7919 + index</c> makes split s, scene 7919 the same scene as split s + 1, scene 0).
+    /// </summary>
+    public static int SceneSeed(int seed, int index)
+    {
+        ulong z = unchecked(((ulong)(uint)seed << 32) | (uint)index) + 0x9E3779B97F4A7C15UL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     /// <summary>The truthful reference description: what is there, how many, what colour and size, and where things are relative to each other.</summary>
@@ -85,6 +119,7 @@ internal static class ShapesWorldGenerator
         return Math.Abs(dx) >= Math.Abs(dy) ? (dx < 0 ? "to the left of" : "to the right of") : (dy < 0 ? "above" : "below");
     }
 
+    /// <summary>A count as captions write it ("one" to "five", digits above).</summary>
     public static string Number(int n) => n switch { 1 => "one", 2 => "two", 3 => "three", 4 => "four", 5 => "five", _ => n.ToString(CultureInfo.InvariantCulture) };
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
