@@ -49,6 +49,14 @@ public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = S
     /// </summary>
     public double? ErrorProbability { get; init; }
 
+    /// <summary>
+    /// The score of the most probable label when <see cref="SentenceJudgement.Score"/> is not itself a
+    /// label's score: a reward model read from its reply-token distribution reports the expected score
+    /// over its labels as <c>Score</c> and the winning label's score here. Null when <c>Score</c> already
+    /// is the label's (a decoded reply, a replayed judgement recorded without it).
+    /// </summary>
+    public double? LabelScore { get; init; }
+
     /// <summary>A neutral judgement (score 0) for a reply that could not be read as a number.</summary>
     public static SentenceJudgement UnreadableReply() => new(0) { Unreadable = true };
 }
