@@ -45,7 +45,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? RewardModel { get; init; }
 
         [CommandOption("--judgements <FILE>")]
-        [Description("Replay per-sentence judgements made elsewhere as the reward model: JSON Lines of {\"image\", \"sentence\", \"score\", \"error\"}.")]
+        [Description("Replay per-sentence judgements made elsewhere as the reward model: JSON Lines of {\"image\", \"sentence\", \"score\", \"error\"} and optionally \"label_score\" (the most probable label's score when score is an expectation).")]
         public string? Judgements { get; init; }
 
         [CommandOption("--missing-judgement <P>")]
