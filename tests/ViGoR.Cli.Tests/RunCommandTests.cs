@@ -156,6 +156,25 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, await RunAsync("run", "--samples", samples, "--judgements", judgements, "--sources", "reward-model", "--missing-judgement", "neutral", "--work", Path.Combine(_folder, "lenient")));
     }
 
+    [Fact]
+    public async Task The_reward_signal_is_the_judged_label_unless_the_expectation_is_asked_for()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        await RecordedCoco.RunAsync(RunAsync, demo);
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, await JudgementsAsync(RecordedCoco.Samples(demo)));
+        string[] run = ["run", "--samples", RecordedCoco.Samples(demo), "--judgements", judgements, "--sources", "reward-model"];
+        string Signal(string work) => SupervisionJournal.ReadAll(Path.Combine(work, "round-0", "scores.jsonl")).Header!.Settings["reward_model.signal"];
+
+        Assert.Equal(0, await RunAsync([.. run, "--work", Path.Combine(_folder, "label")]));
+        Assert.Equal(0, await RunAsync([.. run, "--work", Path.Combine(_folder, "expected"), "--reward-signal", "expected"]));
+
+        Assert.Equal("label", Signal(Path.Combine(_folder, "label")));
+        Assert.Equal("expected", Signal(Path.Combine(_folder, "expected")));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync([.. run, "--work", Path.Combine(_folder, "bad"), "--reward-signal", "mean"]));
+        Assert.Contains("--reward-signal", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Judgements for every sentence of the recorded samples, as WordNet's splitter cuts them: sentences naming a couch are hallucinations.</summary>
     private static async Task<List<string>> JudgementsAsync(string samplesFile)
     {

@@ -68,6 +68,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("fine-grained (default) | holistic reward-model judgements.")]
         public string Granularity { get; init; } = "fine-grained";
 
+        [CommandOption("--reward-signal <S>")]
+        [Description("label (default, the paper: each sentence's judged label; one judged correct is never penalised) | expected (the expected score over the labels of a first-token reward model: every uncertain sentence is a small penalty, which favours short samples).")]
+        public string RewardSignal { get; init; } = "label";
+
         [CommandOption("--mode <MODE>")]
         [Description("offline (default) | online.")]
         public string Mode { get; init; } = "offline";
