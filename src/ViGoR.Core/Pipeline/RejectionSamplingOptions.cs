@@ -110,7 +110,7 @@ public sealed class RejectionSamplingOptions
     /// </summary>
     public int ImageBatchSize { get; set; } = 1;
 
-    /// <summary>Which statistics selection normalises with (data set by default) and precomputed ones.</summary>
+    /// <summary>Which statistics selection normalises with (data set by default), precomputed ones, and whether it refines first.</summary>
     public SelectionOptions Selection { get; set; } = new();
 
     /// <summary>Automatic stream settings.</summary>
