@@ -31,6 +31,8 @@ public class HelpTests
     [InlineData("finetune", "--gradient-checkpointing")]
     [InlineData("train-reward", "--gradient-checkpointing")]
     [InlineData("run", "--reward-signal")]
+    [InlineData("run", "--selection-order")]
+    [InlineData("merge", "--selection-order")]
     public void A_verbs_help_lists_its_flag(string verb, string flag)
     {
         var app = new CommandAppTester();
