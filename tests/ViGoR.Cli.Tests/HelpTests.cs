@@ -28,10 +28,13 @@ public class HelpTests
     }
 
     [Theory]
-    [InlineData("run")]
-    [InlineData("finetune")]
-    [InlineData("train-reward")]
-    public void Every_training_verb_offers_gradient_checkpointing(string verb)
+    [InlineData("run", "--gradient-checkpointing")] // every training verb
+    [InlineData("finetune", "--gradient-checkpointing")]
+    [InlineData("train-reward", "--gradient-checkpointing")]
+    [InlineData("run", "--reward-signal")]
+    [InlineData("run", "--selection-order")]
+    [InlineData("merge", "--selection-order")]
+    public void A_verbs_help_lists_its_flag(string verb, string flag)
     {
         var app = new CommandAppTester();
         app.Configure(VigorApp.Configure);
@@ -39,6 +42,6 @@ public class HelpTests
         var result = app.Run([verb, "--help"]);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("--gradient-checkpointing", result.Output, StringComparison.Ordinal);
+        Assert.Contains(flag, result.Output, StringComparison.Ordinal);
     }
 }

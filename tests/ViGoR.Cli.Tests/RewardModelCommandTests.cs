@@ -82,6 +82,7 @@ public sealed class RewardModelCommandTests : IDisposable
         var lines = (await File.ReadAllLinesAsync(judgements)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["A red square is in the middle.", "A dog sits in the corner.", "The square is purple."], lines.Select(l => l.GetProperty("sentence").GetString()));
         Assert.All(lines, l => Assert.Equal("img00.png", l.GetProperty("image").GetString()));
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Number, l.GetProperty("label_score").ValueKind)); // a first-token model's winning label
 
         // A crash mid-write leaves a partial image behind: the rerun judges that image again, and the file ends as before.
         var complete = await File.ReadAllTextAsync(judgements);

@@ -156,6 +156,41 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, await RunAsync("run", "--samples", samples, "--judgements", judgements, "--sources", "reward-model", "--missing-judgement", "neutral", "--work", Path.Combine(_folder, "lenient")));
     }
 
+    [Fact]
+    public async Task The_reward_signal_is_the_judged_label_unless_the_expectation_is_asked_for()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        await RecordedCoco.RunAsync(RunAsync, demo);
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, await JudgementsAsync(RecordedCoco.Samples(demo)));
+        string[] run = ["run", "--samples", RecordedCoco.Samples(demo), "--judgements", judgements, "--sources", "reward-model"];
+        string Signal(string work) => SupervisionJournal.ReadAll(Path.Combine(work, "round-0", "scores.jsonl")).Header!.Settings["reward_model.signal"];
+
+        Assert.Equal(0, await RunAsync([.. run, "--work", Path.Combine(_folder, "label")]));
+        Assert.Equal(0, await RunAsync([.. run, "--work", Path.Combine(_folder, "expected"), "--reward-signal", "expected"]));
+
+        Assert.Equal("label", Signal(Path.Combine(_folder, "label")));
+        Assert.Equal("expected", Signal(Path.Combine(_folder, "expected")));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync([.. run, "--work", Path.Combine(_folder, "bad"), "--reward-signal", "mean"]));
+        Assert.Contains("--reward-signal", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_and_merge_select_in_the_papers_order_unless_asked_to_refine_first()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        Assert.Equal(0, await RecordedCoco.RunAsync(RunAsync, demo, "--selection-order", "refine-then-select"));
+        var scores = Path.Combine(demo, "round-0", "scores.jsonl");
+        Assert.Equal(0, await RunAsync("merge", "--out", Path.Combine(_folder, "paper"), scores));
+        Assert.Equal(0, await RunAsync("merge", "--out", Path.Combine(_folder, "refined"), "--selection-order", "refine-then-select", scores));
+        string Supervision(string folder) => Path.Combine(folder, "supervision.jsonl");
+        string Order(string folder) => SupervisionJournal.ReadAll(Supervision(folder)).Header!.Settings["selection.order"];
+
+        Assert.Equal("refine_then_select", Order(Path.Combine(demo, "round-0")));
+        Assert.Equal("select_then_refine", Order(Path.Combine(_folder, "paper")));
+        Assert.Equal(await File.ReadAllTextAsync(Supervision(Path.Combine(demo, "round-0"))), await File.ReadAllTextAsync(Supervision(Path.Combine(_folder, "refined"))));
+    }
+
     /// <summary>Judgements for every sentence of the recorded samples, as WordNet's splitter cuts them: sentences naming a couch are hallucinations.</summary>
     private static async Task<List<string>> JudgementsAsync(string samplesFile)
     {

@@ -45,7 +45,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? RewardModel { get; init; }
 
         [CommandOption("--judgements <FILE>")]
-        [Description("Replay per-sentence judgements made elsewhere as the reward model: JSON Lines of {\"image\", \"sentence\", \"score\", \"error\"}.")]
+        [Description("Replay per-sentence judgements made elsewhere as the reward model: JSON Lines of {\"image\", \"sentence\", \"score\", \"error\"} and optionally \"label_score\" (the most probable label's score when score is an expectation).")]
         public string? Judgements { get; init; }
 
         [CommandOption("--missing-judgement <P>")]
@@ -67,6 +67,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [CommandOption("--granularity <G>")]
         [Description("fine-grained (default) | holistic reward-model judgements.")]
         public string Granularity { get; init; } = "fine-grained";
+
+        [CommandOption("--reward-signal <S>")]
+        [Description("label (default, the paper: each sentence's judged label; one judged correct is never penalised) | expected (the expected score over the labels of a first-token reward model: every uncertain sentence is a small penalty, which favours short samples).")]
+        public string RewardSignal { get; init; } = "label";
 
         [CommandOption("--mode <MODE>")]
         [Description("offline (default) | online.")]

@@ -20,6 +20,10 @@ internal abstract class SelectionSettings : CommandSettings
     [Description("Precomputed stream statistics: a statistics JSON or a supervision.jsonl whose header holds them.")]
     public string? Statistics { get; init; }
 
+    [CommandOption("--selection-order <O>")]
+    [Description("select-then-refine (default, the paper: refine the least-penalised sample; the image has no target if refinement drops all of it) | refine-then-select (refine every sample, then choose by the penalty of what each keeps, among those that keep a sentence).")]
+    public string Order { get; init; } = "select-then-refine";
+
     [CommandOption("--statistics-window <N>")]
     [Description("Normalise by a running window of the last N samples (streaming, order-dependent) instead of the whole data set.")]
     public int? StatisticsWindow { get; init; }
@@ -29,6 +33,7 @@ internal abstract class SelectionSettings : CommandSettings
         try
         {
             _ = CombinerOptions();
+            _ = SelectionOrder();
         }
         catch (ArgumentException e)
         {
@@ -66,9 +71,17 @@ internal abstract class SelectionSettings : CommandSettings
 
     public SelectionOptions SelectionOptions() => new()
     {
+        Order = SelectionOrder(),
         Scope = StatisticsWindow is null ? StatisticsScope.DataSet : StatisticsScope.RunningWindow,
         WindowSize = StatisticsWindow ?? 500,
         Statistics = Statistics is null ? null : LoadStatistics(Statistics),
+    };
+
+    private SelectionOrder SelectionOrder() => Order.ToLowerInvariant() switch
+    {
+        "select-then-refine" => ViGoR.SelectionOrder.SelectThenRefine,
+        "refine-then-select" => ViGoR.SelectionOrder.RefineThenSelect,
+        var other => throw new ArgumentException($"--selection-order: expected select-then-refine or refine-then-select, got '{other}'."),
     };
 
     private static RewardStatistics LoadStatistics(string path)

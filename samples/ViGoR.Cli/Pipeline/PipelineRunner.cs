@@ -177,6 +177,12 @@ internal static class PipelineRunner
                 "holistic" => RewardGranularity.Holistic,
                 var other => throw new ArgumentException($"--granularity: expected fine-grained or holistic, got '{other}'."),
             },
+            RewardSignal = settings.RewardSignal.ToLowerInvariant() switch
+            {
+                "label" => RewardSignal.Label,
+                "expected" => RewardSignal.Expected,
+                var other => throw new ArgumentException($"--reward-signal: expected label or expected, got '{other}'."),
+            },
             Mode = settings.Mode.ToLowerInvariant() switch
             {
                 "offline" => TrainingMode.Offline,
@@ -218,6 +224,7 @@ internal static class PipelineRunner
         to.Sampling = from.Sampling;
         to.RewardSources = from.RewardSources;
         to.RewardGranularity = from.RewardGranularity;
+        to.RewardSignal = from.RewardSignal;
         to.DropRewardModelHallucinations = from.DropRewardModelHallucinations;
         to.Selection = from.Selection;
         to.ImageBatchSize = from.ImageBatchSize;

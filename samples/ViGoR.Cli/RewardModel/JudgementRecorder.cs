@@ -9,7 +9,7 @@ namespace ViGoR.Cli.RewardModel;
 
 /// <summary>
 /// Judges every sentence of recorded samples with a fine-grained reward model and appends the judgements
-/// in the format <see cref="RecordedSentenceRewardModel"/> replays (<c>{"image", "sentence", "score", "error"}</c>),
+/// in the format <see cref="RecordedSentenceRewardModel"/> replays (<c>{"image", "sentence", "score", "error", "label_score"}</c>),
 /// so a reward model's pass over a sample set is paid once however many runs use it. Sentences are cut by
 /// the WordNet extractor, as the pipeline cuts them. Resumable: each image is written as one flushed block;
 /// a torn last block is removed and judged again.
@@ -52,6 +52,7 @@ internal static class JudgementRecorder
                             ["sentence"] = parsed.Sentences[i].Text,
                             ["score"] = judgements[i].Score,
                             ["error"] = SentenceErrorKindNames.ToName(judgements[i].Error),
+                            ["label_score"] = judgements[i].LabelScore,
                         }, ExportBranch.Json)).Append('\n');
                     }
                 }

@@ -55,6 +55,20 @@ public readonly record struct JsonLine(string Source, int Line, JsonElement Valu
         };
     }
 
+    /// <summary>An optional finite number field; null when absent or JSON null.</summary>
+    /// <exception cref="InvalidDataException">The field is present but not a finite number.</exception>
+    public double? TryGetFinite(string name)
+    {
+        if (!Value.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return p.ValueKind == JsonValueKind.Number && double.IsFinite(p.GetDouble())
+            ? p.GetDouble()
+            : throw new InvalidDataException($"{Where}: field '{name}' must be a finite number, found {p.GetRawText()}.");
+    }
+
     /// <summary>True when the object has the field (even if null).</summary>
     public bool Has(string name) => Value.TryGetProperty(name, out _);
 }

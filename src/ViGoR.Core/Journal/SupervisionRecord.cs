@@ -83,13 +83,20 @@ public sealed record SampleRecord
     /// <summary>Each applicable stream's totals, by stream name; empty for an empty sample, which takes no part in selection.</summary>
     public IReadOnlyDictionary<string, StreamTotals> Streams { get; init; } = new Dictionary<string, StreamTotals>();
 
-    /// <summary>Combined, normalised penalty (lower is better); null until selected.</summary>
+    /// <summary>
+    /// Combined, normalised penalty (lower is better) of what selection ranked: the whole sample, or
+    /// what refinement keeps of it (<see cref="SelectionOrder.RefineThenSelect"/>); null until selected,
+    /// and for samples not ranked.
+    /// </summary>
     public double? CombinedPenalty { get; init; }
 
-    /// <summary>Combined positive signal (breaks ties); null until selected.</summary>
+    /// <summary>Combined positive signal (breaks ties) of what selection ranked; null until selected, and for samples not ranked.</summary>
     public double? CombinedBonus { get; init; }
 
-    /// <summary>Rank among the image's candidate samples (0 = chosen); null until selected, and for empty samples.</summary>
+    /// <summary>
+    /// Rank among the image's candidate samples (0 = chosen); null until selected, for empty samples,
+    /// and, refining first, for samples of which refinement keeps nothing.
+    /// </summary>
     public int? Rank { get; init; }
 
     /// <summary>Per-sentence signals.</summary>

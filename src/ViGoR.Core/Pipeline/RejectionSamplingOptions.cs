@@ -29,6 +29,29 @@ public enum RewardGranularity
     Holistic,
 }
 
+/// <summary>Which number of a reward-model judgement becomes the stream's penalty and positive signal.</summary>
+public enum RewardSignal
+{
+    /// <summary>
+    /// The label the reward model answers with (the paper, Yan et al. Sec. 3.1; default): a sentence
+    /// judged correct has no penalty and its label's score as positive signal (+1, +2 for a creative
+    /// one), a sentence judged erroneous the error label's penalty. For a reward model read from its
+    /// reply-token distribution the label is the most probable one
+    /// (<see cref="SentenceJudgement.LabelScore"/>); otherwise <see cref="SentenceJudgement.Score"/>
+    /// already is the label's score.
+    /// </summary>
+    Label,
+
+    /// <summary>
+    /// <see cref="SentenceJudgement.Score"/> as it is: for a reward model read from its reply-token
+    /// distribution, the expected score over its labels. Every uncertain sentence then carries a
+    /// small penalty, and since a sample's penalties are summed over its sentences, the shortest
+    /// sample tends to win. Beyond the paper; kept to reproduce runs made before
+    /// <see cref="Label"/> was the default.
+    /// </summary>
+    Expected,
+}
+
 /// <summary>Where the supervision comes from (Yan et al., Sec. 3.5).</summary>
 public enum TrainingMode
 {
@@ -66,6 +89,12 @@ public sealed class RejectionSamplingOptions
     public RewardGranularity RewardGranularity { get; set; } = RewardGranularity.FineGrained;
 
     /// <summary>
+    /// Which number of each reward-model judgement is its signal: the judged label (the paper's,
+    /// default) or the expected score. See <see cref="RewardModelStreamOptions.Signal"/>.
+    /// </summary>
+    public RewardSignal RewardSignal { get; set; } = RewardSignal.Label;
+
+    /// <summary>
     /// Refinement also drops the sentences the reward model labels object hallucination (Sec. 3.4),
     /// in ViGoR-RM and ViGoR-All. Default true.
     /// </summary>
@@ -81,7 +110,7 @@ public sealed class RejectionSamplingOptions
     /// </summary>
     public int ImageBatchSize { get; set; } = 1;
 
-    /// <summary>Which statistics selection normalises with (data set by default) and precomputed ones.</summary>
+    /// <summary>Which statistics selection normalises with (data set by default), precomputed ones, and whether it refines first.</summary>
     public SelectionOptions Selection { get; set; } = new();
 
     /// <summary>Automatic stream settings.</summary>

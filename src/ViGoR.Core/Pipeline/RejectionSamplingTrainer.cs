@@ -386,6 +386,7 @@ public sealed class RejectionSamplingTrainer
         var settings = new SortedDictionary<string, string>(scoresHeader.Settings.ToDictionary(), StringComparer.Ordinal)
         {
             ["selection.combiner"] = ComponentIdentity.Of(combiner),
+            ["selection.order"] = selection.Order == SelectionOrder.RefineThenSelect ? "refine_then_select" : "select_then_refine",
             ["selection.statistics"] = selection.Statistics is not null ? "precomputed" : selection.Scope == StatisticsScope.RunningWindow ? $"running_window:{selection.WindowSize.ToString(CultureInfo.InvariantCulture)}" : "data_set",
         };
         if (combiner is LinearRewardCombiner linear)

@@ -7,6 +7,15 @@ public sealed class RewardModelStreamOptions
     public RewardGranularity Granularity { get; set; } = RewardGranularity.FineGrained;
 
     /// <summary>
+    /// Which number of each judgement is the signal. Default <see cref="RewardSignal.Label"/>, the
+    /// paper's: the judged label's score (<c>LabelScore ?? Score</c>), so a sentence whose most probable
+    /// label is "correct" is never penalised. <see cref="RewardSignal.Expected"/> uses
+    /// <see cref="SentenceJudgement.Score"/>, which for a first-token reward model is the expectation
+    /// over its labels. Holistic judgements follow the same rule. Recorded in the journal header.
+    /// </summary>
+    public RewardSignal Signal { get; set; } = RewardSignal.Label;
+
+    /// <summary>
     /// Refinement also drops sentences the reward model labels
     /// <see cref="SentenceErrorKind.ObjectHallucination"/>, as it drops sentences naming objects the
     /// detector did not find (Sec. 3.4). Default true; the only refinement ViGoR-RM has.
@@ -16,7 +25,8 @@ public sealed class RewardModelStreamOptions
 
 /// <summary>
 /// The reward-model stream (Yan et al., Sec. 3.1): one judgement per sentence of each sample from
-/// an <see cref="ISentenceRewardModel"/>, totalled over sentences. With
+/// an <see cref="ISentenceRewardModel"/>, totalled over sentences; a judgement's penalty and positive
+/// signal come from its label by default (<see cref="RewardModelStreamOptions.Signal"/>). With
 /// <see cref="RewardGranularity.Holistic"/> (the Sec. 4.6 ablation) the model must be an
 /// <see cref="IDescriptionRewardModel"/> trained on whole descriptions: one judgement per sample,
 /// no per-sentence signal, so nothing is dropped on its account.
@@ -43,6 +53,7 @@ public sealed class RewardModelStream : IBatchRewardStream
         {
             ["model"] = ComponentIdentity.Of(model),
             ["granularity"] = _options.Granularity == RewardGranularity.Holistic ? "holistic" : "fine_grained",
+            ["signal"] = _options.Signal == RewardSignal.Expected ? "expected" : "label",
             ["drop_object_hallucinations"] = _options.DropObjectHallucinations ? "true" : "false",
         };
     }
@@ -79,9 +90,10 @@ public sealed class RewardModelStream : IBatchRewardStream
 
                 // The judgement is the sample's, not a sentence's: it is kept on the first sentence for
                 // audit (no drop), and the totals are the description's.
+                var signal = ToSignal(whole) with { Drop = null };
                 var signals = new SentenceSignal?[sample.Sentences.Count];
-                signals[0] = ToSignal(whole) with { Drop = null };
-                result.Add(new StreamScore(signals, whole.Penalty, whole.Bonus));
+                signals[0] = signal;
+                result.Add(new StreamScore(signals, signal.Penalty, signal.Bonus));
                 continue;
             }
 
@@ -144,15 +156,22 @@ public sealed class RewardModelStream : IBatchRewardStream
         return result;
     }
 
-    private SentenceSignal ToSignal(SentenceJudgement judgement) => new()
+    private SentenceSignal ToSignal(SentenceJudgement judgement)
     {
-        Penalty = judgement.Penalty,
-        Bonus = judgement.Bonus,
-        Score = judgement.Score,
-        Error = judgement.Error,
-        Unreadable = judgement.Unreadable ? true : null,
-        Drop = _options.DropObjectHallucinations && judgement.Error == SentenceErrorKind.ObjectHallucination ? ["object_hallucination"] : null,
-    };
+        // The label is the answer the paper's reward model gives; the expectation over its answers
+        // penalises every sentence it is unsure of, however likely "correct" is.
+        var value = _options.Signal == RewardSignal.Label ? judgement.LabelScore ?? judgement.Score : judgement.Score;
+        return new()
+        {
+            Penalty = Math.Max(0, -value),
+            Bonus = Math.Max(0, value),
+            Score = judgement.Score,
+            LabelScore = judgement.LabelScore,
+            Error = judgement.Error,
+            Unreadable = judgement.Unreadable ? true : null,
+            Drop = _options.DropObjectHallucinations && judgement.Error == SentenceErrorKind.ObjectHallucination ? ["object_hallucination"] : null,
+        };
+    }
 }
 
 /// <summary>The built-in stream names and the paper's presets (ViGoR-AT, -RM, -All).</summary>
@@ -184,7 +203,7 @@ public static class RewardStreams
         {
             streams.Add(new RewardModelStream(
                 rewardModel ?? throw new ArgumentException($"Reward sources '{sources}' need an {nameof(ISentenceRewardModel)}.", nameof(rewardModel)),
-                new RewardModelStreamOptions { Granularity = options.RewardGranularity, DropObjectHallucinations = options.DropRewardModelHallucinations }));
+                new RewardModelStreamOptions { Granularity = options.RewardGranularity, Signal = options.RewardSignal, DropObjectHallucinations = options.DropRewardModelHallucinations }));
         }
 
         return streams;

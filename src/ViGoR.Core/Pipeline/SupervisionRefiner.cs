@@ -68,4 +68,30 @@ public static class SupervisionRefiner
 
         return new RefinedText(builder.ToString(), dropped);
     }
+
+    /// <summary>
+    /// What refinement keeps of <paramref name="sample"/>, as a sample to rank: its kept sentences,
+    /// each stream's signals on them and totals summed over them (<see cref="StreamScore.Sum"/>);
+    /// null when nothing is kept. Used by <see cref="SelectionOrder.RefineThenSelect"/>. The text stays
+    /// the sample's own, so that the kept sentences' spans still index into it; the kept text itself
+    /// is <see cref="Refine"/>'s.
+    /// </summary>
+    public static ScoredSample? Keep(ScoredSample sample)
+    {
+        var refined = Refine(sample);
+        if (refined.IsEmpty)
+        {
+            return null;
+        }
+
+        var dropped = refined.Dropped.Select(d => d.SentenceIndex).ToHashSet();
+        var kept = Enumerable.Range(0, sample.Parsed.Sentences.Count).Where(i => !dropped.Contains(i)).ToList();
+        var streams = new SortedDictionary<string, StreamScore>(StringComparer.Ordinal);
+        foreach (var (name, score) in sample.Streams)
+        {
+            streams[name] = StreamScore.Sum(kept.Select(i => score.Sentences[i]).ToList());
+        }
+
+        return new ScoredSample(sample.Index, new ParsedText(sample.Text, kept.Select(i => sample.Parsed.Sentences[i]).ToList()), streams);
+    }
 }

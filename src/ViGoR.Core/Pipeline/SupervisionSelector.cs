@@ -19,9 +19,39 @@ public enum StatisticsScope
     RunningWindow,
 }
 
+/// <summary>Whether each image's samples are refined after selection (the paper) or before it.</summary>
+public enum SelectionOrder
+{
+    /// <summary>
+    /// Select the least-penalised sample, then refine it (Yan et al., Sec. 3.3-3.4; default). When
+    /// refinement drops every sentence of the chosen sample the image has no target, even if
+    /// another sample would have kept a clean text.
+    /// </summary>
+    SelectThenRefine,
+
+    /// <summary>
+    /// Refine every sample, then choose among those that keep a sentence: least combined penalty of
+    /// what each keeps (the combiner on the kept sentences' signals, normalised with the same
+    /// statistics), then most positive signal of what it keeps, then the lower index. An image has a
+    /// target whenever any sample keeps a sentence; when none does, it is ranked as
+    /// <see cref="SelectThenRefine"/> ranks it and has no target. Beyond the paper: measure it
+    /// against the default.
+    /// </summary>
+    /// <remarks>
+    /// What a sample keeps is scored by summing each stream's signals over the kept sentences
+    /// (<see cref="SupervisionRefiner.Keep"/>): right for streams that score sentence by sentence (the
+    /// detector, the fine-grained reward model). A holistic reward model's judgement is of the whole
+    /// description and sits on its first sentence, so it counts only while that sentence is kept.
+    /// </remarks>
+    RefineThenSelect,
+}
+
 /// <summary>Settings of selection (Yan et al., Sec. 3.3) and the statistics it normalises with.</summary>
 public sealed class SelectionOptions
 {
+    /// <summary>Select then refine (the paper, default) or refine then select. Recorded in the supervision journal's header.</summary>
+    public SelectionOrder Order { get; set; } = SelectionOrder.SelectThenRefine;
+
     /// <summary>Data-set (default) or running-window statistics. Ignored when <see cref="Statistics"/> is given.</summary>
     public StatisticsScope Scope { get; set; } = StatisticsScope.DataSet;
 
@@ -32,7 +62,7 @@ public sealed class SelectionOptions
     public RewardStatistics? Statistics { get; set; }
 
     /// <summary>A copy.</summary>
-    public SelectionOptions Clone() => new() { Scope = Scope, WindowSize = WindowSize, Statistics = Statistics };
+    public SelectionOptions Clone() => new() { Order = Order, Scope = Scope, WindowSize = WindowSize, Statistics = Statistics };
 }
 
 /// <summary>The records of a selection pass and the statistics it used.</summary>
@@ -43,7 +73,9 @@ public sealed record SelectionResult(IReadOnlyList<SupervisionRecord> Records, R
 /// <summary>
 /// Selection and refinement as a final pass over scored records (Yan et al., Sec. 3.3-3.4): the
 /// per-stream statistics are computed over all scored samples, then every image's samples are
-/// ranked by the combiner, the least-penalty one is chosen and refined. Pure and deterministic:
+/// ranked by the combiner, the least-penalty one is chosen and refined (or, with
+/// <see cref="SelectionOrder.RefineThenSelect"/>, every sample is refined and what each keeps is
+/// ranked). Pure and deterministic:
 /// the same records in the same order give byte-identical results, however they were produced.
 /// </summary>
 public static class SupervisionSelector
@@ -84,7 +116,7 @@ public static class SupervisionSelector
             }
 
             var own = window?.Add(candidates[i]);
-            records[i] = Select(scored[i], candidates[i], combiner, own ?? dataSet) with { Statistics = own };
+            records[i] = Select(scored[i], candidates[i], combiner, own ?? dataSet, options.Order) with { Statistics = own };
         }
 
         return new SelectionResult(records, dataSet);
@@ -138,16 +170,25 @@ public static class SupervisionSelector
         };
     }
 
-    private static SupervisionRecord Select(SupervisionRecord record, List<ScoredSample> candidates, IRewardCombiner combiner, RewardStatistics statistics)
+    private static SupervisionRecord Select(SupervisionRecord record, List<ScoredSample> candidates, IRewardCombiner combiner, RewardStatistics statistics, SelectionOrder order)
     {
-        var ranking = combiner.Rank(candidates, statistics);
-        var chosen = candidates[ranking.Selected];
+        // Refining first, what each sample keeps is ranked, and a sample that keeps nothing is not;
+        // when none keeps anything the image is ranked as the paper ranks it, and has no target.
+        var ranked = candidates;
+        if (order == SelectionOrder.RefineThenSelect)
+        {
+            var kept = candidates.Select(SupervisionRefiner.Keep).OfType<ScoredSample>().ToList();
+            ranked = kept.Count > 0 ? kept : candidates;
+        }
+
+        var ranking = combiner.Rank(ranked, statistics);
+        var chosen = candidates.First(c => c.Index == ranked[ranking.Selected].Index);
         var refined = SupervisionRefiner.Refine(chosen);
         var samples = record.Samples.ToArray();
         for (var rank = 0; rank < ranking.Order.Count; rank++)
         {
             var position = ranking.Order[rank];
-            var index = candidates[position].Index;
+            var index = ranked[position].Index;
             var at = Array.FindIndex(samples, s => s.Index == index);
             samples[at] = samples[at] with { Rank = rank, CombinedPenalty = ranking.Penalties[position], CombinedBonus = ranking.Bonuses[position] };
         }
@@ -155,7 +196,9 @@ public static class SupervisionSelector
         return record with
         {
             Status = refined.IsEmpty ? SupervisionStatus.NoTarget : SupervisionStatus.Ok,
-            Error = refined.IsEmpty ? string.Create(CultureInfo.InvariantCulture, $"Refinement dropped every sentence of the chosen sample ({chosen.Index}).") : null,
+            Error = !refined.IsEmpty ? null
+                : order == SelectionOrder.RefineThenSelect ? "Refinement dropped every sentence of every sample."
+                : string.Create(CultureInfo.InvariantCulture, $"Refinement dropped every sentence of the chosen sample ({chosen.Index})."),
             Samples = samples,
             Chosen = chosen.Index,
             Target = refined.IsEmpty ? null : refined.Text,

@@ -87,6 +87,12 @@ public sealed record SentenceSignal
     /// <summary>Reward model: the number it returned (negative = error).</summary>
     public double? Score { get; init; }
 
+    /// <summary>
+    /// Reward model: its most probable label's score, where <see cref="Score"/> is an expectation over
+    /// labels (<see cref="SentenceJudgement.LabelScore"/>); the signal under <see cref="RewardSignal.Label"/>.
+    /// </summary>
+    public double? LabelScore { get; init; }
+
     /// <summary>Reward model: the error category it reported.</summary>
     public SentenceErrorKind? Error { get; init; }
 

@@ -19,7 +19,10 @@ public enum MissingJudgementPolicy
 /// Python reward model, a human, a judge API, <c>vigor score</c>). The file is JSON Lines, one
 /// judgement a line: <c>{"image": "&lt;image id or file name&gt;", "sentence": "&lt;exact sentence
 /// text&gt;", "score": &lt;number, negative = error&gt;, "error": "object_hallucination" |
-/// "attribute" | "relationship" | "location" | "conjecture" | null}</c>.
+/// "attribute" | "relationship" | "location" | "conjecture" | null, "label_score": &lt;number&gt;}</c>.
+/// <c>label_score</c> is optional (<see cref="SentenceJudgement.LabelScore"/>): the most probable
+/// label's score when <c>score</c> is an expectation over labels, as <c>vigor score</c> writes for a
+/// first-token reward model; absent or null, <c>score</c> is the label's.
 /// </summary>
 /// <remarks>
 /// A sentence is looked up by its exact text under the image's id, then under its file name. The
@@ -68,12 +71,8 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
 
             var image = line.TryGetId("image") ?? throw new InvalidDataException($"{line.Where}: missing field 'image'.");
             var sentence = line.GetString("sentence");
-            if (!line.Value.TryGetProperty("score", out var scoreValue) || scoreValue.ValueKind != JsonValueKind.Number || !double.IsFinite(scoreValue.GetDouble()))
-            {
-                throw new InvalidDataException($"{line.Where}: field 'score' must be a finite number.");
-            }
-
-            var judgement = new SentenceJudgement(scoreValue.GetDouble(), ParseError(line));
+            var score = line.TryGetFinite("score") ?? throw new InvalidDataException($"{line.Where}: field 'score' must be a finite number.");
+            var judgement = new SentenceJudgement(score, ParseError(line)) { LabelScore = line.TryGetFinite("label_score") };
             var key = (image, sentence);
             if (judgements.TryGetValue(key, out var earlier))
             {

@@ -30,10 +30,10 @@ public enum SentenceErrorKind
 /// <param name="Error">The error category when the model reports one, else <see cref="SentenceErrorKind.None"/>.</param>
 public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = SentenceErrorKind.None)
 {
-    /// <summary>The negative signal, max(0, -Score).</summary>
+    /// <summary>max(0, -Score): the negative signal under <see cref="RewardSignal.Expected"/>.</summary>
     public double Penalty => Math.Max(0, -Score);
 
-    /// <summary>The positive signal, max(0, Score).</summary>
+    /// <summary>max(0, Score): the positive signal under <see cref="RewardSignal.Expected"/>.</summary>
     public double Bonus => Math.Max(0, Score);
 
     /// <summary>
@@ -48,6 +48,15 @@ public sealed record SentenceJudgement(double Score, SentenceErrorKind Error = S
     /// held-out metrics such as ROC AUC.
     /// </summary>
     public double? ErrorProbability { get; init; }
+
+    /// <summary>
+    /// The score of the most probable label when <see cref="SentenceJudgement.Score"/> is not itself a
+    /// label's score: a reward model read from its reply-token distribution reports the expected score
+    /// over its labels as <c>Score</c> and the winning label's score here. Null when <c>Score</c> already
+    /// is the label's (a decoded reply, a replayed judgement recorded without it). The paper's signal,
+    /// <see cref="RewardSignal.Label"/>, uses <c>LabelScore ?? Score</c>.
+    /// </summary>
+    public double? LabelScore { get; init; }
 
     /// <summary>A neutral judgement (score 0) for a reply that could not be read as a number.</summary>
     public static SentenceJudgement UnreadableReply() => new(0) { Unreadable = true };

@@ -47,7 +47,10 @@ internal sealed record RewardLabelTokens(long[] Lead, long[] First)
 /// <summary>Label logits and renormalised label probabilities, one row per question, labels in scheme order.</summary>
 internal sealed record LabelScores(float[][] LabelLogits, double[][] Probabilities)
 {
-    /// <summary>The judgement of question <paramref name="row"/>: expected score, the most probable label's kind, and the mass on error labels.</summary>
+    /// <summary>
+    /// The judgement of question <paramref name="row"/>: expected score, the most probable label's kind and
+    /// score (<see cref="SentenceJudgement.LabelScore"/>), and the mass on error labels.
+    /// </summary>
     public SentenceJudgement Judge(int row, RewardLabelScheme scheme)
     {
         var p = Probabilities[row];
@@ -61,7 +64,8 @@ internal sealed record LabelScores(float[][] LabelLogits, double[][] Probabiliti
             best = p[j] > p[best] ? j : best;
         }
 
-        return new SentenceJudgement(score, scheme.Labels[best].Judgement.Error) { ErrorProbability = Math.Clamp(error, 0, 1) };
+        var label = scheme.Labels[best].Judgement;
+        return new SentenceJudgement(score, label.Error) { LabelScore = label.Score, ErrorProbability = Math.Clamp(error, 0, 1) };
     }
 
     /// <summary>The index of the most probable label of question <paramref name="row"/>.</summary>

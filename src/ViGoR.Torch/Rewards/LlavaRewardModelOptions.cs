@@ -6,7 +6,8 @@ public enum RewardScoring
     /// <summary>
     /// One forward per question, no decoding: the next-token distribution where the reply starts, read at
     /// each label's first distinguishing token and renormalised over the labels; the judgement's score is
-    /// the expected score and <see cref="SentenceJudgement.ErrorProbability"/> the mass on error labels.
+    /// the expected score, <see cref="SentenceJudgement.LabelScore"/> the most probable label's score and
+    /// <see cref="SentenceJudgement.ErrorProbability"/> the mass on error labels.
     /// Needs labels whose first tokens differ.
     /// </summary>
     FirstToken,

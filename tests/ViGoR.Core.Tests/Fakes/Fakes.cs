@@ -62,17 +62,28 @@ internal sealed class FakeDetector(Func<string, IReadOnlySet<string>> present) :
     }
 }
 
-/// <summary>Scores a sentence by a callback on its text; a negative score is an object hallucination unless <c>error</c> says otherwise.</summary>
+/// <summary>
+/// Scores a sentence by a callback on its text; a negative score is an object hallucination unless
+/// <c>error</c> says otherwise. <see cref="LabelScore"/> sets the judgement's most probable label's
+/// score (default none), as a first-token reward model does; the error kind then follows its sign.
+/// </summary>
 internal sealed class FakeRewardModel(Func<string, double> score, Func<string, SentenceErrorKind>? error = null) : ISentenceRewardModel
 {
     public int Calls { get; private set; }
 
+    public Func<string, double?> LabelScore { get; init; } = _ => null;
+
     public Task<IReadOnlyList<SentenceJudgement>> JudgeAsync(ImageInput image, string prompt, ParsedText description, CancellationToken cancellationToken = default)
     {
         Calls++;
-        return Task.FromResult<IReadOnlyList<SentenceJudgement>>(description.Sentences
-            .Select(s => new SentenceJudgement(score(s.Text), score(s.Text) >= 0 ? SentenceErrorKind.None : error?.Invoke(s.Text) ?? SentenceErrorKind.ObjectHallucination))
-            .ToList());
+        return Task.FromResult<IReadOnlyList<SentenceJudgement>>(description.Sentences.Select(s => Judge(s.Text)).ToList());
+    }
+
+    private SentenceJudgement Judge(string text)
+    {
+        var label = LabelScore(text);
+        var correct = (label ?? score(text)) >= 0;
+        return new SentenceJudgement(score(text), correct ? SentenceErrorKind.None : error?.Invoke(text) ?? SentenceErrorKind.ObjectHallucination) { LabelScore = label };
     }
 }
 

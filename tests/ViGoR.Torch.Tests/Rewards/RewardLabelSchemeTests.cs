@@ -46,4 +46,28 @@ public sealed class RewardLabelSchemeTests
         Assert.Throws<ArgumentException>(() => new RewardLabelScheme([("2", new SentenceJudgement(2), true), ("3", new SentenceJudgement(3), true)]));
         Assert.Throws<ArgumentException>(() => new RewardLabelScheme([("3", new SentenceJudgement(-1, SentenceErrorKind.Attribute), true)]));
     }
+
+    [Fact]
+    public void FirstTokenJudgementsCarryTheMostProbableLabelsScoreBesideTheExpectedScore()
+    {
+        // Categorical labels 1 (+1), 2 (+2 creative), 3..7 (-1 each error kind).
+        var scheme = RewardLabelScheme.Categorical;
+        var scores = new LabelScores(
+            [new float[7], new float[7], new float[7]],
+            [
+                [0.4, 0, 0.3, 0.3, 0, 0, 0], // "correct" wins, yet the expected score is 0.4 - 0.6 = -0.2
+                [0.1, 0.35, 0.05, 0, 0.5, 0, 0], // "relationship" wins over a large creative mass
+                [0.1, 0.6, 0.1, 0.1, 0.1, 0, 0], // "creative" wins
+            ]);
+
+        var correct = scores.Judge(0, scheme);
+        var relationship = scores.Judge(1, scheme);
+        var creative = scores.Judge(2, scheme);
+
+        Assert.Equal<(double?, SentenceErrorKind)>((1, SentenceErrorKind.None), (correct.LabelScore, correct.Error));
+        Assert.Equal(-0.2, correct.Score, 12);
+        Assert.Equal<(double?, SentenceErrorKind)>((-1, SentenceErrorKind.Relationship), (relationship.LabelScore, relationship.Error));
+        Assert.Equal(0.1 + 0.7 - 0.55, relationship.Score, 12);
+        Assert.Equal<(double?, SentenceErrorKind)>((2, SentenceErrorKind.None), (creative.LabelScore, creative.Error));
+    }
 }
