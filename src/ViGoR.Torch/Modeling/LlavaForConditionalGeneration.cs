@@ -64,14 +64,24 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     /// <summary>Projected image features [N, features per image, text hidden] for <paramref name="pixelValues"/> [N, 3, H, W].</summary>
     public Tensor ImageFeatures(Tensor pixelValues)
     {
+        using var scope = NewDisposeScope();
+        return Project(VisionFeatures(pixelValues)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The vision tower's hidden states the projector reads [N, features per image, vision hidden × layers]: <c>vision_feature_layer</c>, with or without CLS by <c>vision_feature_select_strategy</c>.</summary>
+    public Tensor VisionFeatures(Tensor pixelValues)
+    {
         VisionTowerForwards++;
         using var scope = NewDisposeScope();
         var hidden = _visionTower.HiddenStates(pixelValues.to(DType, Device), Config.VisionFeatureLayers);
         var selected = Config.KeepClsToken ? hidden : hidden.narrow(1, 1, hidden.shape[1] - 1);
-        return _projector.call(selected).MoveToOuterDisposeScope();
+        return selected.MoveToOuterDisposeScope();
     }
 
-    /// <summary>How many times <see cref="ImageFeatures"/> has run the vision tower (tests count it to check feature caching).</summary>
+    /// <summary>The projector applied to <see cref="VisionFeatures"/>: [N, features per image, text hidden].</summary>
+    public Tensor Project(Tensor visionFeatures) => _projector.call(visionFeatures);
+
+    /// <summary>How many times <see cref="VisionFeatures"/> has run the vision tower (tests count it to check feature caching).</summary>
     internal long VisionTowerForwards { get; private set; }
 
     /// <summary>

@@ -13,6 +13,16 @@ public sealed class LlavaFineTuningOptions
     /// <summary>Key of <see cref="FreezeVisionTower"/>.</summary>
     public const string FreezeVisionTowerKey = "freeze_vision_tower";
 
+    /// <summary>Key of <see cref="ImageFeatureCache"/> (the value is a <see cref="VisionFeatureCache"/>).</summary>
+    public const string ImageFeatureCacheKey = "image_feature_cache";
+
+    /// <summary>
+    /// Where the frozen tower's per-image features are kept and reused across steps, epochs and runs
+    /// (see <see cref="VisionFeatureCache"/>); null (default) runs the tower for every example, as
+    /// Hugging Face's Trainer does. Needs <see cref="FreezeVisionTower"/>. The caller owns and disposes it.
+    /// </summary>
+    public VisionFeatureCache? ImageFeatureCache { get; set; }
+
     /// <summary>Key of <see cref="LoraRank"/>.</summary>
     public const string LoraRankKey = "lora_rank";
 
@@ -115,6 +125,12 @@ public sealed class LlavaFineTuningOptions
         var result = new LlavaFineTuningOptions();
         var bag = options.AdditionalProperties;
         result.FreezeVisionTower = Flag(bag, FreezeVisionTowerKey, result.FreezeVisionTower);
+        result.ImageFeatureCache = bag.TryGetValue(ImageFeatureCacheKey, out var cache) ? cache switch
+        {
+            null => null,
+            VisionFeatureCache c => c,
+            _ => throw new ArgumentException($"{ImageFeatureCacheKey} must be a {nameof(VisionFeatureCache)}, not {cache.GetType().Name}."),
+        } : null;
         result.LoraRank = (int)Number(bag, LoraRankKey, result.LoraRank);
         result.LoraAlpha = bag.TryGetValue(LoraAlphaKey, out var alpha) && alpha is not null ? Number(bag, LoraAlphaKey, 0) : null;
         result.LoraDropout = Number(bag, LoraDropoutKey, result.LoraDropout);
@@ -144,6 +160,7 @@ public sealed class LlavaFineTuningOptions
         ArgumentNullException.ThrowIfNull(options);
         Validate();
         options.AdditionalProperties[FreezeVisionTowerKey] = FreezeVisionTower;
+        options.AdditionalProperties[ImageFeatureCacheKey] = ImageFeatureCache;
         options.AdditionalProperties[LoraRankKey] = LoraRank;
         options.AdditionalProperties[LoraAlphaKey] = LoraAlpha;
         options.AdditionalProperties[LoraDropoutKey] = LoraDropout;
@@ -161,6 +178,11 @@ public sealed class LlavaFineTuningOptions
 
     private void Validate()
     {
+        if (ImageFeatureCache is not null && !FreezeVisionTower)
+        {
+            throw new ArgumentException($"{ImageFeatureCacheKey} needs {FreezeVisionTowerKey}: a tower that trains changes its features every step.");
+        }
+
         if (LoraRank < 0)
         {
             throw new ArgumentException($"{LoraRankKey} must be >= 0, not {LoraRank}.");

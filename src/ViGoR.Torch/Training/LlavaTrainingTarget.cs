@@ -21,12 +21,15 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
     private readonly List<(string Name, Parameter Parameter)> _trainable = [];
     private readonly bool _gradientCheckpointing;
     private readonly bool _checkpointingBefore;
+    private readonly VisionFeatureCache? _featureCache;
 
     public LlavaTrainingTarget(LlavaVisionLanguageModel model, LlavaFineTuningOptions settings, int seed)
     {
         _model = model;
         _gradientCheckpointing = settings.GradientCheckpointing;
         _checkpointingBefore = Decoder.GradientCheckpointing;
+        _featureCache = settings.ImageFeatureCache;
+        _featureCache?.Bind(model.Module);
         foreach (var (name, p) in model.Module.named_parameters())
         {
             _requiresGrad[name] = p.requires_grad;
@@ -116,8 +119,7 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
             images.Add(example.Image.Decode());
         }
 
-        using var pixels = _model.ImageProcessor.Preprocess(images, _model.Module.Device);
-        using var inputs = _model.Module.BuildInputs(rows, pixels, labels, PaddingSide.Right);
+        using var inputs = BuildInputs(rows, labels, images);
         var logits = _model.Module.Logits(inputs);
         long vocab = logits.shape[^1];
         var shiftedLogits = logits[.., ..^1, ..].to(ScalarType.Float32).reshape(-1, vocab);
@@ -125,6 +127,21 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
         var loss = nn.functional.cross_entropy(shiftedLogits, shiftedLabels, ignore_index: LlavaForConditionalGeneration.IgnoreIndex, reduction: nn.Reduction.Sum);
         long tokens = shiftedLabels.ne(LlavaForConditionalGeneration.IgnoreIndex).sum().item<long>();
         return (loss, tokens);
+    }
+
+    private MultimodalInputs BuildInputs(List<long[]> rows, List<long[]> labels, List<RgbImage> images)
+    {
+        if (_featureCache is null)
+        {
+            using var pixels = _model.ImageProcessor.Preprocess(images, _model.Module.Device);
+            return _model.Module.BuildInputs(rows, pixels, labels, PaddingSide.Right);
+        }
+
+        using var scope = NewDisposeScope();
+        var features = _model.Module.Project(_featureCache.Get(_model.Module, _model.ImageProcessor, images));
+        var inputs = _model.Module.SpliceInputs(rows, features, labels, PaddingSide.Right);
+        inputs.MoveToOuterDisposeScope();
+        return inputs;
     }
 
     // The loss reads label t+1 at position t: the first label is never a target (and is the prompt's anyway).
