@@ -82,10 +82,11 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var diagnostics = DemoDiagnostics.Read(runner!);
         var claims = DemoResults.Claims(configs, diagnostics);
         var notes = Notes(runner!, demo, seeds);
-        var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc);
+        var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc, runner.Probe);
         AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration));
         var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, token);
         DemoReportWriter.Write(Path.Combine(settings.Out, "report.html"), report);
+        runner.Dispose();
 
         Print(configs, claims);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done in {elapsed.TotalSeconds:F0} s. Report: [blue]{Path.Combine(settings.Out, "report.html")}[/], numbers: [blue]{Path.Combine(settings.Out, "results.json")}[/].");

@@ -32,8 +32,12 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public double Hallucination { get; init; } = new PretrainingSettings().HallucinationRate;
 
         [CommandOption("--vision-steps <N>")]
-        [Description("Steps of the \"CLIP\" stage, which trains the vision tower on clean ground truth (64 fresh scenes a step) before it is frozen. Default 1500.")]
+        [Description("Steps of the \"CLIP\" stage, which trains the vision tower on clean ground truth (32 fresh scenes a step) before it is frozen. Default 6000.")]
         public int VisionSteps { get; init; } = new VisionPretrainingSettings().Steps;
+
+        [CommandOption("--vision-only")]
+        [Description("Stop after the \"CLIP\" stage (its probe is in vision_pretraining.json); the same command without it goes on with the LLaVA stage.")]
+        public bool VisionOnly { get; init; }
 
         [CommandOption("--seed <S>")]
         [Description("Seeds initialisation, the corpus noise and the batch order. Default 7.")]
@@ -59,8 +63,15 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             }
         });
         FineTuningResult? result = null;
-        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, vision, training, token));
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Pre-trained {settings.Out}: {result!.Steps} steps, final loss {result.FinalLoss:F4}.");
+        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, settings.VisionOnly, vision, training, token));
+        if (result is null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Vision stage done: {Path.Combine(settings.Out, ShapesWorldPretraining.VisionStageFileName)} has its probe.");
+        }
+        else
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Pre-trained {settings.Out}: {result.Steps} steps, final loss {result.FinalLoss:F4}.");
+        }
         return 0;
     }
 }

@@ -34,11 +34,13 @@ internal static class DemoCalibration
         new("recall", "Object recall at least 75% (LLaVA-1.5-7B ~78%).", "recall", 0.75, null),
         new("cooccurring_hallucinations", "At least 70% of hallucinated objects co-occur with the scene (LLaVA names what usually comes with what it sees).", "cooccurring_hallucinations", 0.70, null),
         new("pope_yes_ratio", "POPE yes-ratio at least 0.6 (LLaVA's yes-bias).", "pope_yes_ratio", 0.60, null),
+        new("vision_probe_mean", "A linear probe on the frozen tower's pooled features tells which categories are present with mean ROC AUC at least 0.98 (CLIP sees the objects; LLaVA's errors come from its priors).", "vision_probe_mean", 0.98, null),
+        new("vision_probe_min", "No category's probe ROC AUC under 0.95.", "vision_probe_min", 0.95, null),
         new("reward_model_roc_auc", "The fine-grained reward model's held-out ROC AUC at least 0.85 (it must learn what the annotators label).", "reward_model_roc_auc", 0.85, null),
     ];
 
     /// <summary>results.json's <c>calibration</c> node: the base's validation metrics (mean, std, per seed) and each target with whether it holds.</summary>
-    public static JsonObject Json(int worldSeed, IReadOnlyList<DemoEvaluation> validation, double? rewardModelAuc)
+    public static JsonObject Json(int worldSeed, IReadOnlyList<DemoEvaluation> validation, double? rewardModelAuc, ViGoR.ShapesWorld.ProbeResult? probe)
     {
         var metrics = new JsonObject();
         var means = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -53,6 +55,12 @@ internal static class DemoCalibration
         if (rewardModelAuc is { } auc)
         {
             means["reward_model_roc_auc"] = auc;
+        }
+
+        if (probe is not null)
+        {
+            means["vision_probe_mean"] = probe.Mean;
+            means["vision_probe_min"] = probe.Min;
         }
 
         var targets = new JsonObject();
@@ -75,6 +83,7 @@ internal static class DemoCalibration
             ["images"] = validation.Count == 0 ? 0 : validation[0].Descriptions.Count,
             ["metrics"] = metrics,
             ["targets"] = targets,
+            ["vision_probe"] = probe is null ? null : new JsonObject(probe.PerCategory.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
         };
     }
 }

@@ -39,13 +39,20 @@ internal sealed record DemoProgress(string Phase, int Done, int Total);
 /// Every phase writes its product atomically into <c>DIR</c> and is skipped when it is there, so a rerun
 /// after Ctrl+C or a crash resumes; journals and fine-tuning checkpoints resume mid-phase.
 /// </remarks>
-internal sealed class DemoRunner(string directory, DemoSettings settings, IProgress<DemoProgress>? progress)
+internal sealed class DemoRunner(string directory, DemoSettings settings, IProgress<DemoProgress>? progress) : IDisposable
 {
     private static readonly JsonSerializerOptions Indented = new(JournalJson.Options) { WriteIndented = true };
 
     private readonly LlavaModelOptions _cpu = new() { Device = CPU, DType = ScalarType.Float32 };
 
+    // Every model the demo trains starts from the base with its tower frozen: one cache of the tower's
+    // features serves the reward models and every configuration's fine-tuning.
+    private readonly ViGoR.Torch.Training.VisionFeatureCache _features = new();
+
     public string Directory { get; } = directory;
+
+    /// <summary>Frees the cached vision features.</summary>
+    public void Dispose() => _features.Dispose();
 
     public DemoSettings Settings { get; } = settings;
 
@@ -54,6 +61,9 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
     /// <summary>The base model's validation-split evaluation per seed (set by <see cref="RunAsync"/>).</summary>
     public IReadOnlyList<DemoEvaluation> Calibration { get; private set; } = [];
+
+    /// <summary>The linear presence probe of the base model's vision tower, fitted on the annotation split and scored on the validation split (set by <see cref="RunAsync"/>).</summary>
+    public ViGoR.ShapesWorld.ProbeResult? Probe { get; private set; }
 
     public string BaseModel => Settings.BaseModel ?? throw new InvalidOperationException("No base model.");
 
@@ -86,6 +96,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         }
 
         Calibration = calibration;
+        Probe = ProbeBase();
         var annotations = await AnnotateAsync(Settings.RewardSeed, cancellationToken);
         var fine = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: false, cancellationToken);
         var holistic = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: true, cancellationToken);
@@ -162,6 +173,26 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         Settings = settings.ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null", StringComparer.Ordinal),
     };
 
+    /// <summary>Phase 0: what the base model's frozen tower can see (<see cref="ViGoR.ShapesWorld.PresenceProbe"/>), written once as <c>base-probe.json</c>.</summary>
+    private ViGoR.ShapesWorld.ProbeResult ProbeBase()
+    {
+        var path = Path.Combine(Directory, "base-probe.json");
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<ViGoR.ShapesWorld.ProbeResult>(File.ReadAllText(path), Indented)
+                ?? throw new InvalidDataException($"{path}: empty probe result.");
+        }
+
+        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        var fit = World.Annotation.Scenes;
+        var held = World.Validation.Scenes;
+        var result = ViGoR.ShapesWorld.PresenceProbe.Evaluate(
+            ViGoR.Cli.Demo.TinyModel.VisionTowerPretraining.PooledFeatures(model, fit), fit,
+            ViGoR.Cli.Demo.TinyModel.VisionTowerPretraining.PooledFeatures(model, held), held);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Indented) + "\n");
+        return result;
+    }
+
     /// <summary>Phase 1 (once for all seeds): the base model describes the annotation split once; simulated annotators label every sentence.</summary>
     private async Task<string> AnnotateAsync(int seed, CancellationToken cancellationToken)
     {
@@ -198,6 +229,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         var (train, eval) = Annotations.SplitByImage(file.Descriptions, 0.2, seed);
         using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
         var options = new FineTuningOptions { Epochs = Settings.RewardEpochs, LearningRate = Settings.RewardLearningRate, BatchSize = Settings.BatchSize, MicroBatchSize = Settings.BatchSize, Seed = seed };
+        new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features }.ApplyTo(options);
         await RewardModelTrainer.TrainAsync(model, train, eval, World.Annotation.ImagesDirectory, output, holistic, options, Steps(phase), cancellationToken);
         return output;
     }
@@ -307,6 +339,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             Seed = seed,
             CheckpointDirectory = Path.Combine(ConfigDirectory(seed, config.Name), "checkpoints"),
         };
+        new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features }.ApplyTo(options);
         await model.FineTuneAsync(examples, options, Steps($"seed {seed}: fine-tune {config.Label}"), cancellationToken);
         await model.SaveCheckpointAsync(output + ".partial", cancellationToken);
         System.IO.Directory.Move(output + ".partial", output);

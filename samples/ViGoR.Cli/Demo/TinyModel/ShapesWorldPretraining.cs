@@ -46,8 +46,51 @@ internal static class ShapesWorldPretraining
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async Task<FineTuningResult> RunAsync(string output, PretrainingSettings settings, IProgress<(int Step, int Total, double Loss)>? vision, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Where the "CLIP" stage records its settings and the probe of the tower it made; its presence says the stage is done.</summary>
+    public const string VisionStageFileName = "vision_pretraining.json";
+
+    /// <summary>Runs the stages not done yet; with <paramref name="visionOnly"/>, stops after the "CLIP" stage (and returns null).</summary>
+    /// <exception cref="InvalidOperationException">The folder is already pre-trained, or its tower was made with other settings.</exception>
+    public static async Task<FineTuningResult?> RunAsync(string output, PretrainingSettings settings, bool visionOnly, IProgress<(int Step, int Total, double Loss)>? vision, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
+        if (File.Exists(Path.Combine(output, SettingsFileName)))
+        {
+            throw new InvalidOperationException($"{Path.Combine(output, SettingsFileName)}: {output} is already pre-trained; use another --out (pre-training it again would train on top of the finished model).");
+        }
+
+        var stage = Path.Combine(output, VisionStageFileName);
+        var towerSettings = JsonSerializer.Serialize(new { settings.Seed, settings.Shape, settings.Vision }, Indented);
+        if (!File.Exists(stage))
+        {
+            var staging = output + ".init";
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true); // a stage cut short starts over: its scenes are cheap to draw again
+            }
+
+            TinyLlavaFolder.Write(staging, TinyLlavaFolder.Vocabulary(), settings.Shape);
+            using var fresh = LlavaVisionLanguageModel.CreateInitialized(staging, settings.Seed, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
+            VisionTowerPretraining.Run(fresh, settings.Vision, vision, cancellationToken);
+            var probe = Commands.ProbeCommand.Probe(fresh, fitSeed: 201, train: 600, testSeed: 204, test: 100);
+            await fresh.SaveCheckpointAsync(output, cancellationToken);
+            Directory.Delete(staging, recursive: true);
+            var record = JsonSerializer.SerializeToNode(new { tower_settings = towerSettings, probe = new { fit_seed = 201, test_seed = 204, per_category = probe.PerCategory, mean = probe.Mean, min = probe.Min } }, Indented)!;
+            await File.WriteAllTextAsync(stage, record.ToJsonString(Indented) + "\n", cancellationToken);
+        }
+        else
+        {
+            var recorded = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(stage, cancellationToken))?["tower_settings"]?.GetValue<string>();
+            if (recorded != towerSettings)
+            {
+                throw new InvalidOperationException($"{stage}: the tower in {output} was made with other settings ({recorded}); now {towerSettings}. Use another --out.");
+            }
+        }
+
+        if (visionOnly)
+        {
+            return null;
+        }
+
         var random = new Random(settings.Seed);
         var texts = new List<CorpusText>();
         for (int i = 0; i < settings.Scenes; i++)
@@ -55,15 +98,6 @@ internal static class ShapesWorldPretraining
             texts.AddRange(ShapesWorldCorpus.Texts(ShapesWorldGenerator.Generate(settings.WorldSeed, i, settings.Shape.ImageSize), random, settings.HallucinationRate, ViGoR.Evaluation.PopeOptions.LlavaAnswerFormatSuffix));
         }
 
-        var staging = output + ".init";
-        if (!File.Exists(Path.Combine(output, "config.json")))
-        {
-            TinyLlavaFolder.Write(staging, TinyLlavaFolder.Vocabulary(), settings.Shape);
-            using var fresh = LlavaVisionLanguageModel.CreateInitialized(staging, settings.Seed, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
-            VisionTowerPretraining.Run(fresh, settings.Vision, vision, cancellationToken);
-            await fresh.SaveCheckpointAsync(output, cancellationToken);
-            Directory.Delete(staging, recursive: true);
-        }
 
         using var model = LlavaVisionLanguageModel.Load(output, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
         var examples = texts.Select(t => new FineTuningExample(ImageInput.FromPixels(t.Scene.Image), t.Prompt, t.Target)).ToList();
@@ -78,7 +112,8 @@ internal static class ShapesWorldPretraining
             CheckpointDirectory = Path.Combine(output, "checkpoints"),
             SaveEverySteps = 100,
         };
-        new LlavaFineTuningOptions { FreezeVisionTower = true }.ApplyTo(options);
+        using var features = new VisionFeatureCache();
+        new LlavaFineTuningOptions { FreezeVisionTower = true, ImageFeatureCache = features }.ApplyTo(options);
         var result = await model.FineTuneAsync(examples, options, progress, cancellationToken);
         await model.SaveCheckpointAsync(output, cancellationToken);
         Directory.Delete(options.CheckpointDirectory, recursive: true); // the folder is committed: keep only the model

@@ -13,11 +13,11 @@ internal sealed record VisionPretrainingSettings
     public int WorldSeed { get; init; } = 110;
 
     /// <summary>Optimizer steps; each sees <see cref="BatchSize"/> new scenes.</summary>
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 6000;
 
-    public int BatchSize { get; init; } = 64;
+    public int BatchSize { get; init; } = 32;
 
-    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRate { get; init; } = 2e-3;
 }
 
 /// <summary>
