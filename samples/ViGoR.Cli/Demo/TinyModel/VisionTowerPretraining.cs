@@ -54,8 +54,15 @@ internal static class VisionTowerPretraining
             p.requires_grad = true;
         }
 
-        var parameters = tower.Concat(presence.parameters()).Concat(patchHead.parameters()).ToList();
-        using var optimizer = optim.AdamW(parameters, lr: settings.LearningRate, weight_decay: 0.01);
+        var parameters = module.VisionTower.named_parameters()
+            .Concat(presence.named_parameters().Select(p => ("presence." + p.name, p.parameter)))
+            .Concat(patchHead.named_parameters().Select(p => ("patch." + p.name, p.parameter)))
+            .ToList();
+
+        // The library's AdamW (PyTorch's arithmetic, betas 0.9 / 0.999, eps 1e-8): its moments are made
+        // here, outside the per-step dispose scope. TorchSharp's optimizer crashed this loop after some
+        // hundred steps with a corrupted native scalar.
+        using var optimizer = new ViGoR.Torch.Training.AdamW(parameters, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01);
         int warmup = Math.Max(1, settings.Steps / 20);
         for (int step = 0; step < settings.Steps; step++)
         {
@@ -71,15 +78,14 @@ internal static class VisionTowerPretraining
             loss += nn.functional.cross_entropy(logits.narrow(1, 0, kinds + 1), tensor(patchKind, device: device));
             loss += nn.functional.cross_entropy(logits.narrow(1, kinds + 1, colours.Count + 1), tensor(patchColour, device: device));
             loss += nn.functional.cross_entropy(logits.narrow(1, kinds + colours.Count + 2, 3), tensor(patchSize, device: device));
-            optimizer.zero_grad();
-            loss.backward();
-            double scale = step < warmup ? (step + 1.0) / warmup : 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, settings.Steps - warmup)));
-            foreach (var group in optimizer.ParamGroups)
+            foreach (var (_, p) in parameters)
             {
-                group.LearningRate = settings.LearningRate * scale;
+                p.grad?.zero_();
             }
 
-            optimizer.step();
+            loss.backward();
+            double scale = step < warmup ? (step + 1.0) / warmup : 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, settings.Steps - warmup)));
+            optimizer.Update(settings.LearningRate * scale);
             progress?.Report((step + 1, settings.Steps, loss.item<float>()));
         }
 
