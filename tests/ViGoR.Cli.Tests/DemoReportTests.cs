@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using ViGoR.Cli.Demo.Report;
+using ViGoR.Cli.Demo.Run;
+using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Tests;
 
@@ -83,6 +86,38 @@ public sealed class DemoReportTests
 
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(path), StringComparison.Ordinal);
         Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void Each_configuration_has_a_supervision_table_from_samples_to_the_fine_tuned_model_with_its_weak_link()
+    {
+        var figures = new SupervisionDiagnostics
+        {
+            Images = 24,
+            ImagesWithoutTarget = 7,
+            Samples = new(120, 200, 100, 240, 120),
+            BestOfK = new(24, 40, 10, 48, 36),
+            Chosen = new(24, 30, 12, 48, 30),
+            Targets = new(17, 20, 1, 34, 20),
+            ChosenImages = 24,
+            ChosenShortest = 22,
+            RewardModelRocAuc = 0.514,
+            RewardModelJudged = 437,
+        };
+        var model = Model(Record("A cat.")) with { Supervision = [new ReportSupervision("vigor", figures, new WeakLink("fine_tuning", "targets' CHAIRi 5.0% vs fine-tuned model's 8.1%: fine-tuning is the weak link"))] };
+
+        var html = DemoReportWriter.Render(model);
+
+        var section = WebUtility.HtmlDecode(Regex.Match(html, "<section class=\"supervision\" id=\"supervision-vigor\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value);
+        Assert.Contains("<h3>ViGoR (both streams)</h3>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">All k samples</th><td>120</td><td>50.0</td><td>50.0</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Best of k (ground truth)</th><td>24</td><td>25.0</td><td>75.0</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Chosen samples</th><td>24</td><td>40.0</td><td>62.5</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Refined targets</th><td>17</td><td>5.0</td><td>58.8</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Fine-tuned model (test split)</th><td class=\"missing\">—</td><td title=\"per seed: 7.0, 8.0, 9.3\">8.1 ± 1.0</td>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Base model (test split)</th><td class=\"missing\">—</td><td>12.3 ± 1.5</td>", section, StringComparison.Ordinal);
+        Assert.Contains("24 images, 7 left without a target; the chosen sample was the shortest for 22 of 24; reward model's ROC AUC against ground truth on what it judged: 0.51 (n = 437).", section, StringComparison.Ordinal);
+        Assert.Contains("Weak link: <strong>fine-tuning</strong>. Targets' CHAIRi 5.0% vs fine-tuned model's 8.1%: fine-tuning is the weak link.", section, StringComparison.Ordinal);
     }
 
     private static int Occurrences(string html, string text) => Regex.Count(html, Regex.Escape(text));

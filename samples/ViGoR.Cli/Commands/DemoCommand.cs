@@ -83,8 +83,9 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var claims = DemoResults.Claims(configs, diagnostics);
         var notes = Notes(runner!, demo, seeds);
         var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc);
-        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration));
-        var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, token);
+        var supervision = diagnostics.Json(DemoResults.Means(configs));
+        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration, supervision));
+        var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, diagnostics, token);
         DemoReportWriter.Write(Path.Combine(settings.Out, "report.html"), report);
 
         Print(configs, claims);

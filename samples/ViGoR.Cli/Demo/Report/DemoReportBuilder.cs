@@ -4,12 +4,12 @@ using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Demo.Report;
 
-/// <summary>Gathers what report.html shows from a finished demo folder: results, claims, the reward distributions and a few training images of the first seed.</summary>
+/// <summary>Gathers what report.html shows from a finished demo folder: results, claims, supervision diagnostics, the reward distributions and a few training images of the first seed.</summary>
 internal static class DemoReportBuilder
 {
     private const int ExampleCount = 4;
 
-    public static async Task<DemoReportModel> BuildAsync(DemoRunner runner, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IReadOnlyList<string> notes, CancellationToken cancellationToken)
+    public static async Task<DemoReportModel> BuildAsync(DemoRunner runner, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IReadOnlyList<string> notes, DemoDiagnostics diagnostics, CancellationToken cancellationToken)
     {
         int seed = runner.Settings.Seeds[0];
         var all = SupervisionJournal.Read(runner.JournalPath(seed, "vigor_all"));
@@ -42,6 +42,10 @@ internal static class DemoReportBuilder
                 record));
         }
 
-        return new DemoReportModel("ViGoR in miniature: ShapesWorld", runner.Settings.Seeds, notes, configs, claims, distributions, examples);
+        var mean = DemoResults.Means(configs);
+        return new DemoReportModel("ViGoR in miniature: ShapesWorld", runner.Settings.Seeds, notes, configs, claims, distributions, examples)
+        {
+            Supervision = DemoConfig.Trained.Select(c => new ReportSupervision(c.Name, diagnostics.Supervision[c.Name], diagnostics.WeakLinkOf(c.Name, mean))).ToList(),
+        };
     }
 }

@@ -1,3 +1,6 @@
+using ViGoR.Cli.Demo.Run;
+using ViGoR.ShapesWorld;
+
 namespace ViGoR.Cli.Demo.Report;
 
 /// <summary>A box to draw over an example image, in the image's pixels.</summary>
@@ -5,6 +8,12 @@ internal sealed record ReportBox(string Label, double X1, double Y1, double X2, 
 
 /// <summary>One training image of the run, as the report shows it: the picture, its ground-truth and detected boxes, and its journal record (the k samples with per-sentence signals of every stream, the chosen sample, the refined target and the dropped sentences).</summary>
 internal sealed record ReportExample(string Config, byte[] Png, int Width, int Height, IReadOnlyList<ReportBox> GroundTruth, IReadOnlyList<ReportBox> Detected, SupervisionRecord Record);
+
+/// <summary>One configuration's supervision against ground truth (pooled over seeds) and the stage that loses most.</summary>
+/// <param name="Config">The configuration's name (a key of the results).</param>
+/// <param name="Figures">The diagnostics of its journals.</param>
+/// <param name="WeakLink">The weak stage and the figures behind it.</param>
+internal sealed record ReportSupervision(string Config, SupervisionDiagnostics Figures, WeakLink WeakLink);
 
 /// <summary>Mean and sample standard deviation of a metric over the seeds.</summary>
 internal sealed record MetricSummary(double Mean, double Std);
@@ -34,4 +43,8 @@ internal sealed record DemoReportModel(
     IReadOnlyList<ReportConfig> Configs,
     IReadOnlyList<ReportClaim> Claims,
     IReadOnlyDictionary<string, IReadOnlyList<double>> RewardDistributions,
-    IReadOnlyList<ReportExample> Examples);
+    IReadOnlyList<ReportExample> Examples)
+{
+    /// <summary>Each trained configuration's supervision against ground truth, in the order of <see cref="Configs"/>.</summary>
+    public IReadOnlyList<ReportSupervision> Supervision { get; init; } = [];
+}

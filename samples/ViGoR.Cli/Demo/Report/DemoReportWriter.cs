@@ -50,9 +50,11 @@ internal static class DemoReportWriter
         del{color:#b2182b}.reason{font-size:.85em;color:#b2182b;margin-left:.4rem}
         .target{background:#f0f7f0;padding:.5rem .8rem;border-left:3px solid #1a9850}
         .failed{color:#b2182b}.muted{color:#888}
+        .supervision-grid{display:flex;flex-wrap:wrap;gap:0 2rem}.supervision-grid section{flex:1 1 460px}
+        .verdict{font-size:.92em;margin:.2rem 0 1rem}
         """;
 
-    /// <summary>Renders the complete page: title and setup, results tables, claims, plots and examples.</summary>
+    /// <summary>Renders the complete page: title and setup, results tables, claims, supervision per configuration, plots and examples.</summary>
     /// <param name="model">What the page shows.</param>
     /// <returns>The HTML text.</returns>
     public static string Render(DemoReportModel model)
@@ -83,7 +85,13 @@ internal static class DemoReportWriter
             sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{badge} {H(claim.Statement)}<div class=\"detail\">{H(claim.Explanation)}</div></li>\n");
         }
 
-        sb.Append("</ul>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+        sb.Append("</ul>\n");
+        if (model.Supervision.Count > 0)
+        {
+            AppendSupervision(sb, model);
+        }
+
+        sb.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var key in PlottedMetrics)
         {
             AppendBarChart(sb, key, MainMetrics.First(m => m.Key == key).Header, model.Configs);
@@ -139,23 +147,65 @@ internal static class DemoReportWriter
             sb.Append(Inv, $"<tr><th scope=\"row\" title=\"{H(config.Name)}\">{H(config.Label)}</th>");
             foreach (var (key, _) in columns)
             {
-                if (!config.Metrics.TryGetValue(key, out var summary) || !double.IsFinite(summary.Mean))
-                {
-                    sb.Append("<td class=\"missing\">—</td>");
-                    continue;
-                }
-
-                var perSeed = config.PerSeed.TryGetValue(key, out var values) && values.Count > 0
-                    ? $" title=\"per seed: {H(string.Join(", ", values.Select(v => Metric(key, v))))}\""
-                    : "";
-                var std = double.IsFinite(summary.Std) ? " ± " + Metric(key, summary.Std) : "";
-                sb.Append(Inv, $"<td{perSeed}>{Metric(key, summary.Mean)}{std}</td>");
+                AppendCell(sb, config, key);
             }
 
             sb.Append("</tr>\n");
         }
 
         sb.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>A metric's mean ± std over seeds, with the per-seed values as its tooltip; a dash when the configuration lacks it.</summary>
+    private static void AppendCell(StringBuilder sb, ReportConfig config, string key)
+    {
+        if (!config.Metrics.TryGetValue(key, out var summary) || !double.IsFinite(summary.Mean))
+        {
+            sb.Append("<td class=\"missing\">—</td>");
+            return;
+        }
+
+        var perSeed = config.PerSeed.TryGetValue(key, out var values) && values.Count > 0
+            ? $" title=\"per seed: {H(string.Join(", ", values.Select(v => Metric(key, v))))}\""
+            : "";
+        var std = double.IsFinite(summary.Std) ? " ± " + Metric(key, summary.Std) : "";
+        sb.Append(Inv, $"<td{perSeed}>{Metric(key, summary.Mean)}{std}</td>");
+    }
+
+    private static void AppendSupervision(StringBuilder sb, DemoReportModel model)
+    {
+        sb.Append("<h2>Supervision against ground truth</h2>\n<p>Each configuration's training-split journals, pooled over the seeds and checked against ShapesWorld's ground truth: CHAIRi (hallucinated share of the objects mentioned) and object recall at each stage, down to the fine-tuned model on the test split. The best of k is the sample a selection that knew the ground truth would pick. The weak link is the stage that loses most CHAIRi points: selection (chosen against best of k), refinement (what it leaves in the targets) or fine-tuning (the model against its targets).</p>\n<div class=\"supervision-grid\">\n");
+        var baseConfig = model.Configs.FirstOrDefault(c => c.Name == "base");
+        foreach (var supervision in model.Supervision)
+        {
+            var config = model.Configs.FirstOrDefault(c => c.Name == supervision.Config);
+            var f = supervision.Figures;
+            sb.Append(Inv, $"<section class=\"supervision\" id=\"supervision-{H(supervision.Config)}\">\n<h3>{H(config?.Label ?? supervision.Config)}</h3>\n");
+            sb.Append("<table>\n<thead><tr><th>Descriptions</th><th>n</th><th>CHAIRi (%)</th><th>Recall (%)</th></tr></thead>\n<tbody>\n");
+            foreach (var (stage, counts) in new[] { ("All k samples", f.Samples), ("Best of k (ground truth)", f.BestOfK), ("Chosen samples", f.Chosen), ("Refined targets", f.Targets) })
+            {
+                sb.Append(Inv, $"<tr><th scope=\"row\">{stage}</th><td>{counts.Descriptions.ToString(Inv)}</td><td>{Metric("chair_i", counts.ChairI)}</td><td>{Metric("recall", counts.Recall)}</td></tr>\n");
+            }
+
+            foreach (var (stage, row) in new[] { ("Fine-tuned model (test split)", config), ("Base model (test split)", baseConfig) })
+            {
+                if (row is not null)
+                {
+                    sb.Append(Inv, $"<tr><th scope=\"row\">{stage}</th><td class=\"missing\">—</td>");
+                    AppendCell(sb, row, "chair_i");
+                    AppendCell(sb, row, "recall");
+                    sb.Append("</tr>\n");
+                }
+            }
+
+            var auc = f.RewardModelRocAuc is { } a
+                ? $"reward model's ROC AUC against ground truth on what it judged: {F(a, "0.00")} (n = {f.RewardModelJudged.ToString(Inv)})"
+                : f.RewardModelJudged > 0 ? $"reward model judged {f.RewardModelJudged.ToString(Inv)} units, all right or all wrong: no ROC AUC" : "no reward-model stream";
+            sb.Append(Inv, $"</tbody>\n</table>\n<p class=\"detail\">{f.Images.ToString(Inv)} images, {f.ImagesWithoutTarget.ToString(Inv)} left without a target; the chosen sample was the shortest for {f.ChosenShortest.ToString(Inv)} of {f.ChosenImages.ToString(Inv)}; {H(auc)}.</p>\n");
+            sb.Append(Inv, $"<p class=\"verdict\">Weak link: <strong>{H(supervision.WeakLink.Stage.Replace('_', '-'))}</strong>. {H(Capitalise(supervision.WeakLink.Explanation))}.</p>\n</section>\n");
+        }
+
+        sb.Append("</div>\n");
     }
 
     private static void AppendBarChart(StringBuilder sb, string key, string title, IReadOnlyList<ReportConfig> configs)
@@ -405,6 +455,8 @@ internal static class DemoReportWriter
         IsRate(key) ? F(value * 100, "F1") : key == "words" ? F(value, "F1") : F(value, "0.###");
 
     private static string Shorten(string text, int length) => text.Length <= Math.Max(length, 4) ? text : text[..(Math.Max(length, 4) - 1)] + "…";
+
+    private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static string F(double value, string format) => value.ToString(format, Inv);
 
