@@ -84,10 +84,16 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("ViGoR-All", html, StringComparison.Ordinal);
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
+        Assert.Contains("<table class=\"calibration\">", html, StringComparison.Ordinal);
         foreach (var config in DemoConfig.Trained)
         {
             Assert.Contains($"<section class=\"supervision\" id=\"supervision-{config.Name}\">", html, StringComparison.Ordinal);
+            Assert.Contains($"<h3>Seed 1 · {config.Label} · ", html, StringComparison.Ordinal);
         }
+
+        // No absolute path: neither the output folder nor the build tree the base model sits in.
+        Assert.DoesNotContain(_folder, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), html, StringComparison.Ordinal);
 
         // A finished folder reruns without redoing anything and gives the same numbers.
         var before = File.ReadAllText(Path.Combine(_folder, "results.json"));

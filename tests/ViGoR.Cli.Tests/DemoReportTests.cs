@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using ViGoR.Cli.Commands;
 using ViGoR.Cli.Demo.Report;
 using ViGoR.Cli.Demo.Run;
 using ViGoR.ShapesWorld;
@@ -40,7 +42,7 @@ public sealed class DemoReportTests
         Assert.Equal(1, Occurrences(html, "<rect class=\"box det\""));
 
         Assert.Contains("<del>A dog sits on a mat.</del>", html, StringComparison.Ordinal);
-        Assert.Equal(1, Occurrences(html, "<del>"));
+        Assert.Equal(1, Occurrences(html, "<li><del>")); // the legend's struck-through "sentence" aside
         Assert.Contains("automatic: dog", html, StringComparison.Ordinal);
         Assert.Contains("automatic −1.0 / +1.0", html, StringComparison.Ordinal);
         Assert.Contains("chosen</span>", html, StringComparison.Ordinal);
@@ -86,6 +88,114 @@ public sealed class DemoReportTests
 
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(path), StringComparison.Ordinal);
         Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void Scenes_are_drawn_at_least_four_times_their_size_with_crisp_pixels()
+    {
+        var html = DemoReportWriter.Render(Model(Record("A cat.")));
+
+        Assert.Contains(".frame img{display:block;width:100%;height:auto;image-rendering:pixelated}", html, StringComparison.Ordinal);
+        var image = Regex.Match(html, @"<div class=""frame"" style=""width:(\d+)px""><img [^>]*width=""(\d+)"" height=""(\d+)""");
+        Assert.True(image.Success, "the example's frame and image carry their drawn size");
+        Assert.All(new[] { 1, 2, 3 }, g => Assert.True(int.Parse(image.Groups[g].Value, CultureInfo.InvariantCulture) >= 4 * 4, $"drawn at {image.Groups[g].Value} px for a 4 px scene"));
+    }
+
+    [Fact]
+    public void Other_metrics_are_one_row_each_under_a_readable_name_and_one_column_per_configuration()
+    {
+        var html = DemoReportWriter.Render(Model(Record("A cat.")));
+
+        var table = Regex.Match(html, "<h3>Other metrics</h3>\n<table>\n<thead><tr>(.*?)</tr></thead>(.*?)</table>", RegexOptions.Singleline);
+        Assert.True(table.Success);
+        Assert.Equal(1 + 2, Occurrences(table.Groups[1].Value, "<th")); // "Metric" and the two configurations
+        Assert.Contains("<th scope=\"row\" title=\"pope_accuracy_random\">POPE accuracy, random (%)</th>", table.Groups[2].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_configuration_is_named_in_full_under_its_bar_on_every_chart()
+    {
+        var names = new[] { "base", "vigor_at", "vigor_rm", "vigor_rm_holistic", "vigor_all" };
+        var configs = names.Select(n => new ReportConfig(n, DemoResults.Label(n), new Dictionary<string, MetricSummary>
+        {
+            ["chair_i"] = new(0.3, 0.01), ["chair_s"] = new(0.5, 0.02), ["recall"] = new(0.7, 0.01), ["pope_f1"] = new(0.6, 0.01),
+        }, NoPerSeed)).ToList();
+
+        var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Configs = configs });
+
+        // A label's lines are tspans of one text element; read together, each is the full name.
+        var labels = Regex.Matches(html, "<text class=\"tick bar-label\"[^>]*>(.*?)</text>")
+            .Select(m => Regex.Replace(Regex.Replace(m.Groups[1].Value, "</tspan><tspan[^>]*>", " "), "<[^>]+>", ""))
+            .ToList();
+        Assert.Equal(4 * names.Length, labels.Count);
+        foreach (var label in new[] { "Base", "ViGoR-AT", "ViGoR-RM", "ViGoR-RM holistic", "ViGoR-All" })
+        {
+            Assert.Equal(4, labels.Count(l => l == label));
+        }
+    }
+
+    [Fact]
+    public void A_legend_explains_every_signal_the_examples_show()
+    {
+        var html = DemoReportWriter.Render(Model(Record("There is a cat. A dog sits on a mat.")));
+
+        var legend = Regex.Match(html, "<dl class=\"signal-legend\">(.*?)</dl>", RegexOptions.Singleline);
+        Assert.True(legend.Success);
+        foreach (var entry in new[] { "combined penalty", "combined bonus", "automatic −p / +b", "reward_model −p / +b", "<del>sentence</del>" })
+        {
+            Assert.Contains(entry, legend.Groups[1].Value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Examples_are_named_by_seed_configuration_and_image()
+    {
+        var model = Model(Record("A cat."));
+        var html = DemoReportWriter.Render(model with { Examples = [model.Examples[0] with { Config = "ViGoR-AT", Seed = 2 }] });
+
+        Assert.Contains("<h3>Seed 2 · ViGoR-AT · img-1</h3>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_setup_names_the_base_model_and_detector_without_absolute_paths()
+    {
+        var folder = Directory.CreateTempSubdirectory("vigor-report-").FullName;
+        try
+        {
+            var detector = Path.Combine(folder, "gdino-onnx");
+            var settings = DemoSettings.Quick([1]) with { BaseModel = DemoCommand.CommittedModel, GroundingDino = detector };
+            var notes = DemoCommand.Notes(new DemoRunner(Path.Combine(folder, "out"), settings, null), settings, [1]);
+
+            var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Setup = notes });
+
+            Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), html, StringComparison.Ordinal);
+            Assert.DoesNotContain(folder, html, StringComparison.Ordinal);
+            Assert.Contains("Base model: the committed model, samples/ViGoR.Cli/Demo/Model", html, StringComparison.Ordinal);
+            Assert.Contains("Grounding DINO from gdino-onnx.", html, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_calibration_shows_each_target_with_its_measured_value_and_whether_it_held()
+    {
+        var calibration = new ReportCalibration(16,
+        [
+            new("chair_i", "CHAIRi between 10% and 25%.", 0.3854, false),
+            new("pope_yes_ratio", "POPE yes-ratio at least 0.6.", 0.889, true),
+            new("reward_model_roc_auc", "Held-out ROC AUC at least 0.85.", null, false),
+        ]);
+
+        var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Calibration = calibration });
+
+        var table = Regex.Match(html, "<table class=\"calibration\">(.*?)</table>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("<th scope=\"row\" title=\"chair_i\">CHAIRi between 10% and 25%.</th><td>38.5%</td><td><span class=\"badge not-held\">", table, StringComparison.Ordinal);
+        Assert.Contains("<td>88.9%</td><td><span class=\"badge held\">", table, StringComparison.Ordinal);
+        Assert.Contains("<td>not measured</td>", table, StringComparison.Ordinal);
+        Assert.Contains("16 images per seed", html, StringComparison.Ordinal);
     }
 
     [Fact]
