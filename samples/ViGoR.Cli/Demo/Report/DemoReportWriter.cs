@@ -250,7 +250,8 @@ internal static class DemoReportWriter
                 ? $"reward model's ROC AUC against ground truth on what it judged: {F(a, "0.00")} (n = {f.RewardModelJudged.ToString(Inv)})"
                 : f.RewardModelJudged > 0 ? $"reward model judged {f.RewardModelJudged.ToString(Inv)} units, all right or all wrong: no ROC AUC" : "no reward-model stream";
             sb.Append(Inv, $"</tbody>\n</table>\n<p class=\"detail\">{f.Images.ToString(Inv)} images, {f.ImagesWithoutTarget.ToString(Inv)} left without a target; the chosen sample was the shortest for {f.ChosenShortest.ToString(Inv)} of {f.ChosenImages.ToString(Inv)}; {H(auc)}.</p>\n");
-            sb.Append(Inv, $"<p class=\"verdict\">Weak link: <strong>{H(supervision.WeakLink.Stage.Replace('_', '-'))}</strong>. {H(Capitalise(supervision.WeakLink.Explanation))}.</p>\n</section>\n");
+            var weak = supervision.WeakLink;
+            sb.Append(Inv, $"<p class=\"verdict\">Weak link: <strong>{H(weak.StageName)}</strong>. {H(Capitalise(weak.Evidence))}{H(weak.Context)}.</p>\n</section>\n");
         }
 
         sb.Append("</div>\n");

@@ -7,8 +7,16 @@ namespace ViGoR.Cli.Demo.Run;
 
 /// <summary>Which stage of a configuration loses most against ground truth, and the figures that say so.</summary>
 /// <param name="Stage"><c>selection</c>, <c>refinement</c> or <c>fine_tuning</c>.</param>
-/// <param name="Explanation">The measured figures behind it, in a sentence.</param>
-internal sealed record WeakLink(string Stage, string Explanation);
+/// <param name="Evidence">The measured figures behind it (<c>targets' CHAIRi 2.6% vs fine-tuned model's 53.1%</c>).</param>
+/// <param name="Context">What else bears on it, in parentheses with a leading space, or empty.</param>
+internal sealed record WeakLink(string Stage, string Evidence, string Context = "")
+{
+    /// <summary>The stage as a reader names it: <c>fine-tuning</c>.</summary>
+    public string StageName => Stage.Replace('_', '-');
+
+    /// <summary>The evidence, the verdict and the context in one sentence (no full stop).</summary>
+    public string Explanation => $"{Evidence}: {StageName} is the weak link{Context}";
+}
 
 /// <summary>
 /// What a finished demo folder says about why a claim did or did not reproduce: each configuration's
@@ -41,14 +49,14 @@ internal sealed record DemoDiagnostics(double? FineGrainedRocAuc, IReadOnlyDicti
         double fineTuned = mean(config, "chair_i");
         if (s.Targets.Descriptions == 0)
         {
-            return new("refinement", $"refinement left no image a target (0 of {s.Images}), so nothing was fine-tuned and the base model stands in: refinement is the weak link");
+            return new("refinement", $"refinement left no image a target (0 of {s.Images}), so nothing was fine-tuned and the base model stands in");
         }
 
-        var stages = new (string Stage, double Loss, string Explanation)[]
+        var stages = new (string Stage, double Loss, string Evidence)[]
         {
-            ("selection", s.Chosen.ChairI - s.BestOfK.ChairI, $"chosen samples' CHAIRi {P(s.Chosen.ChairI)} against {P(s.BestOfK.ChairI)} for the ground-truth best of k (all samples {P(s.Samples.ChairI)}): selection is the weak link"),
-            ("refinement", s.Targets.ChairI, $"targets' CHAIRi {P(s.Targets.ChairI)} after refining chosen samples at {P(s.Chosen.ChairI)} (the ground-truth best of k: {P(s.BestOfK.ChairI)}): refinement is the weak link"),
-            ("fine_tuning", fineTuned - s.Targets.ChairI, $"targets' CHAIRi {P(s.Targets.ChairI)} vs fine-tuned model's {P(fineTuned)} (test split; base {P(mean(DemoConfig.Base, "chair_i"))}): fine-tuning is the weak link"),
+            ("selection", s.Chosen.ChairI - s.BestOfK.ChairI, $"chosen samples' CHAIRi {P(s.Chosen.ChairI)} against {P(s.BestOfK.ChairI)} for the ground-truth best of k (all samples {P(s.Samples.ChairI)})"),
+            ("refinement", s.Targets.ChairI, $"targets' CHAIRi {P(s.Targets.ChairI)} after refining chosen samples at {P(s.Chosen.ChairI)} (the ground-truth best of k: {P(s.BestOfK.ChairI)})"),
+            ("fine_tuning", fineTuned - s.Targets.ChairI, $"targets' CHAIRi {P(s.Targets.ChairI)} vs fine-tuned model's {P(fineTuned)} (test split; base {P(mean(DemoConfig.Base, "chair_i"))})"),
         };
         var weakest = stages.MaxBy(x => x.Loss);
 
@@ -56,7 +64,7 @@ internal sealed record DemoDiagnostics(double? FineGrainedRocAuc, IReadOnlyDicti
         var auc = weakest.Stage != "fine_tuning" && s.RewardModelRocAuc is { } a
             ? string.Create(CultureInfo.InvariantCulture, $" (the reward model ranks wrong above right {Units(config)} with ROC AUC {a:0.00}, n = {s.RewardModelJudged})")
             : string.Empty;
-        return new(weakest.Stage, weakest.Explanation + auc);
+        return new(weakest.Stage, weakest.Evidence, auc);
     }
 
     /// <summary>Why a claim that did not hold probably failed, stated from the measured figures; null when it held.</summary>
