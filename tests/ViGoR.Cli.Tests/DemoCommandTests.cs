@@ -59,11 +59,41 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Equal(["all_hallucinates_least", "all_chair_i_30pct_lower", "all_recall_within_10pct", "each_stream_beats_base", "fine_grained_beats_holistic"], claims.Select(c => c.Name));
         Assert.All(claims, c => Assert.True(c.Value.GetProperty("held").ValueKind is JsonValueKind.True or JsonValueKind.False));
 
+        // Every trained configuration's supervision, pooled over seeds, stage by stage; the calibration beside it.
+        var supervision = root.GetProperty("supervision");
+        Assert.Equal(["vigor_at", "vigor_rm", "vigor_rm_holistic", "vigor_all"], supervision.EnumerateObject().Select(p => p.Name));
+        foreach (var config in supervision.EnumerateObject())
+        {
+            Assert.Equal(settings.TrainImages, config.Value.GetProperty("images").GetInt32());
+            Assert.Equal(settings.TrainImages * settings.NumSamples, config.Value.GetProperty("samples").GetProperty("descriptions").GetInt32());
+            foreach (var stage in new[] { "samples", "best_of_k", "chosen", "targets" })
+            {
+                Assert.InRange(config.Value.GetProperty(stage).GetProperty("chair_i").GetDouble(), 0, 1);
+            }
+
+            // The best of k is chosen by ground truth: no selection hallucinates less.
+            Assert.True(config.Value.GetProperty("best_of_k").GetProperty("chair_i").GetDouble() <= config.Value.GetProperty("chosen").GetProperty("chair_i").GetDouble());
+            Assert.Contains(config.Value.GetProperty("weak_link").GetString(), new[] { "selection", "refinement", "fine_tuning" });
+            Assert.Equal(config.Name == "vigor_at", config.Value.GetProperty("reward_model_roc_auc").ValueKind == JsonValueKind.Null);
+        }
+
+        Assert.Equal("validation", root.GetProperty("calibration").GetProperty("split").GetString());
+
         var html = File.ReadAllText(Path.Combine(_folder, "report.html"));
         Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
         Assert.Contains("ViGoR-All", html, StringComparison.Ordinal);
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
+        Assert.Contains("<table class=\"calibration\">", html, StringComparison.Ordinal);
+        foreach (var config in DemoConfig.Trained)
+        {
+            Assert.Contains($"<section class=\"supervision\" id=\"supervision-{config.Name}\">", html, StringComparison.Ordinal);
+            Assert.Contains($"<h3>Seed 1 · {config.Label} · ", html, StringComparison.Ordinal);
+        }
+
+        // No absolute path: neither the output folder nor the build tree the base model sits in.
+        Assert.DoesNotContain(_folder, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), html, StringComparison.Ordinal);
 
         // A finished folder reruns without redoing anything and gives the same numbers.
         var before = File.ReadAllText(Path.Combine(_folder, "results.json"));

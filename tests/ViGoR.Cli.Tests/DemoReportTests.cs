@@ -1,5 +1,10 @@
+using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
+using ViGoR.Cli.Commands;
 using ViGoR.Cli.Demo.Report;
+using ViGoR.Cli.Demo.Run;
+using ViGoR.ShapesWorld;
 
 namespace ViGoR.Cli.Tests;
 
@@ -37,7 +42,7 @@ public sealed class DemoReportTests
         Assert.Equal(1, Occurrences(html, "<rect class=\"box det\""));
 
         Assert.Contains("<del>A dog sits on a mat.</del>", html, StringComparison.Ordinal);
-        Assert.Equal(1, Occurrences(html, "<del>"));
+        Assert.Equal(1, Occurrences(html, "<li><del>")); // the legend's struck-through "sentence" aside
         Assert.Contains("automatic: dog", html, StringComparison.Ordinal);
         Assert.Contains("automatic −1.0 / +1.0", html, StringComparison.Ordinal);
         Assert.Contains("chosen</span>", html, StringComparison.Ordinal);
@@ -83,6 +88,146 @@ public sealed class DemoReportTests
 
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(path), StringComparison.Ordinal);
         Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void Scenes_are_drawn_at_least_four_times_their_size_with_crisp_pixels()
+    {
+        var html = DemoReportWriter.Render(Model(Record("A cat.")));
+
+        Assert.Contains(".frame img{display:block;width:100%;height:auto;image-rendering:pixelated}", html, StringComparison.Ordinal);
+        var image = Regex.Match(html, @"<div class=""frame"" style=""width:(\d+)px""><img [^>]*width=""(\d+)"" height=""(\d+)""");
+        Assert.True(image.Success, "the example's frame and image carry their drawn size");
+        Assert.All(new[] { 1, 2, 3 }, g => Assert.True(int.Parse(image.Groups[g].Value, CultureInfo.InvariantCulture) >= 4 * 4, $"drawn at {image.Groups[g].Value} px for a 4 px scene"));
+    }
+
+    [Fact]
+    public void Other_metrics_are_one_row_each_under_a_readable_name_and_one_column_per_configuration()
+    {
+        var html = DemoReportWriter.Render(Model(Record("A cat.")));
+
+        var table = Regex.Match(html, "<h3>Other metrics</h3>\n<table>\n<thead><tr>(.*?)</tr></thead>(.*?)</table>", RegexOptions.Singleline);
+        Assert.True(table.Success);
+        Assert.Equal(1 + 2, Occurrences(table.Groups[1].Value, "<th")); // "Metric" and the two configurations
+        Assert.Contains("<th scope=\"row\" title=\"pope_accuracy_random\">POPE accuracy, random (%)</th>", table.Groups[2].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_configuration_is_named_in_full_under_its_bar_on_every_chart()
+    {
+        var names = new[] { "base", "vigor_at", "vigor_rm", "vigor_rm_holistic", "vigor_all" };
+        var configs = names.Select(n => new ReportConfig(n, DemoResults.Label(n), new Dictionary<string, MetricSummary>
+        {
+            ["chair_i"] = new(0.3, 0.01), ["chair_s"] = new(0.5, 0.02), ["recall"] = new(0.7, 0.01), ["pope_f1"] = new(0.6, 0.01),
+        }, NoPerSeed)).ToList();
+
+        var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Configs = configs });
+
+        // A label's lines are tspans of one text element; read together, each is the full name.
+        var labels = Regex.Matches(html, "<text class=\"tick bar-label\"[^>]*>(.*?)</text>")
+            .Select(m => Regex.Replace(Regex.Replace(m.Groups[1].Value, "</tspan><tspan[^>]*>", " "), "<[^>]+>", ""))
+            .ToList();
+        Assert.Equal(4 * names.Length, labels.Count);
+        foreach (var label in new[] { "Base", "ViGoR-AT", "ViGoR-RM", "ViGoR-RM holistic", "ViGoR-All" })
+        {
+            Assert.Equal(4, labels.Count(l => l == label));
+        }
+    }
+
+    [Fact]
+    public void A_legend_explains_every_signal_the_examples_show()
+    {
+        var html = DemoReportWriter.Render(Model(Record("There is a cat. A dog sits on a mat.")));
+
+        var legend = Regex.Match(html, "<dl class=\"signal-legend\">(.*?)</dl>", RegexOptions.Singleline);
+        Assert.True(legend.Success);
+        foreach (var entry in new[] { "combined penalty", "combined bonus", "automatic −p / +b", "reward_model −p / +b", "<del>sentence</del>" })
+        {
+            Assert.Contains(entry, legend.Groups[1].Value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Examples_are_named_by_seed_configuration_and_image()
+    {
+        var model = Model(Record("A cat."));
+        var html = DemoReportWriter.Render(model with { Examples = [model.Examples[0] with { Config = "ViGoR-AT", Seed = 2 }] });
+
+        Assert.Contains("<h3>Seed 2 · ViGoR-AT · img-1</h3>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_setup_names_the_base_model_and_detector_without_absolute_paths()
+    {
+        var folder = Directory.CreateTempSubdirectory("vigor-report-").FullName;
+        try
+        {
+            var detector = Path.Combine(folder, "gdino-onnx");
+            var settings = DemoSettings.Quick([1]) with { BaseModel = DemoCommand.CommittedModel, GroundingDino = detector };
+            var notes = DemoCommand.Notes(new DemoRunner(Path.Combine(folder, "out"), settings, null), settings, [1]);
+
+            var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Setup = notes });
+
+            Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), html, StringComparison.Ordinal);
+            Assert.DoesNotContain(folder, html, StringComparison.Ordinal);
+            Assert.Contains("Base model: the committed model, samples/ViGoR.Cli/Demo/Model", html, StringComparison.Ordinal);
+            Assert.Contains("Grounding DINO from gdino-onnx.", html, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_calibration_shows_each_target_with_its_measured_value_and_whether_it_held()
+    {
+        var calibration = new ReportCalibration(16,
+        [
+            new("chair_i", "CHAIRi between 10% and 25%.", 0.3854, false),
+            new("pope_yes_ratio", "POPE yes-ratio at least 0.6.", 0.889, true),
+            new("reward_model_roc_auc", "Held-out ROC AUC at least 0.85.", null, false),
+        ]);
+
+        var html = DemoReportWriter.Render(Model(Record("A cat.")) with { Calibration = calibration });
+
+        var table = Regex.Match(html, "<table class=\"calibration\">(.*?)</table>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("<th scope=\"row\" title=\"chair_i\">CHAIRi between 10% and 25%.</th><td>38.5%</td><td><span class=\"badge not-held\">", table, StringComparison.Ordinal);
+        Assert.Contains("<td>88.9%</td><td><span class=\"badge held\">", table, StringComparison.Ordinal);
+        Assert.Contains("<td>not measured</td>", table, StringComparison.Ordinal);
+        Assert.Contains("16 images per seed", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_configuration_has_a_supervision_table_from_samples_to_the_fine_tuned_model_with_its_weak_link()
+    {
+        var figures = new SupervisionDiagnostics
+        {
+            Images = 24,
+            ImagesWithoutTarget = 7,
+            Samples = new(120, 200, 100, 240, 120),
+            BestOfK = new(24, 40, 10, 48, 36),
+            Chosen = new(24, 30, 12, 48, 30),
+            Targets = new(17, 20, 1, 34, 20),
+            ChosenImages = 24,
+            ChosenShortest = 22,
+            RewardModelRocAuc = 0.514,
+            RewardModelJudged = 437,
+        };
+        var model = Model(Record("A cat.")) with { Supervision = [new ReportSupervision("vigor", figures, new WeakLink("fine_tuning", "targets' CHAIRi 5.0% vs fine-tuned model's 8.1%", " (context)"))] };
+
+        var html = DemoReportWriter.Render(model);
+
+        var section = WebUtility.HtmlDecode(Regex.Match(html, "<section class=\"supervision\" id=\"supervision-vigor\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value);
+        Assert.Contains("<h3>ViGoR (both streams)</h3>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">All k samples</th><td>120</td><td>50.0</td><td>50.0</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Best of k (ground truth)</th><td>24</td><td>25.0</td><td>75.0</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Chosen samples</th><td>24</td><td>40.0</td><td>62.5</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Refined targets</th><td>17</td><td>5.0</td><td>58.8</td></tr>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Fine-tuned model (test split)</th><td class=\"missing\">—</td><td title=\"per seed: 7.0, 8.0, 9.3\">8.1 ± 1.0</td>", section, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Base model (test split)</th><td class=\"missing\">—</td><td>12.3 ± 1.5</td>", section, StringComparison.Ordinal);
+        Assert.Contains("24 images, 7 left without a target; the chosen sample was the shortest for 22 of 24; reward model's ROC AUC against ground truth on what it judged: 0.51 (n = 437).", section, StringComparison.Ordinal);
+        Assert.Contains("Weak link: <strong>fine-tuning</strong>. Targets' CHAIRi 5.0% vs fine-tuned model's 8.1% (context).", section, StringComparison.Ordinal);
     }
 
     private static int Occurrences(string html, string text) => Regex.Count(html, Regex.Escape(text));

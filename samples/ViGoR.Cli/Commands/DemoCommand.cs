@@ -83,24 +83,26 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var claims = DemoResults.Claims(configs, diagnostics);
         var notes = Notes(runner!, demo, seeds);
         var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc, runner.Probe);
-        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration));
-        var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, token);
+        var supervision = diagnostics.Json(DemoResults.Means(configs));
+        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration, supervision));
+        var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, calibration, diagnostics, token);
         DemoReportWriter.Write(Path.Combine(settings.Out, "report.html"), report);
-        runner.Dispose();
+        runner!.Dispose();
 
         Print(configs, claims);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done in {elapsed.TotalSeconds:F0} s. Report: [blue]{Path.Combine(settings.Out, "report.html")}[/], numbers: [blue]{Path.Combine(settings.Out, "results.json")}[/].");
         return 0;
     }
 
-    private static List<string> Notes(DemoRunner runner, DemoSettings demo, IReadOnlyList<int> seeds)
+    /// <summary>The run's setup in words, for results.json and the report; folders are named, never given as absolute paths (which would show the build tree or the user's home).</summary>
+    internal static List<string> Notes(DemoRunner runner, DemoSettings demo, IReadOnlyList<int> seeds)
     {
         var notes = new List<string>
         {
-            $"Base model: {demo.BaseModel} (a tiny LLaVA pre-trained by `vigor pretrain` on ShapesWorld captions of which a fraction name an absent, co-occurring object).",
+            $"Base model: {DisplayName(demo.BaseModel ?? CommittedModel)} (a tiny LLaVA pre-trained by `vigor pretrain` on ShapesWorld captions of which a fraction name an absent, co-occurring object).",
             demo.GroundingDino is null
                 ? $"Detector: the annotation-backed detector with {Percent(demo.DetectorMissRate)} missed boxes and {Percent(demo.DetectorFalseAlarmRate)} false alarms per absent object asked about, standing in for Grounding DINO."
-                : $"Detector: Grounding DINO from {demo.GroundingDino}.",
+                : $"Detector: Grounding DINO from {DisplayName(demo.GroundingDino)}.",
             $"Annotators: simulated from ground truth; each sentence's label is wrong with probability {Percent(demo.AnnotatorNoise)}.",
             string.Create(CultureInfo.InvariantCulture, $"Fine-tuning: every configuration from the base, {demo.Epochs} epochs, lr {demo.LearningRate:G}, batch {demo.BatchSize}, seed = run seed (the paper's lr 2e-5 barely moves a model this small in so few steps)."),
             string.Create(CultureInfo.InvariantCulture, $"Sampling: k = {demo.NumSamples}, temperature {demo.Temperature:G}; CHAIR scores one description per test image sampled at the same temperature; POPE answers are greedy."),
@@ -130,6 +132,13 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         }
 
         return notes;
+    }
+
+    /// <summary>The committed model by its place in the repository; any other folder by its name.</summary>
+    private static string DisplayName(string folder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return full == Path.TrimEndingDirectorySeparator(Path.GetFullPath(CommittedModel)) ? "the committed model, samples/ViGoR.Cli/Demo/Model" : Path.GetFileName(full);
     }
 
     private static string Number(JsonElement root, string name) =>

@@ -1,10 +1,35 @@
+using ViGoR.Cli.Demo.Run;
+using ViGoR.ShapesWorld;
+
 namespace ViGoR.Cli.Demo.Report;
 
 /// <summary>A box to draw over an example image, in the image's pixels.</summary>
 internal sealed record ReportBox(string Label, double X1, double Y1, double X2, double Y2);
 
 /// <summary>One training image of the run, as the report shows it: the picture, its ground-truth and detected boxes, and its journal record (the k samples with per-sentence signals of every stream, the chosen sample, the refined target and the dropped sentences).</summary>
-internal sealed record ReportExample(string Config, byte[] Png, int Width, int Height, IReadOnlyList<ReportBox> GroundTruth, IReadOnlyList<ReportBox> Detected, SupervisionRecord Record);
+internal sealed record ReportExample(string Config, byte[] Png, int Width, int Height, IReadOnlyList<ReportBox> GroundTruth, IReadOnlyList<ReportBox> Detected, SupervisionRecord Record)
+{
+    /// <summary>The seed whose journal the record is from, named in the example's heading.</summary>
+    public int? Seed { get; init; }
+}
+
+/// <summary>One configuration's supervision against ground truth (pooled over seeds) and the stage that loses most.</summary>
+/// <param name="Config">The configuration's name (a key of the results).</param>
+/// <param name="Figures">The diagnostics of its journals.</param>
+/// <param name="WeakLink">The weak stage and the figures behind it.</param>
+internal sealed record ReportSupervision(string Config, SupervisionDiagnostics Figures, WeakLink WeakLink);
+
+/// <summary>One calibration target of the base model, as results.json's <c>calibration.targets</c> holds it.</summary>
+/// <param name="Name">The target's key.</param>
+/// <param name="Statement">The target in words, with its source.</param>
+/// <param name="Measured">The measured value (null: not measured).</param>
+/// <param name="Held">Whether the measured value meets the target.</param>
+internal sealed record ReportCalibrationTarget(string Name, string Statement, double? Measured, bool Held);
+
+/// <summary>The base model's calibration on the validation split.</summary>
+/// <param name="Images">Validation images per seed.</param>
+/// <param name="Targets">Each target with its measured value.</param>
+internal sealed record ReportCalibration(int Images, IReadOnlyList<ReportCalibrationTarget> Targets);
 
 /// <summary>Mean and sample standard deviation of a metric over the seeds.</summary>
 internal sealed record MetricSummary(double Mean, double Std);
@@ -34,4 +59,11 @@ internal sealed record DemoReportModel(
     IReadOnlyList<ReportConfig> Configs,
     IReadOnlyList<ReportClaim> Claims,
     IReadOnlyDictionary<string, IReadOnlyList<double>> RewardDistributions,
-    IReadOnlyList<ReportExample> Examples);
+    IReadOnlyList<ReportExample> Examples)
+{
+    /// <summary>The base model's calibration, when the run measured it.</summary>
+    public ReportCalibration? Calibration { get; init; }
+
+    /// <summary>Each trained configuration's supervision against ground truth, in the order of <see cref="Configs"/>.</summary>
+    public IReadOnlyList<ReportSupervision> Supervision { get; init; } = [];
+}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ViGoR.Cli.Demo.Run;
 
 namespace ViGoR.Cli.Demo.Report;
 
@@ -20,24 +21,27 @@ internal static class DemoReportWriter
 
     private static readonly string[] PlottedMetrics = ["chair_i", "chair_s", "recall", "pope_f1"];
 
+    /// <summary>How many CSS pixels an example's image pixel takes: a scene of 80 px is drawn 320 px wide, each pixel a crisp square.</summary>
+    private const int ExampleScale = 4;
+
     private static readonly string[] Palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"];
 
     private const string Style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
         h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
         table{border-collapse:collapse;margin:.5rem 0 1rem}
-        th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:right;font-variant-numeric:tabular-nums}
+        th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:right;font-variant-numeric:tabular-nums}td{white-space:nowrap}
         thead th{background:#f4f4f4}th[scope=row],thead th:first-child{text-align:left}
         td.missing{color:#999;text-align:center}
         .claims{list-style:none;padding:0}.claims li{margin:.6rem 0}
-        .badge{display:inline-block;padding:0 .5rem;border-radius:.7rem;font-size:.85em;font-weight:600;color:#fff}
+        .badge{display:inline-block;padding:0 .5rem;border-radius:.7rem;font-size:.85em;font-weight:600;color:#fff;white-space:nowrap}
         .badge.held{background:#1a9850}.badge.not-held{background:#d73027}.badge.chosen{background:#4e79a7}
         .detail{color:#555;font-size:.9em;margin-left:1.2rem}
         .plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
         .axis{stroke:#444;fill:none}.grid{stroke:#eee}.err{stroke:#222;stroke-width:1.2}
         .tick{font-size:10px;fill:#555}.plot-title{font-size:12px;font-weight:600;fill:#222}
-        .frame{position:relative;display:inline-block;width:240px;vertical-align:top}
-        .frame img{display:block;width:240px;height:auto;image-rendering:pixelated}
+        .frame{position:relative;display:inline-block;vertical-align:top}
+        .frame img{display:block;width:100%;height:auto;image-rendering:pixelated}
         .frame svg{position:absolute;left:0;top:0;width:100%;height:100%}
         .box{fill:none}.box.gt{stroke:#1a9850}.box.det{stroke:#f28e2b}
         .box-label{paint-order:stroke;stroke:#fff}.box-label.gt{fill:#13733c}.box-label.det{fill:#b3540b}
@@ -50,9 +54,13 @@ internal static class DemoReportWriter
         del{color:#b2182b}.reason{font-size:.85em;color:#b2182b;margin-left:.4rem}
         .target{background:#f0f7f0;padding:.5rem .8rem;border-left:3px solid #1a9850}
         .failed{color:#b2182b}.muted{color:#888}
+        .signal-legend{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;font-size:.9em;margin:.5rem 0 1rem}
+        .signal-legend dt .stream{margin-left:0}.signal-legend dd{margin:0;color:#444}
+        .supervision-grid{display:flex;flex-wrap:wrap;gap:0 2rem}.supervision-grid section{flex:1 1 460px}
+        .verdict{font-size:.92em;margin:.2rem 0 1rem}
         """;
 
-    /// <summary>Renders the complete page: title and setup, results tables, claims, plots and examples.</summary>
+    /// <summary>Renders the complete page: title and setup, results tables, the base's calibration, claims, supervision per configuration, plots, and examples with a legend of their signals.</summary>
     /// <param name="model">What the page shows.</param>
     /// <returns>The HTML text.</returns>
     public static string Render(DemoReportModel model)
@@ -69,21 +77,32 @@ internal static class DemoReportWriter
         sb.Append("</ul>\n<h2>Results</h2>\n");
         AppendTable(sb, model.Configs, MainMetrics);
         var others = model.Configs.SelectMany(c => c.Metrics.Keys).Distinct().Where(k => !MainMetrics.Any(m => m.Key == k))
-            .Order(StringComparer.Ordinal).Select(k => (k, IsRate(k) ? k + " (%)" : k)).ToList();
+            .Order(StringComparer.Ordinal).ToList();
         if (others.Count > 0)
         {
+            // One row per metric, one column per configuration: it stays as wide as the configurations, however many metrics there are.
             sb.Append("<h3>Other metrics</h3>\n");
-            AppendTable(sb, model.Configs, others);
+            AppendMetricRows(sb, model.Configs, others);
+        }
+
+        if (model.Calibration is { } calibration)
+        {
+            AppendCalibration(sb, calibration);
         }
 
         sb.Append("<h2>Claims</h2>\n<ul class=\"claims\">\n");
         foreach (var claim in model.Claims)
         {
-            var badge = claim.Held ? "<span class=\"badge held\">✔ held</span>" : "<span class=\"badge not-held\">✘ not held</span>";
-            sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{badge} {H(claim.Statement)}<div class=\"detail\">{H(claim.Explanation)}</div></li>\n");
+            sb.Append(Inv, $"<li title=\"{H(claim.Name)}\">{Badge(claim.Held)} {H(claim.Statement)}<div class=\"detail\">{H(claim.Explanation)}</div></li>\n");
         }
 
-        sb.Append("</ul>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+        sb.Append("</ul>\n");
+        if (model.Supervision.Count > 0)
+        {
+            AppendSupervision(sb, model);
+        }
+
+        sb.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var key in PlottedMetrics)
         {
             AppendBarChart(sb, key, MainMetrics.First(m => m.Key == key).Header, model.Configs);
@@ -95,6 +114,7 @@ internal static class DemoReportWriter
         }
 
         sb.Append("</div>\n<h2>Examples</h2>\n");
+        AppendSignalLegend(sb, model.Examples);
         foreach (var example in model.Examples)
         {
             AppendExample(sb, example);
@@ -139,17 +159,7 @@ internal static class DemoReportWriter
             sb.Append(Inv, $"<tr><th scope=\"row\" title=\"{H(config.Name)}\">{H(config.Label)}</th>");
             foreach (var (key, _) in columns)
             {
-                if (!config.Metrics.TryGetValue(key, out var summary) || !double.IsFinite(summary.Mean))
-                {
-                    sb.Append("<td class=\"missing\">—</td>");
-                    continue;
-                }
-
-                var perSeed = config.PerSeed.TryGetValue(key, out var values) && values.Count > 0
-                    ? $" title=\"per seed: {H(string.Join(", ", values.Select(v => Metric(key, v))))}\""
-                    : "";
-                var std = double.IsFinite(summary.Std) ? " ± " + Metric(key, summary.Std) : "";
-                sb.Append(Inv, $"<td{perSeed}>{Metric(key, summary.Mean)}{std}</td>");
+                AppendCell(sb, config, key);
             }
 
             sb.Append("</tr>\n");
@@ -158,15 +168,138 @@ internal static class DemoReportWriter
         sb.Append("</tbody>\n</table>\n");
     }
 
+    private static void AppendMetricRows(StringBuilder sb, IReadOnlyList<ReportConfig> configs, IReadOnlyList<string> keys)
+    {
+        sb.Append("<table>\n<thead><tr><th>Metric</th>");
+        foreach (var config in configs)
+        {
+            sb.Append(Inv, $"<th title=\"{H(config.Name)}\">{H(config.Label)}</th>");
+        }
+
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (var key in keys)
+        {
+            sb.Append(Inv, $"<tr><th scope=\"row\" title=\"{H(key)}\">{H(MetricName(key))}</th>");
+            foreach (var config in configs)
+            {
+                AppendCell(sb, config, key);
+            }
+
+            sb.Append("</tr>\n");
+        }
+
+        sb.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>A metric's mean ± std over seeds, with the per-seed values as its tooltip; a dash when the configuration lacks it.</summary>
+    private static void AppendCell(StringBuilder sb, ReportConfig config, string key)
+    {
+        if (!config.Metrics.TryGetValue(key, out var summary) || !double.IsFinite(summary.Mean))
+        {
+            sb.Append("<td class=\"missing\">—</td>");
+            return;
+        }
+
+        var perSeed = config.PerSeed.TryGetValue(key, out var values) && values.Count > 0
+            ? $" title=\"per seed: {H(string.Join(", ", values.Select(v => Metric(key, v))))}\""
+            : "";
+        var std = double.IsFinite(summary.Std) ? " ± " + Metric(key, summary.Std) : "";
+        sb.Append(Inv, $"<td{perSeed}>{Metric(key, summary.Mean)}{std}</td>");
+    }
+
+    private static void AppendCalibration(StringBuilder sb, ReportCalibration calibration)
+    {
+        sb.Append(Inv, $"<h2>Calibration of the base model</h2>\n<p>Measured on the validation split ({calibration.Images.ToString(Inv)} images per seed, mean over seeds) before any ViGoR configuration ran, against LLaVA's published error profile.</p>\n");
+        sb.Append("<table class=\"calibration\">\n<thead><tr><th>Target</th><th>Measured</th><th>Held</th></tr></thead>\n<tbody>\n");
+        foreach (var target in calibration.Targets)
+        {
+            var measured = target.Measured is { } v ? Metric(target.Name, v) + (IsRate(target.Name) ? "%" : "") : "not measured";
+            sb.Append(Inv, $"<tr><th scope=\"row\" title=\"{H(target.Name)}\">{H(target.Statement)}</th><td>{H(measured)}</td><td>{Badge(target.Held)}</td></tr>\n");
+        }
+
+        sb.Append("</tbody>\n</table>\n");
+    }
+
+    private static void AppendSupervision(StringBuilder sb, DemoReportModel model)
+    {
+        sb.Append("<h2>Supervision against ground truth</h2>\n<p>Each configuration's training-split journals, pooled over the seeds and checked against ShapesWorld's ground truth: CHAIRi (hallucinated share of the objects mentioned) and object recall at each stage, down to the fine-tuned model on the test split. The best of k is the sample a selection that knew the ground truth would pick. The weak link is the stage that loses most CHAIRi points: selection (chosen against best of k), refinement (what it leaves in the targets) or fine-tuning (the model against its targets).</p>\n<div class=\"supervision-grid\">\n");
+        var baseConfig = model.Configs.FirstOrDefault(c => c.Name == "base");
+        foreach (var supervision in model.Supervision)
+        {
+            var config = model.Configs.FirstOrDefault(c => c.Name == supervision.Config);
+            var f = supervision.Figures;
+            sb.Append(Inv, $"<section class=\"supervision\" id=\"supervision-{H(supervision.Config)}\">\n<h3>{H(config?.Label ?? supervision.Config)}</h3>\n");
+            sb.Append("<table>\n<thead><tr><th>Descriptions</th><th>n</th><th>CHAIRi (%)</th><th>Recall (%)</th></tr></thead>\n<tbody>\n");
+            foreach (var (stage, counts) in new[] { ("All k samples", f.Samples), ("Best of k (ground truth)", f.BestOfK), ("Chosen samples", f.Chosen), ("Refined targets", f.Targets) })
+            {
+                sb.Append(Inv, $"<tr><th scope=\"row\">{stage}</th><td>{counts.Descriptions.ToString(Inv)}</td><td>{Metric("chair_i", counts.ChairI)}</td><td>{Metric("recall", counts.Recall)}</td></tr>\n");
+            }
+
+            foreach (var (stage, row) in new[] { ("Fine-tuned model (test split)", config), ("Base model (test split)", baseConfig) })
+            {
+                if (row is not null)
+                {
+                    sb.Append(Inv, $"<tr><th scope=\"row\">{stage}</th><td class=\"missing\">—</td>");
+                    AppendCell(sb, row, "chair_i");
+                    AppendCell(sb, row, "recall");
+                    sb.Append("</tr>\n");
+                }
+            }
+
+            var auc = f.RewardModelRocAuc is { } a
+                ? $"reward model's ROC AUC against ground truth on what it judged: {F(a, "0.00")} (n = {f.RewardModelJudged.ToString(Inv)})"
+                : f.RewardModelJudged > 0 ? $"reward model judged {f.RewardModelJudged.ToString(Inv)} units, all right or all wrong: no ROC AUC" : "no reward-model stream";
+            sb.Append(Inv, $"</tbody>\n</table>\n<p class=\"detail\">{f.Images.ToString(Inv)} images, {f.ImagesWithoutTarget.ToString(Inv)} left without a target; the chosen sample was the shortest for {f.ChosenShortest.ToString(Inv)} of {f.ChosenImages.ToString(Inv)}; {H(auc)}.</p>\n");
+            var weak = supervision.WeakLink;
+            sb.Append(Inv, $"<p class=\"verdict\">Weak link: <strong>{H(weak.StageName)}</strong>. {H(Capitalise(weak.Evidence))}{H(weak.Context)}.</p>\n</section>\n");
+        }
+
+        sb.Append("</div>\n");
+    }
+
+    /// <summary>What each figure beside a sample or sentence means, for every stream the examples show.</summary>
+    private static void AppendSignalLegend(StringBuilder sb, IReadOnlyList<ReportExample> examples)
+    {
+        if (examples.Count == 0)
+        {
+            return;
+        }
+
+        var streams = examples.SelectMany(e => e.Record.Samples)
+            .SelectMany(s => s.Streams.Keys.Concat(s.Sentences.SelectMany(x => x.Signals.Keys)))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+        sb.Append("<dl class=\"signal-legend\">\n");
+        sb.Append("<dt><span class=\"stream\">combined penalty</span></dt><dd>the sample's penalties, each stream's divided by its spread over the data set, weighted and added: the least-penalised sample is chosen</dd>\n");
+        sb.Append("<dt><span class=\"stream\">combined bonus</span></dt><dd>the same for the positive signals: it breaks ties</dd>\n");
+        foreach (var stream in streams)
+        {
+            var meaning = stream switch
+            {
+                "automatic" => "the detector stream: p = objects named that the detector did not find (and counts that disagree, when counts are checked), b = named objects it found; per sentence, and totalled per sample",
+                "reward_model" => "the reward model: p = max(0, −score), b = max(0, score) of its judgement of the sentence (holistic: of the whole description, shown on its first sentence); totalled per sample",
+                _ => "that stream's penalty p and bonus b, per sentence and totalled per sample",
+            };
+            sb.Append(Inv, $"<dt><span class=\"stream\">{H(stream)} −p / +b</span></dt><dd>{H(meaning)}</dd>\n");
+        }
+
+        sb.Append("<dt><del>sentence</del> <span class=\"reason\">(stream: reason)</span></dt><dd>dropped by refinement, with each stream's reason; the rest of the chosen sample is the refined target</dd>\n</dl>\n");
+    }
+
     private static void AppendBarChart(StringBuilder sb, string key, string title, IReadOnlyList<ReportConfig> configs)
     {
-        const double width = 360, height = 230, left = 46, right = 10, top = 30, bottom = 186;
+        const double width = 360, left = 46, right = 10, top = 30, bottom = 186, lineHeight = 12;
         var bars = configs.Select((c, i) => (c.Label, Colour: Palette[i % Palette.Length], Summary: c.Metrics.GetValueOrDefault(key)))
             .Where(b => b.Summary is not null && double.IsFinite(b.Summary.Mean))
             .Select(b => (b.Label, b.Colour, Mean: b.Summary!.Mean * 100, Std: double.IsFinite(b.Summary.Std) ? Math.Abs(b.Summary.Std) * 100 : 0))
             .ToList();
         var (max, step) = NiceScale(bars.Select(b => b.Mean + b.Std).DefaultIfEmpty(0).Max());
         double Y(double v) => bottom - ((bottom - top) * Math.Clamp(v, 0, max) / max);
+        double slot = (width - left - right) / Math.Max(1, bars.Count);
+
+        // Labels are wrapped at spaces, never cut: every configuration is named in full under its bar.
+        var labels = bars.Select(b => Wrap(b.Label, (int)(slot / 6))).ToList();
+        double height = bottom + 14 + (lineHeight * Math.Max(2, labels.Select(l => l.Count).DefaultIfEmpty(1).Max()));
 
         StartSvg(sb, width, height, title);
         AppendYAxis(sb, left, width - right, top, bottom, max, step);
@@ -175,7 +308,6 @@ internal static class DemoReportWriter
             sb.Append(Inv, $"<text class=\"tick\" x=\"{N(width / 2)}\" y=\"{N((top + bottom) / 2)}\" text-anchor=\"middle\">no data</text>\n");
         }
 
-        double slot = (width - left - right) / Math.Max(1, bars.Count);
         for (int i = 0; i < bars.Count; i++)
         {
             var (label, colour, mean, std) = bars[i];
@@ -188,7 +320,8 @@ internal static class DemoReportWriter
             }
 
             sb.Append(Inv, $"<text class=\"tick\" x=\"{N(centre)}\" y=\"{N(Y(mean + std) - 4)}\" text-anchor=\"middle\">{F(mean, "F1")}</text>\n");
-            sb.Append(Inv, $"<text class=\"tick\" x=\"{N(centre)}\" y=\"{N(bottom + 14)}\" text-anchor=\"middle\">{H(Shorten(label, (int)(slot / 6)))}<title>{H(label)}</title></text>\n");
+            var lines = string.Concat(labels[i].Select((line, n) => $"<tspan x=\"{N(centre)}\" dy=\"{(n == 0 ? "0" : N(lineHeight))}\">{H(line)}</tspan>"));
+            sb.Append(Inv, $"<text class=\"tick bar-label\" x=\"{N(centre)}\" y=\"{N(bottom + 14)}\" text-anchor=\"middle\">{lines}</text>\n");
         }
 
         sb.Append("</svg></figure>\n");
@@ -263,9 +396,10 @@ internal static class DemoReportWriter
     {
         var record = example.Record;
         int width = Math.Max(1, example.Width), height = Math.Max(1, example.Height);
-        // Strokes and labels are drawn in image pixels, which the page scales to 240 CSS pixels wide.
-        double unit = width / 240.0;
-        sb.Append(Inv, $"<section class=\"example\">\n<h3>{H(example.Config)} · {H(record.ImageId)}</h3>\n<div class=\"frame\"><img alt=\"{H(record.ImageId)}\" src=\"data:image/png;base64,{Convert.ToBase64String(example.Png)}\">");
+        // Strokes and labels are drawn in image pixels, which the page scales up ExampleScale times.
+        const double unit = 1.0 / ExampleScale;
+        var seed = example.Seed is { } s ? $"Seed {s.ToString(Inv)} · " : "";
+        sb.Append(Inv, $"<section class=\"example\">\n<h3>{seed}{H(example.Config)} · {H(record.ImageId)}</h3>\n<div class=\"frame\" style=\"width:{width * ExampleScale}px\"><img alt=\"{H(record.ImageId)}\" width=\"{width * ExampleScale}\" height=\"{height * ExampleScale}\" src=\"data:image/png;base64,{Convert.ToBase64String(example.Png)}\">");
         sb.Append(Inv, $"<svg viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\n");
         foreach (var box in example.GroundTruth)
         {
@@ -277,7 +411,9 @@ internal static class DemoReportWriter
             AppendBox(sb, box, "det", unit);
         }
 
-        sb.Append("</svg></div>\n<ul class=\"legend\"><li><span class=\"swatch gt\"></span>ground truth</li><li><span class=\"swatch det\"></span>detected</li></ul>\n");
+        // A configuration without the automatic stream never asked the detector: it has no boxes, and no legend entry for them.
+        sb.Append("</svg></div>\n<ul class=\"legend\"><li><span class=\"swatch gt\"></span>ground truth</li>");
+        sb.Append(example.Detected.Count > 0 ? "<li><span class=\"swatch det\"></span>detected</li></ul>\n" : "</ul>\n");
         sb.Append(Inv, $"<p>Prompt: {H(record.Prompt)}</p>\n");
         if (record.Samples.Count == 0)
         {
@@ -399,12 +535,53 @@ internal static class DemoReportWriter
     }
 
     // Rates (CHAIR, recall, POPE) are stored as fractions and shown as percentages.
-    private static bool IsRate(string key) => key == "recall" || key.StartsWith("chair_", StringComparison.Ordinal) || key.StartsWith("pope_", StringComparison.Ordinal);
+    private static bool IsRate(string key) => key is "recall" or "cooccurring_hallucinations" || key.StartsWith("chair_", StringComparison.Ordinal) || key.StartsWith("pope_", StringComparison.Ordinal);
 
     private static string Metric(string key, double value) =>
         IsRate(key) ? F(value * 100, "F1") : key == "words" ? F(value, "F1") : F(value, "0.###");
 
-    private static string Shorten(string text, int length) => text.Length <= Math.Max(length, 4) ? text : text[..(Math.Max(length, 4) - 1)] + "…";
+    /// <summary>Words of <paramref name="text"/> gathered into lines of at most <paramref name="width"/> characters; a longer word stands alone, whole.</summary>
+    private static List<string> Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (lines.Count > 0 && lines[^1].Length + 1 + word.Length <= width)
+            {
+                lines[^1] += " " + word;
+            }
+            else
+            {
+                lines.Add(word);
+            }
+        }
+
+        return lines;
+    }
+
+    private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    private static string Badge(bool held) => held ? "<span class=\"badge held\">✔ held</span>" : "<span class=\"badge not-held\">✘ not held</span>";
+
+    /// <summary>A metric key as a reader names it: <c>pope_f1_adversarial</c> is "POPE F1, adversarial (%)".</summary>
+    private static string MetricName(string key)
+    {
+        var unit = IsRate(key) ? " (%)" : "";
+        if (key.StartsWith("pope_", StringComparison.Ordinal))
+        {
+            var rest = key["pope_".Length..];
+            var split = DemoEvaluation.PopeSplits.FirstOrDefault(p => rest.EndsWith("_" + p, StringComparison.Ordinal));
+            var statistic = split is null ? rest : rest[..^(split.Length + 1)];
+            var name = statistic switch { "f1" => "F1", "yes_ratio" => "yes-ratio", _ => statistic.Replace('_', ' ') };
+            return $"POPE {name}, {split ?? "mean of the splits"}{unit}";
+        }
+
+        return key switch
+        {
+            "cooccurring_hallucinations" => "Hallucinations co-occurring with the scene's theme (%)",
+            _ => Capitalise(key.Replace('_', ' ')) + unit,
+        };
+    }
 
     private static string F(double value, string format) => value.ToString(format, Inv);
 

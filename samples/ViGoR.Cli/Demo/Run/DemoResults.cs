@@ -7,12 +7,15 @@ namespace ViGoR.Cli.Demo.Run;
 
 /// <summary>
 /// The demo's results over seeds and the paper's claims checked against them, as written to
-/// <c>results.json</c>: <c>{"seeds": [...], "results": {"&lt;config&gt;": {"chair_i": {"mean", "std"}, ...}}, "claims": {...}}</c>.
+/// <c>results.json</c>: <c>{"seeds": [...], "results": {"&lt;config&gt;": {"chair_i": {"mean", "std"}, ...}}, "claims": {...}, "notes": [...], "calibration": {...}, "supervision": {"&lt;config&gt;": {...}}}</c>.
 /// </summary>
 internal static class DemoResults
 {
     /// <summary>The metrics results.json names for every configuration (others, such as POPE per split, follow them).</summary>
     public static readonly IReadOnlyList<string> HeadlineMetrics = ["chair_i", "chair_s", "recall", "words", "pope_f1"];
+
+    /// <summary>The configurations with a single reward stream, which the claim "each stream beats the base" compares.</summary>
+    public static readonly IReadOnlyList<string> SingleStreams = ["vigor_at", "vigor_rm", "vigor_rm_holistic"];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -32,6 +35,10 @@ internal static class DemoResults
 
     public static string Label(string name) => name == DemoConfig.Base ? "Base" : DemoConfig.Trained.First(c => c.Name == name).Label;
 
+    /// <summary>A configuration's mean over seeds of a metric, by configuration and metric name.</summary>
+    public static Func<string, string, double> Means(IReadOnlyList<ReportConfig> configs) =>
+        (config, metric) => configs.First(c => c.Name == config).Metrics[metric].Mean;
+
     /// <summary>
     /// The claims of the issue, from the paper: ViGoR-All hallucinates least, with CHAIRi at least 30%
     /// lower than the base (relative) and object recall within 10% of the base; each single stream beats
@@ -39,17 +46,16 @@ internal static class DemoResults
     /// </summary>
     public static IReadOnlyList<ReportClaim> Claims(IReadOnlyList<ReportConfig> configs, DemoDiagnostics? diagnostics = null)
     {
-        double Mean(string config, string metric) => configs.First(c => c.Name == config).Metrics[metric].Mean;
+        var mean = Means(configs);
         string P(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-        double baseChair = Mean(DemoConfig.Base, "chair_i"), allChair = Mean("vigor_all", "chair_i");
-        double baseRecall = Mean(DemoConfig.Base, "recall"), allRecall = Mean("vigor_all", "recall");
+        double baseChair = mean(DemoConfig.Base, "chair_i"), allChair = mean("vigor_all", "chair_i");
+        double baseRecall = mean(DemoConfig.Base, "recall"), allRecall = mean("vigor_all", "recall");
         var trained = DemoConfig.Trained.Select(c => c.Name).ToList();
         var lowest = configs.OrderBy(c => c.Metrics["chair_i"].Mean).First();
         double reduction = baseChair == 0 ? 0 : 1 - (allChair / baseChair);
         double recallChange = baseRecall == 0 ? 0 : (allRecall / baseRecall) - 1;
-        var singles = new[] { "vigor_at", "vigor_rm", "vigor_rm_holistic" };
-        var beaten = singles.Where(s => Mean(s, "chair_i") < baseChair).ToList();
-        double fine = Mean("vigor_rm", "chair_i"), holistic = Mean("vigor_rm_holistic", "chair_i");
+        var beaten = SingleStreams.Where(s => mean(s, "chair_i") < baseChair).ToList();
+        double fine = mean("vigor_rm", "chair_i"), holistic = mean("vigor_rm_holistic", "chair_i");
         IReadOnlyList<ReportClaim> claims =
         [
             new("all_hallucinates_least", "ViGoR-All has the lowest CHAIRi of all configurations.", lowest.Name == "vigor_all",
@@ -58,18 +64,18 @@ internal static class DemoResults
                 $"Base {P(baseChair)}, ViGoR-All {P(allChair)}: {P(reduction)} lower."),
             new("all_recall_within_10pct", "ViGoR-All's object recall stays within 10% of the base's (relative).", Math.Abs(recallChange) <= 0.1,
                 $"Base {P(baseRecall)}, ViGoR-All {P(allRecall)}: {(recallChange >= 0 ? "+" : string.Empty)}{P(recallChange)}."),
-            new("each_stream_beats_base", "Each single stream (ViGoR-AT, ViGoR-RM fine-grained, ViGoR-RM holistic) has a lower CHAIRi than the base.", beaten.Count == singles.Length,
-                string.Join("; ", singles.Select(s => $"{Label(s)} {P(Mean(s, "chair_i"))}")) + $" vs base {P(baseChair)}."),
+            new("each_stream_beats_base", "Each single stream (ViGoR-AT, ViGoR-RM fine-grained, ViGoR-RM holistic) has a lower CHAIRi than the base.", beaten.Count == SingleStreams.Count,
+                string.Join("; ", SingleStreams.Select(s => $"{Label(s)} {P(mean(s, "chair_i"))}")) + $" vs base {P(baseChair)}."),
             new("fine_grained_beats_holistic", "Fine-grained reward modelling gives a lower CHAIRi than holistic.", fine < holistic,
                 $"Fine-grained {P(fine)}, holistic {P(holistic)}."),
         ];
         return diagnostics is null
             ? claims
-            : claims.Select(c => c with { LikelyCause = diagnostics.LikelyCause(c.Name, c.Held, Mean) }).ToList();
+            : claims.Select(c => c with { LikelyCause = diagnostics.LikelyCause(c.Name, c.Held, mean) }).ToList();
     }
 
-    /// <summary>results.json: seeds, per configuration every metric's mean and std, and the claims.</summary>
-    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes, JsonObject? calibration = null)
+    /// <summary>results.json: seeds, per configuration every metric's mean and std, the claims, the notes, and (when given) the base's calibration and each configuration's supervision diagnostics.</summary>
+    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes, JsonObject? calibration = null, JsonObject? supervision = null)
     {
         var results = new JsonObject();
         foreach (var config in configs)
@@ -108,6 +114,11 @@ internal static class DemoResults
         if (calibration is not null)
         {
             root["calibration"] = calibration;
+        }
+
+        if (supervision is not null)
+        {
+            root["supervision"] = supervision;
         }
 
         return root.ToJsonString(Indented) + "\n";
