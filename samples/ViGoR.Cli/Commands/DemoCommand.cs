@@ -84,7 +84,8 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var notes = Notes(runner!, demo, seeds);
         var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc, runner.Probe);
         var supervision = diagnostics.Json(DemoResults.Means(configs));
-        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration, supervision));
+        var variants = new System.Text.Json.Nodes.JsonObject(runner!.Variants.Select(kv => KeyValuePair.Create(kv.Key, (System.Text.Json.Nodes.JsonNode?)DemoDiagnostics.Figures(kv.Value))));
+        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration, supervision, variants));
         var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, calibration, diagnostics, token);
         DemoReportWriter.Write(Path.Combine(settings.Out, "report.html"), report);
         runner!.Dispose();

@@ -92,6 +92,22 @@ internal sealed record DemoDiagnostics(double? FineGrainedRocAuc, IReadOnlyDicti
     /// <summary>results.json's <c>supervision</c> node: per trained configuration, its diagnostics pooled over the seeds and its weak link.</summary>
     public JsonObject Json(Func<string, string, double> mean)
     {
+        var root = new JsonObject();
+        foreach (var (config, s) in Supervision)
+        {
+            var weak = WeakLinkOf(config, mean);
+            var node = Figures(s);
+            node["weak_link"] = weak.Stage;
+            node["weak_link_detail"] = weak.Explanation;
+            root[config] = node;
+        }
+
+        return root;
+    }
+
+    /// <summary>One configuration's supervision figures as results.json writes them.</summary>
+    public static JsonObject Figures(SupervisionDiagnostics s)
+    {
         static JsonObject Counts(ObjectCounts c) => new()
         {
             ["descriptions"] = c.Descriptions,
@@ -103,27 +119,18 @@ internal sealed record DemoDiagnostics(double? FineGrainedRocAuc, IReadOnlyDicti
             ["recall"] = c.Recall,
         };
 
-        var root = new JsonObject();
-        foreach (var (config, s) in Supervision)
+        return new JsonObject
         {
-            var weak = WeakLinkOf(config, mean);
-            root[config] = new JsonObject
-            {
-                ["images"] = s.Images,
-                ["images_without_target"] = s.ImagesWithoutTarget,
-                ["samples"] = Counts(s.Samples),
-                ["best_of_k"] = Counts(s.BestOfK),
-                ["chosen"] = Counts(s.Chosen),
-                ["targets"] = Counts(s.Targets),
-                ["chosen_shortest"] = new JsonObject { ["count"] = s.ChosenShortest, ["of"] = s.ChosenImages },
-                ["reward_model_roc_auc"] = s.RewardModelRocAuc,
-                ["reward_model_judged"] = s.RewardModelJudged,
-                ["weak_link"] = weak.Stage,
-                ["weak_link_detail"] = weak.Explanation,
-            };
-        }
-
-        return root;
+            ["images"] = s.Images,
+            ["images_without_target"] = s.ImagesWithoutTarget,
+            ["samples"] = Counts(s.Samples),
+            ["best_of_k"] = Counts(s.BestOfK),
+            ["chosen"] = Counts(s.Chosen),
+            ["targets"] = Counts(s.Targets),
+            ["chosen_shortest"] = new JsonObject { ["count"] = s.ChosenShortest, ["of"] = s.ChosenImages },
+            ["reward_model_roc_auc"] = s.RewardModelRocAuc,
+            ["reward_model_judged"] = s.RewardModelJudged,
+        };
     }
 
     /// <summary>Where object recall is lost on the way from the samples to the fine-tuned model: the stage with the largest drop.</summary>

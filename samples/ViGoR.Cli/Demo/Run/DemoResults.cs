@@ -75,7 +75,7 @@ internal static class DemoResults
     }
 
     /// <summary>results.json: seeds, per configuration every metric's mean and std, the claims, the notes, and (when given) the base's calibration and each configuration's supervision diagnostics.</summary>
-    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes, JsonObject? calibration = null, JsonObject? supervision = null)
+    public static string Json(IReadOnlyList<int> seeds, IReadOnlyList<ReportConfig> configs, IReadOnlyList<ReportClaim> claims, IEnumerable<string> notes, JsonObject? calibration = null, JsonObject? supervision = null, JsonObject? supervisionVariants = null)
     {
         var results = new JsonObject();
         foreach (var config in configs)
@@ -119,6 +119,12 @@ internal static class DemoResults
         if (supervision is not null)
         {
             root["supervision"] = supervision;
+        }
+
+        if (supervisionVariants is not null)
+        {
+            // The reward signal and the selection order, each measured against the paper's on the validation split.
+            root["supervision_variants"] = supervisionVariants;
         }
 
         return root.ToJsonString(Indented) + "\n";

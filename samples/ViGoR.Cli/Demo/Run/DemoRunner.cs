@@ -10,7 +10,9 @@ using static TorchSharp.torch;
 namespace ViGoR.Cli.Demo.Run;
 
 /// <summary>One configuration of the paper's ablation (Yan et al., Table 4): which reward streams select and refine.</summary>
-internal sealed record DemoConfig(string Name, string Label, RewardSources Sources, RewardGranularity Granularity)
+/// <param name="Signal">How the reward model's judgements become penalties (the paper's label by default).</param>
+/// <param name="Order">Select then refine (the paper) or refine then select.</param>
+internal sealed record DemoConfig(string Name, string Label, RewardSources Sources, RewardGranularity Granularity, RewardSignal Signal = RewardSignal.Label, SelectionOrder Order = SelectionOrder.SelectThenRefine)
 {
     public const string Base = "base";
 
@@ -62,6 +64,14 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     /// <summary>The base model's validation-split evaluation per seed (set by <see cref="RunAsync"/>).</summary>
     public IReadOnlyList<DemoEvaluation> Calibration { get; private set; } = [];
 
+    /// <summary>
+    /// The reward-model signal (label, the paper's; expected score) and the selection order (select then
+    /// refine, the paper's; refine then select) measured against each other on the validation split, for
+    /// ViGoR-RM and ViGoR-All: the supervision each variant makes (<see cref="ViGoR.ShapesWorld.SupervisionDiagnostics"/>), keyed
+    /// <c>config/signal/order</c> (set by <see cref="RunAsync"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, ViGoR.ShapesWorld.SupervisionDiagnostics> Variants { get; private set; } = new Dictionary<string, ViGoR.ShapesWorld.SupervisionDiagnostics>();
+
     /// <summary>The linear presence probe of the base model's vision tower, fitted on the annotation split and scored on the validation split (set by <see cref="RunAsync"/>).</summary>
     public ViGoR.ShapesWorld.ProbeResult? Probe { get; private set; }
 
@@ -100,14 +110,15 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         var annotations = await AnnotateAsync(Settings.RewardSeed, cancellationToken);
         var fine = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: false, cancellationToken);
         var holistic = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: true, cancellationToken);
+        Variants = await SupervisionVariantsAsync(fine, cancellationToken);
         foreach (var seed in Settings.Seeds)
         {
-            var samples = await SampleAsync(seed, cancellationToken);
-            var judgements = await JudgeAsync(seed, samples, fine, cancellationToken);
+            var samples = await SampleAsync(seed, World.Train, SeedDirectory(seed), cancellationToken);
+            var judgements = await JudgeAsync(seed, World.Train, samples, fine, cancellationToken);
             var models = new Dictionary<string, string> { [DemoConfig.Base] = BaseModel };
             foreach (var config in DemoConfig.Trained)
             {
-                var journal = await SuperviseAsync(seed, config, samples, config.Granularity == RewardGranularity.Holistic ? holistic : null, judgements, cancellationToken);
+                var journal = await SuperviseAsync(seed, config, World.Train, samples, config.Granularity == RewardGranularity.Holistic ? holistic : null, judgements, JournalPath(seed, config.Name), cancellationToken);
                 models[config.Name] = await FineTuneAsync(seed, config, journal, cancellationToken);
             }
 
@@ -130,7 +141,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     public string JournalPath(int seed, string config) => Path.Combine(ConfigDirectory(seed, config), "round-0", RejectionSamplingTrainer.SupervisionFileName);
 
     /// <summary>The detector the automatic stream asks: the user's Grounding DINO, or ground truth with misses and false alarms.</summary>
-    public void UseDetector(ViGoRBuilder builder, int seed)
+    public void UseDetector(ViGoRBuilder builder, int seed, DemoSplit? split = null)
     {
         if (Settings.GroundingDino is { } onnx)
         {
@@ -138,7 +149,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             return;
         }
 
-        builder.UseAnnotationGroundingDetector(World.Train.InstancesPath, o =>
+        builder.UseAnnotationGroundingDetector((split ?? World.Train).InstancesPath, o =>
         {
             o.MissRate = Settings.DetectorMissRate;
             o.FalseAlarmRate = Settings.DetectorFalseAlarmRate;
@@ -193,6 +204,39 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         return result;
     }
 
+    /// <summary>
+    /// Phase 2b (once): the base samples k descriptions of the validation scenes, the fine-grained reward
+    /// model judges them, and ViGoR-RM and ViGoR-All supervise them with each signal and order. No model
+    /// is fine-tuned here: the variants are compared by the supervision they make, against ground truth.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, ViGoR.ShapesWorld.SupervisionDiagnostics>> SupervisionVariantsAsync(string fine, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Directory, "validation-supervision");
+        System.IO.Directory.CreateDirectory(directory);
+        int seed = Settings.RewardSeed;
+        var samples = await SampleAsync(seed, World.Validation, directory, cancellationToken);
+        var judgements = await JudgeAsync(seed, World.Validation, samples, fine, cancellationToken);
+        var result = new SortedDictionary<string, ViGoR.ShapesWorld.SupervisionDiagnostics>(StringComparer.Ordinal);
+        foreach (var config in DemoConfig.Trained.Where(c => c.Granularity == RewardGranularity.FineGrained && c.Sources != RewardSources.Automatic))
+        {
+            foreach (var signal in new[] { RewardSignal.Label, RewardSignal.Expected })
+            {
+                foreach (var order in new[] { SelectionOrder.SelectThenRefine, SelectionOrder.RefineThenSelect })
+                {
+                    var name = $"{config.Name}/{Snake(signal.ToString())}/{Snake(order.ToString())}";
+                    var journal = Path.Combine(directory, name.Replace('/', '.'), "round-0", RejectionSamplingTrainer.SupervisionFileName);
+                    await SuperviseAsync(seed, config with { Signal = signal, Order = order }, World.Validation, samples, null, judgements, journal, cancellationToken);
+                    result[name] = ViGoR.ShapesWorld.SupervisionDiagnostics.Compute(SupervisionJournal.Read(journal), World.Validation.Scenes);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string Snake(string pascal) =>
+        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
     /// <summary>Phase 1 (once for all seeds): the base model describes the annotation split once; simulated annotators label every sentence.</summary>
     private async Task<string> AnnotateAsync(int seed, CancellationToken cancellationToken)
     {
@@ -235,24 +279,24 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Phase 3: k descriptions of every training image from the base model, seeded per image, in the recorded-samples format.</summary>
-    private async Task<string> SampleAsync(int seed, CancellationToken cancellationToken)
+    private async Task<string> SampleAsync(int seed, DemoSplit split, string directory, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(SeedDirectory(seed), "samples.jsonl");
+        var path = Path.Combine(directory, "samples.jsonl");
         if (File.Exists(path))
         {
             return path;
         }
 
         using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
-        var samples = await DescribeAsync(model, World.Train.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples}", cancellationToken);
-        AtomicFile.WriteAllLines(path, World.Train.Scenes.Select((s, i) => JsonSerializer.Serialize(new { image = s.FileName, prompt = ShapesWorldCorpus.DescribePrompt, samples = samples[i] })));
+        var samples = await DescribeAsync(model, split.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples} ({Path.GetFileName(split.Directory)})", cancellationToken);
+        AtomicFile.WriteAllLines(path, split.Scenes.Select((s, i) => JsonSerializer.Serialize(new { image = s.FileName, prompt = ShapesWorldCorpus.DescribePrompt, samples = samples[i] })));
         return path;
     }
 
     /// <summary>Phase 4: the fine-grained reward model judges every sentence of the samples once (what <c>vigor score</c> does); ViGoR-RM and ViGoR-All replay the judgements.</summary>
-    private async Task<string> JudgeAsync(int seed, string samplesPath, string rewardModel, CancellationToken cancellationToken)
+    private async Task<string> JudgeAsync(int seed, DemoSplit split, string samplesPath, string rewardModel, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(SeedDirectory(seed), "judgements.jsonl");
+        var path = Path.Combine(Path.GetDirectoryName(samplesPath)!, "judgements.jsonl");
         var done = path + ".done";
         if (File.Exists(done))
         {
@@ -261,18 +305,17 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"seed {seed}: judge sentences (fine-grained reward model)";
         using var judge = LlavaSentenceRewardModel.Load(rewardModel, _cpu);
-        await JudgementRecorder.RecordAsync(judge, TrainItems(), RecordedVisionLanguageModel.Load(samplesPath), path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        await JudgementRecorder.RecordAsync(judge, Items(split), RecordedVisionLanguageModel.Load(samplesPath), path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
         AtomicFile.WriteAllText(done, string.Empty);
         return path;
     }
 
-    private List<TrainingItem> TrainItems() =>
-        World.Train.Scenes.Select(s => new TrainingItem(ImageInput.FromFile(World.Train.ImagePath(s), s.FileName), ShapesWorldCorpus.DescribePrompt)).ToList();
+    private static List<TrainingItem> Items(DemoSplit split) =>
+        split.Scenes.Select(s => new TrainingItem(ImageInput.FromFile(split.ImagePath(s), s.FileName), ShapesWorldCorpus.DescribePrompt)).ToList();
 
     /// <summary>Phase 5: the configuration's streams score, select and refine the recorded samples (resumable journal).</summary>
-    private async Task<string> SuperviseAsync(int seed, DemoConfig config, string samplesPath, string? holisticModel, string judgements, CancellationToken cancellationToken)
+    private async Task<string> SuperviseAsync(int seed, DemoConfig config, DemoSplit split, string samplesPath, string? holisticModel, string judgements, string journal, CancellationToken cancellationToken)
     {
-        var journal = JournalPath(seed, config.Name);
         var phase = $"seed {seed}: supervise {config.Label}";
         var services = new ServiceCollection().AddLogging();
         var builder = services.AddViGoR(o =>
@@ -280,9 +323,11 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             o.Sampling = new SamplingOptions { NumSamples = Settings.NumSamples, Temperature = Settings.Temperature, MaxNewTokens = Settings.MaxNewTokens };
             o.RewardSources = config.Sources;
             o.RewardGranularity = config.Granularity;
+            o.RewardSignal = config.Signal;
+            o.Selection.Order = config.Order;
             o.Seed = seed;
         }).UseWordNetNounExtractor().UseVisionLanguageModel(RecordedVisionLanguageModel.Load(samplesPath));
-        UseDetector(builder, seed);
+        UseDetector(builder, seed, split);
         if (config.Sources != RewardSources.Automatic)
         {
             if (holisticModel is not null)
@@ -297,7 +342,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
-        var items = TrainItems();
+        var items = Items(split);
         var report = new SyncProgress<RejectionSamplingProgress>(p => progress?.Report(new DemoProgress(phase, p.Completed, p.Total)));
         await trainer.GenerateSupervisionAsync(items, Path.GetDirectoryName(journal)!, 0, report, cancellationToken);
         return journal;
