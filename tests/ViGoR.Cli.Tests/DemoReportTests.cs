@@ -230,6 +230,36 @@ public sealed class DemoReportTests
         Assert.Contains("Weak link: <strong>fine-tuning</strong>. Targets' CHAIRi 5.0% vs fine-tuned model's 8.1% (context).", section, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_signal_and_order_variants_are_one_row_each_with_their_targets()
+    {
+        SupervisionDiagnostics Figures(int withoutTarget, int hallucinated) => new()
+        {
+            Images = 10,
+            ImagesWithoutTarget = withoutTarget,
+            Samples = new(50, 100, 30, 60, 40),
+            BestOfK = new(10, 20, 2, 12, 10),
+            Chosen = new(10, 20, 6, 12, 9),
+            Targets = new(10 - withoutTarget, 20, hallucinated, 12, 8),
+            ChosenImages = 10,
+            ChosenShortest = 3,
+        };
+        var model = Model(Record("A cat.")) with
+        {
+            Variants = new SortedDictionary<string, SupervisionDiagnostics>(StringComparer.Ordinal)
+            {
+                ["vigor/expected/select_then_refine"] = Figures(4, 1),
+                ["vigor/label/refine_then_select"] = Figures(1, 2),
+            },
+        };
+
+        var html = WebUtility.HtmlDecode(DemoReportWriter.Render(model));
+
+        Assert.Contains("<h2>Reward signal and selection order (validation split)</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">ViGoR (both streams)</th><td>expected</td><td>select then refine</td><td>4 / 10</td><td>3 / 10</td><td>30.0</td><td>5.0</td><td>66.7</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">ViGoR (both streams)</th><td>label</td><td>refine then select</td><td>1 / 10</td><td>3 / 10</td><td>30.0</td><td>10.0</td><td>66.7</td></tr>", html, StringComparison.Ordinal);
+    }
+
     private static int Occurrences(string html, string text) => Regex.Count(html, Regex.Escape(text));
 
     private static byte[] Png() => new RgbImage("img-1", 4, 4, new byte[4 * 4 * 3]).EncodePng();

@@ -32,6 +32,7 @@ internal static class DemoReportBuilder
         {
             Calibration = Calibration(calibration),
             Supervision = DemoConfig.Trained.Select(c => new ReportSupervision(c.Name, diagnostics.Supervision[c.Name], diagnostics.WeakLinkOf(c.Name, mean))).ToList(),
+            Variants = runner.Variants,
         };
     }
 

@@ -66,4 +66,7 @@ internal sealed record DemoReportModel(
 
     /// <summary>Each trained configuration's supervision against ground truth, in the order of <see cref="Configs"/>.</summary>
     public IReadOnlyList<ReportSupervision> Supervision { get; init; } = [];
+
+    /// <summary>The reward signal and selection order compared on the validation split, keyed <c>config/signal/order</c>.</summary>
+    public IReadOnlyDictionary<string, SupervisionDiagnostics> Variants { get; init; } = new Dictionary<string, SupervisionDiagnostics>();
 }

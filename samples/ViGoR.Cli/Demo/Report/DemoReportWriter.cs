@@ -102,6 +102,11 @@ internal static class DemoReportWriter
             AppendSupervision(sb, model);
         }
 
+        if (model.Variants.Count > 0)
+        {
+            AppendVariants(sb, model);
+        }
+
         sb.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var key in PlottedMetrics)
         {
@@ -255,6 +260,20 @@ internal static class DemoReportWriter
         }
 
         sb.Append("</div>\n");
+    }
+
+    private static void AppendVariants(StringBuilder sb, DemoReportModel model)
+    {
+        sb.Append("<h2>Reward signal and selection order (validation split)</h2>\n<p>The base model's k samples of the validation scenes, supervised by ViGoR-RM and ViGoR-All with each reward-model signal (<em>label</em>: the judged label's penalty, the paper's; <em>expected</em>: the expected score over the labels) and each order (<em>select then refine</em>, the paper's; <em>refine then select</em>: every sample refined first, the least penalty of what is kept chosen). Nothing is fine-tuned here: the variants are compared by the targets they make.</p>\n");
+        sb.Append("<table class=\"variants\">\n<thead><tr><th>Configuration</th><th>Signal</th><th>Order</th><th>Without target</th><th>Chosen shortest</th><th>Chosen CHAIRi (%)</th><th>Targets CHAIRi (%)</th><th>Targets recall (%)</th></tr></thead>\n<tbody>\n");
+        foreach (var (key, f) in model.Variants)
+        {
+            var parts = key.Split('/');
+            var label = model.Configs.FirstOrDefault(c => c.Name == parts[0])?.Label ?? parts[0];
+            sb.Append(Inv, $"<tr><th scope=\"row\">{H(label)}</th><td>{H(parts[1])}</td><td>{H(parts[2].Replace('_', ' '))}</td><td>{f.ImagesWithoutTarget.ToString(Inv)} / {f.Images.ToString(Inv)}</td><td>{f.ChosenShortest.ToString(Inv)} / {f.ChosenImages.ToString(Inv)}</td><td>{Metric("chair_i", f.Chosen.ChairI)}</td><td>{Metric("chair_i", f.Targets.ChairI)}</td><td>{Metric("recall", f.Targets.Recall)}</td></tr>\n");
+        }
+
+        sb.Append("</tbody>\n</table>\n");
     }
 
     /// <summary>What each figure beside a sample or sentence means, for every stream the examples show.</summary>

@@ -59,7 +59,7 @@ internal static class ShapesWorldPretraining
         }
 
         var stage = Path.Combine(output, VisionStageFileName);
-        var towerSettings = JsonSerializer.Serialize(new { settings.Seed, settings.Shape, settings.Vision }, Indented);
+        var towerSettings = JsonSerializer.SerializeToNode(new { settings.Seed, settings.Shape, settings.Vision })!;
         if (!File.Exists(stage))
         {
             var staging = output + ".init";
@@ -79,10 +79,10 @@ internal static class ShapesWorldPretraining
         }
         else
         {
-            var recorded = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(stage, cancellationToken))?["tower_settings"]?.GetValue<string>();
-            if (recorded != towerSettings)
+            var recorded = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(stage, cancellationToken))?["tower_settings"]?.ToJsonString();
+            if (recorded != towerSettings.ToJsonString())
             {
-                throw new InvalidOperationException($"{stage}: the tower in {output} was made with other settings ({recorded}); now {towerSettings}. Use another --out.");
+                throw new InvalidOperationException($"{stage}: the tower in {output} was made with other settings ({recorded}); now {towerSettings.ToJsonString()}. Use another --out.");
             }
         }
 
