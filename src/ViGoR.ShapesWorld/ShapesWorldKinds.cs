@@ -73,6 +73,13 @@ public static class ShapesWorldKinds
         ["street"] = ["stop sign", "umbrella", "clock"],
     };
 
+    /// <summary>
+    /// Whether two categories co-occur: some theme has both. A scene's theme cannot be seen, only its
+    /// objects, so a model's co-occurrence prior links objects to objects (a kite suggests a frisbee),
+    /// as COCO's co-occurrence statistics do.
+    /// </summary>
+    public static bool CoOccur(string a, string b) => a != b && Themes.Values.Any(t => t.Contains(a) && t.Contains(b));
+
     /// <summary>The kind of a COCO category name.</summary>
     /// <exception cref="InvalidOperationException">No ShapesWorld kind has that category.</exception>
     public static ObjectKind Of(string category) => All.First(k => k.Category == category);

@@ -27,6 +27,15 @@ public sealed class ShapesWorldTests
     }
 
     [Fact]
+    public void Categories_co_occur_when_a_theme_holds_both()
+    {
+        Assert.True(ShapesWorldKinds.CoOccur("kite", "frisbee")); // park
+        Assert.True(ShapesWorldKinds.CoOccur("clock", "stop sign")); // street
+        Assert.False(ShapesWorldKinds.CoOccur("kite", "tv"));
+        Assert.False(ShapesWorldKinds.CoOccur("cup", "cup"));
+    }
+
+    [Fact]
     public void Objects_lie_inside_the_image_without_overlapping_and_scenes_vary()
     {
         foreach (var scene in Scenes)

@@ -35,6 +35,10 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         [Description("Draw every ShapesWorld split anew from seed N (annotation N+1, train N+2, test N+3, validation N+4), to check the claims on a world nobody tuned on. Default 200.")]
         public int WorldSeed { get; init; } = DemoSettings.DefaultWorldSeed;
 
+        [CommandOption("--calibrate-only")]
+        [Description("Only calibrate the base model: evaluate it on the validation split and probe its vision tower, against LLaVA's published error profile; writes calibration.json and runs no ViGoR configuration.")]
+        public bool CalibrateOnly { get; init; }
+
         [CommandOption("--detector <DIR>")]
         [Description("A Grounding DINO ONNX folder to use instead of the simulated detector (ground-truth boxes with misses and false alarms).")]
         public string? Detector { get; init; }
@@ -75,6 +79,26 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             : $"[grey]Detector: Grounding DINO from {Markup.Escape(settings.Detector)}.[/]");
         DemoRunner? runner = null;
         var started = DateTime.UtcNow;
+        if (settings.CalibrateOnly)
+        {
+            await DemoProgressDisplay.RunAsync(async progress =>
+            {
+                runner = new DemoRunner(settings.Out, demo, progress);
+                await runner.CalibrateAsync(token);
+                return runner.Calibration.Count;
+            });
+            using var calibrated = runner!;
+            var node = DemoCalibration.Json(demo.WorldSeed, calibrated.Calibration, null, calibrated.Probe);
+            AtomicFile.WriteAllText(Path.Combine(settings.Out, "calibration.json"), node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            foreach (var (name, target) in node["targets"]!.AsObject())
+            {
+                var held = target!["held"]!.GetValue<bool>();
+                AnsiConsole.MarkupLine((held ? "[green]held[/]      " : "[red]not held[/]  ") + Markup.Escape($"{name}: {target["detail"]!.GetValue<string>()}. {target["statement"]!.GetValue<string>()}"));
+            }
+
+            return 0;
+        }
+
         var evaluations = await DemoProgressDisplay.RunAsync(progress => (runner = new DemoRunner(settings.Out, demo, progress)).RunAsync(token));
         var elapsed = DateTime.UtcNow - started;
 

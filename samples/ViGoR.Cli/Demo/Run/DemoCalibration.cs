@@ -32,7 +32,7 @@ internal static class DemoCalibration
         new("chair_i", "CHAIRi between 10% and 25% (LLaVA-1.5-7B ~14%, LLaVA v1 higher).", "chair_i", 0.10, 0.25),
         new("chair_s", "CHAIRs between 35% and 65% (LLaVA-1.5-7B ~50%).", "chair_s", 0.35, 0.65),
         new("recall", "Object recall at least 75% (LLaVA-1.5-7B ~78%).", "recall", 0.75, null),
-        new("cooccurring_hallucinations", "At least 70% of hallucinated objects co-occur with the scene (LLaVA names what usually comes with what it sees).", "cooccurring_hallucinations", 0.70, null),
+        new("cooccurring_hallucinations", "At least 70% of hallucinated objects co-occur with an object in the scene (LLaVA names what usually comes with what it sees).", "cooccurring_hallucinations", 0.70, null),
         new("pope_yes_ratio", "POPE yes-ratio at least 0.6 (LLaVA's yes-bias).", "pope_yes_ratio", 0.60, null),
         new("vision_probe_mean", "A linear probe on the frozen tower's pooled features tells which categories are present with mean ROC AUC at least 0.98 (CLIP sees the objects; LLaVA's errors come from its priors).", "vision_probe_mean", 0.98, null),
         new("vision_probe_min", "No category's probe ROC AUC under 0.95.", "vision_probe_min", 0.95, null),

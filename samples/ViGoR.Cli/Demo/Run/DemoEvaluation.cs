@@ -19,8 +19,8 @@ internal sealed record DemoEvaluation(string Config, int Seed, IReadOnlyDictiona
         }
 
         var chair = new ChairEvaluator().Evaluate(scenes.Select((s, i) => new ChairCaption(s.FileName, descriptions[i])), truth, includeDetails: true);
-        var themes = scenes.ToDictionary(s => s.FileName, s => ShapesWorldKinds.Themes[s.Theme], StringComparer.Ordinal);
-        var hallucinated = chair.Details.SelectMany(d => d.Mentions.Where(m => m.Hallucinated).Select(m => themes[d.ImageId].Contains(m.Category))).ToList();
+        var present = scenes.ToDictionary(s => s.FileName, s => s.Categories, StringComparer.Ordinal);
+        var hallucinated = chair.Details.SelectMany(d => d.Mentions.Where(m => m.Hallucinated).Select(m => present[d.ImageId].Any(p => ShapesWorldKinds.CoOccur(p, m.Category)))).ToList();
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["chair_i"] = chair.ChairI,
@@ -29,7 +29,7 @@ internal sealed record DemoEvaluation(string Config, int Seed, IReadOnlyDictiona
             ["words"] = descriptions.Average(d => d.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length),
 
             // LLaVA's hallucinations follow co-occurrence (what usually comes with what it sees): the share
-            // of hallucinated mentions whose category belongs to the scene's theme.
+            // of hallucinated mentions whose category co-occurs with an object the scene has.
             ["cooccurring_hallucinations"] = hallucinated.Count == 0 ? 0 : hallucinated.Average(c => c ? 1.0 : 0.0),
         };
 

@@ -91,14 +91,15 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     /// <summary>The base model's evaluation on the validation split (its calibration), written before any configuration runs.</summary>
     public string CalibrationPath(int seed) => Path.Combine(SeedDirectory(seed), "base-calibration.json");
 
-    /// <summary>Runs every phase that has not finished yet and returns each configuration's evaluation per seed.</summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DemoEvaluation>>> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Phase 0 alone: the base model on the validation split (CHAIR and POPE per seed) and the probe of its
+    /// tower, before any ViGoR configuration runs. <c>vigor demo --calibrate-only</c> stops here, so a base
+    /// model can be calibrated without running the method.
+    /// </summary>
+    public async Task CalibrateAsync(CancellationToken cancellationToken)
     {
         CheckSettings();
-        World = DemoWorld.Create(Path.Combine(Directory, "world"), Settings, p => progress?.Report(p));
-        var results = new Dictionary<string, List<DemoEvaluation>>(StringComparer.Ordinal);
-
-        // The base alone, on the validation split, before any ViGoR configuration runs.
+        World ??= DemoWorld.Create(Path.Combine(Directory, "world"), Settings, p => progress?.Report(p));
         var calibration = new List<DemoEvaluation>();
         foreach (var seed in Settings.Seeds)
         {
@@ -107,6 +108,15 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         Calibration = calibration;
         Probe = ProbeBase();
+    }
+
+    /// <summary>Runs every phase that has not finished yet and returns each configuration's evaluation per seed.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DemoEvaluation>>> RunAsync(CancellationToken cancellationToken)
+    {
+        CheckSettings();
+        World = DemoWorld.Create(Path.Combine(Directory, "world"), Settings, p => progress?.Report(p));
+        var results = new Dictionary<string, List<DemoEvaluation>>(StringComparer.Ordinal);
+        await CalibrateAsync(cancellationToken);
         var annotations = await AnnotateAsync(Settings.RewardSeed, cancellationToken);
         var fine = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: false, cancellationToken);
         var holistic = await TrainRewardModelAsync(Settings.RewardSeed, annotations, holistic: true, cancellationToken);
