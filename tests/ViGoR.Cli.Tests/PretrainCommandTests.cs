@@ -37,6 +37,18 @@ public sealed class PretrainCommandTests : IDisposable
         Assert.Contains(second.Module.named_parameters(), p => p.name.StartsWith("multi_modal_projector.", StringComparison.Ordinal)
             && (p.parameter - model.Module.named_parameters().First(q => q.name == p.name).parameter).abs().max().item<float>() > 1e-6);
 
+        // --tower-from takes a finished tower instead of training it again: the same tower, to the bit.
+        var reused = Path.Combine(_folder, "reused");
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["pretrain", "--out", reused, "--scenes", "24", "--vision-steps", "3", "--tower-from", output]));
+        using (var third = LlavaVisionLanguageModel.Load(reused, new LlavaModelOptions { Device = CPU }))
+        {
+            Assert.All(third.Module.VisionTower.named_parameters(), p => Assert.Equal(0f, (p.parameter - tower[p.name]).abs().max().item<float>()));
+        }
+
+        // A tower made with other settings is refused, naming the file.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["pretrain", "--out", Path.Combine(_folder, "refused"), "--scenes", "24", "--vision-steps", "4", "--tower-from", output]));
+        Assert.Contains("vision_pretraining.json", refused.Message, StringComparison.Ordinal);
+
         // The settings of both stages are recorded with the model.
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "pretraining.json")));
         Assert.Equal(3, settings.RootElement.GetProperty("settings").GetProperty("Vision").GetProperty("Steps").GetInt32());

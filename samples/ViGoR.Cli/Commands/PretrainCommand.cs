@@ -39,6 +39,10 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Stop after the \"CLIP\" stage (its probe is in vision_pretraining.json); the same command without it goes on with the LLaVA stage.")]
         public bool VisionOnly { get; init; }
 
+        [CommandOption("--tower-from <DIR>")]
+        [Description("Take the CLIP stage's tower from a folder pre-trained with the same tower settings instead of training it again (the tower is frozen afterwards, so the result is the same): to calibrate the LLaVA stage alone.")]
+        public string? TowerFrom { get; init; }
+
         [CommandOption("--seed <S>")]
         [Description("Seeds initialisation, the corpus noise and the batch order. Default 7.")]
         public int Seed { get; init; } = new PretrainingSettings().Seed;
@@ -63,7 +67,7 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             }
         });
         FineTuningResult? result = null;
-        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, settings.VisionOnly, vision, training, token));
+        await ProgressDisplay.RunAsync(async (_, training) => result = await ShapesWorldPretraining.RunAsync(settings.Out, pretraining, settings.VisionOnly, vision, training, token, settings.TowerFrom));
         if (result is null)
         {
             AnsiConsole.MarkupLineInterpolated($"Vision stage done: {Path.Combine(settings.Out, ShapesWorldPretraining.VisionStageFileName)} has its probe.");

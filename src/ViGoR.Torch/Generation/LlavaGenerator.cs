@@ -113,6 +113,7 @@ public static class LlavaGenerator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(settings);
+        using var guard = NativeScalarRace.Enter();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.NumSamples);
         ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxNewTokens);
         if (settings.Temperature < 0 || settings.TopP <= 0 || settings.TopP > 1 || settings.TopK < 0)

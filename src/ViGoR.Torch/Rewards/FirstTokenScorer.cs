@@ -124,6 +124,7 @@ internal static class FirstTokenScorer
     /// <returns>Scores of every question, row after row, in question order.</returns>
     public static LabelScores OnePass(LlavaForConditionalGeneration model, IReadOnlyList<IReadOnlyList<long[]>> rows, Tensor features, RewardLabelTokens labels)
     {
+        using var guard = NativeScalarRace.Enter();
         if (features.shape[0] != rows.Count)
         {
             throw new ArgumentException($"{features.shape[0]} images' features for {rows.Count} rows of questions.", nameof(features));
@@ -268,6 +269,7 @@ internal static class FirstTokenScorer
     /// <summary>The reference: every question (plus the label lead) as its own prompt, one full forward each, no cache.</summary>
     public static LabelScores Separately(LlavaForConditionalGeneration model, IReadOnlyList<long[]> questions, Tensor features, RewardLabelTokens labels)
     {
+        using var guard = NativeScalarRace.Enter();
         using var scope = NewDisposeScope();
         var rows = new List<Tensor>(questions.Count);
         foreach (var question in questions)

@@ -60,6 +60,7 @@ internal sealed class AdamW : IDisposable
     /// </summary>
     public void Update(double lr, double gradientScale = 1)
     {
+        using var guard = NativeScalarRace.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Step++;

@@ -196,6 +196,7 @@ internal sealed class FineTuningLoop<TExample>
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var micro = batch.Skip(start).Take(Math.Min(_options.MicroBatchSize, batch.Count - start)).ToList();
+            using var guard = NativeScalarRace.Enter();
             var (sum, count) = _target.ComputeLoss(micro, generator);
             (sum * factor).backward();
             lossSum += sum.detach().to(ScalarType.Float64).item<double>();

@@ -119,7 +119,6 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
             images.Add(example.Image.Decode());
         }
 
-        NativeScalarRace.Quiesce();
         using var inputs = BuildInputs(rows, labels, images);
         var logits = _model.Module.Logits(inputs);
         long vocab = logits.shape[^1];

@@ -51,7 +51,7 @@ internal static class ShapesWorldPretraining
 
     /// <summary>Runs the stages not done yet; with <paramref name="visionOnly"/>, stops after the "CLIP" stage (and returns null).</summary>
     /// <exception cref="InvalidOperationException">The folder is already pre-trained, or its tower was made with other settings.</exception>
-    public static async Task<FineTuningResult?> RunAsync(string output, PretrainingSettings settings, bool visionOnly, IProgress<(int Step, int Total, double Loss)>? vision, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<FineTuningResult?> RunAsync(string output, PretrainingSettings settings, bool visionOnly, IProgress<(int Step, int Total, double Loss)>? vision, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken, string? towerFrom = null)
     {
         if (File.Exists(Path.Combine(output, SettingsFileName)))
         {
@@ -70,7 +70,15 @@ internal static class ShapesWorldPretraining
 
             TinyLlavaFolder.Write(staging, TinyLlavaFolder.Vocabulary(), settings.Shape);
             using var fresh = LlavaVisionLanguageModel.CreateInitialized(staging, settings.Seed, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
-            VisionTowerPretraining.Run(fresh, settings.Vision, vision, cancellationToken);
+            if (towerFrom is null)
+            {
+                VisionTowerPretraining.Run(fresh, settings.Vision, vision, cancellationToken);
+            }
+            else
+            {
+                CopyTower(towerFrom, fresh, towerSettings);
+            }
+
             var probe = Commands.ProbeCommand.Probe(fresh, fitSeed: 201, train: 600, testSeed: 204, test: 100);
             await fresh.SaveCheckpointAsync(output, cancellationToken);
             Directory.Delete(staging, recursive: true);
@@ -119,5 +127,26 @@ internal static class ShapesWorldPretraining
         Directory.Delete(options.CheckpointDirectory, recursive: true); // the folder is committed: keep only the model
         await File.WriteAllTextAsync(Path.Combine(output, SettingsFileName), JsonSerializer.Serialize(new { settings, examples = examples.Count, steps = result.Steps, final_loss = result.FinalLoss }, Indented) + "\n", cancellationToken);
         return result;
+    }
+
+    // The tower of a folder whose CLIP stage had the same settings, into a freshly initialised model: what
+    // running the stage again would make (the stage is frozen in the LLaVA stage), without its cost, so the
+    // LLaVA stage can be calibrated on its own.
+    private static void CopyTower(string source, LlavaVisionLanguageModel fresh, System.Text.Json.Nodes.JsonNode towerSettings)
+    {
+        var stage = Path.Combine(source, VisionStageFileName);
+        var recorded = File.Exists(stage) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(stage))?["tower_settings"]?.ToJsonString() : null;
+        if (recorded != towerSettings.ToJsonString())
+        {
+            throw new InvalidOperationException($"{stage}: --tower-from needs a folder whose CLIP stage had these settings ({towerSettings.ToJsonString()}); it records {recorded ?? "none"}.");
+        }
+
+        using var donor = LlavaVisionLanguageModel.Load(source, new LlavaModelOptions { Device = TorchSharp.torch.CPU });
+        var from = donor.Module.VisionTower.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var noGrad = TorchSharp.torch.no_grad();
+        foreach (var (name, parameter) in fresh.Module.VisionTower.named_parameters())
+        {
+            parameter.copy_(from[name]);
+        }
     }
 }

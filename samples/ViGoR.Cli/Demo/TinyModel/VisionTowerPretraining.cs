@@ -71,7 +71,7 @@ internal static class VisionTowerPretraining
             var scenes = Enumerable.Range(step * settings.BatchSize, settings.BatchSize).Select(i => ShapesWorldGenerator.Generate(settings.WorldSeed, i, config.Vision.ImageSize)).ToList();
             var (present, patchKind, patchColour, patchSize) = Targets(scenes, grid, config.Vision.PatchSize, colours);
             var pixels = model.ImageProcessor.Preprocess(scenes.Select(s => s.Image).ToList(), device).to(module.DType);
-            ViGoR.Torch.NativeScalarRace.Quiesce();
+            using var guard = ViGoR.Torch.NativeScalarRace.Enter();
             var states = module.VisionTower.HiddenStates(pixels, config.VisionFeatureLayers);
             var patches = states.narrow(1, 1, states.shape[1] - 1); // [B, grid², hidden]
             var loss = nn.functional.binary_cross_entropy_with_logits(presence.call(patches.mean([1])), tensor(present, [scenes.Count, kinds], device: device).to(module.DType));

@@ -1,0 +1,33 @@
+using System.Runtime;
+
+namespace ViGoR.Torch.Tests.Native;
+
+public sealed class NativeScalarRaceTests
+{
+    [Fact]
+    public void No_collection_runs_inside_a_guard_and_the_region_ends_with_the_outermost_one()
+    {
+        Assert.NotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+        using (NativeScalarRace.Enter())
+        {
+            Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+            int before = GC.CollectionCount(0);
+            var garbage = new List<byte[]>();
+            for (int i = 0; i < 100; i++)
+            {
+                garbage.Add(new byte[10_000]); // 1 MB, well inside the budget
+            }
+
+            using (NativeScalarRace.Enter())
+            {
+                Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+            }
+
+            Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode); // the inner guard does not end the outer one
+            Assert.Equal(before, GC.CollectionCount(0));
+            GC.KeepAlive(garbage);
+        }
+
+        Assert.NotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+}
