@@ -28,7 +28,7 @@ internal sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public int Epochs { get; init; } = new PretrainingSettings().Epochs;
 
         [CommandOption("--hallucination <FRACTION>")]
-        [Description("Fraction of captions that also name an absent, co-occurring object (0-1). Default 0.4.")]
+        [Description("Fraction of captions that also name an absent, co-occurring object (0-1). Default 0.6: the base then meets LLaVA's published profile on the validation split (docs/demo.md).")]
         public double Hallucination { get; init; } = new PretrainingSettings().HallucinationRate;
 
         [CommandOption("--vision-steps <N>")]

@@ -14,7 +14,7 @@ internal sealed record PretrainingSettings
     public int Scenes { get; init; } = 40000;
 
     /// <summary>Fraction of captions that also name an absent, co-occurring object.</summary>
-    public double HallucinationRate { get; init; } = 0.4;
+    public double HallucinationRate { get; init; } = 0.6;
 
     public int Epochs { get; init; } = 1;
 
