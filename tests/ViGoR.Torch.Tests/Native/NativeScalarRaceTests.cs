@@ -2,6 +2,11 @@ using System.Runtime;
 
 namespace ViGoR.Torch.Tests.Native;
 
+/// <summary>The no-GC region is process-wide: other test classes' generation and training hold it while they run, so these tests run alone.</summary>
+[CollectionDefinition(nameof(NativeScalarRaceTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(NativeScalarRaceTests))]
 public sealed class NativeScalarRaceTests
 {
     [Fact]
