@@ -74,6 +74,6 @@ internal sealed class ProbeCommand : AsyncCommand<ProbeCommand.Settings>
         int size = model.Config.Vision.ImageSize;
         var fit = Enumerable.Range(0, train).Select(i => ShapesWorldGenerator.Generate(fitSeed, i, size)).ToList();
         var held = Enumerable.Range(0, test).Select(i => ShapesWorldGenerator.Generate(testSeed, i, size)).ToList();
-        return PresenceProbe.Evaluate(VisionTowerPretraining.PooledFeatures(model, fit), fit, VisionTowerPretraining.PooledFeatures(model, held), held);
+        return VisionTowerPretraining.Probe(model, fit, held);
     }
 }

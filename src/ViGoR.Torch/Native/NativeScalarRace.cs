@@ -23,7 +23,7 @@ internal static class NativeScalarRace
     private static bool s_inRegion;
 
     /// <summary>Runs a gen-0 collection and waits for its finalizers.</summary>
-    public static void Quiesce()
+    private static void Quiesce()
     {
         GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         GC.WaitForPendingFinalizers();

@@ -205,11 +205,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         }
 
         using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
-        var fit = World.Annotation.Scenes;
-        var held = World.Validation.Scenes;
-        var result = ViGoR.ShapesWorld.PresenceProbe.Evaluate(
-            ViGoR.Cli.Demo.TinyModel.VisionTowerPretraining.PooledFeatures(model, fit), fit,
-            ViGoR.Cli.Demo.TinyModel.VisionTowerPretraining.PooledFeatures(model, held), held);
+        var result = ViGoR.Cli.Demo.TinyModel.VisionTowerPretraining.Probe(model, World.Annotation.Scenes, World.Validation.Scenes);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Indented) + "\n");
         return result;
     }

@@ -38,6 +38,8 @@ internal sealed record VisionPretrainingSettings
 /// </remarks>
 internal static class VisionTowerPretraining
 {
+    private static readonly Dictionary<ObjectKind, int> KindIndex = ShapesWorldKinds.All.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
+
     public static void Run(LlavaVisionLanguageModel model, VisionPretrainingSettings settings, IProgress<(int Step, int Total, double Loss)>? progress, CancellationToken cancellationToken)
     {
         var module = model.Module;
@@ -97,6 +99,14 @@ internal static class VisionTowerPretraining
     }
 
     /// <summary>
+    /// The presence probe of <paramref name="model"/>'s tower: fitted on <paramref name="fit"/>'s pooled
+    /// features, scored on <paramref name="held"/>'s (what <c>vigor probe</c>, the pre-training record and
+    /// the demo's calibration report).
+    /// </summary>
+    public static ProbeResult Probe(LlavaVisionLanguageModel model, IReadOnlyList<Scene> fit, IReadOnlyList<Scene> held) =>
+        PresenceProbe.Evaluate(PooledFeatures(model, fit), fit, PooledFeatures(model, held), held);
+
+    /// <summary>
     /// Each scene's pooled patch features at the layer LLaVA reads (the probe's input): what a linear
     /// read-out of the tower can know about the scene as a whole.
     /// </summary>
@@ -135,7 +145,7 @@ internal static class VisionTowerPretraining
         {
             foreach (var o in scenes[s].Objects)
             {
-                int k = IndexOf(ShapesWorldKinds.All, o.Kind);
+                int k = KindIndex[o.Kind];
                 present[(s * kinds) + k] = 1;
                 for (int gy = 0; gy < grid; gy++)
                 {
@@ -155,18 +165,5 @@ internal static class VisionTowerPretraining
         }
 
         return (present, kind, colour, size);
-    }
-
-    private static int IndexOf(IReadOnlyList<ObjectKind> kinds, ObjectKind kind)
-    {
-        for (int i = 0; i < kinds.Count; i++)
-        {
-            if (kinds[i] == kind)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }
