@@ -19,7 +19,11 @@ public readonly record struct RewardModelPrediction(SentenceErrorKind Truth, Sen
 /// <param name="Count">Held-out items annotated with this kind.</param>
 /// <param name="Recall">Share of them the model judged wrong (any kind).</param>
 /// <param name="KindAccuracy">Share of them the model gave exactly this kind.</param>
-public sealed record ErrorKindMetrics(int Count, double Recall, double KindAccuracy);
+/// <param name="RocAuc">
+/// ROC AUC of P(error) for this kind's items against every correct item (0.5 = chance; null when no
+/// item is correct): how well the model ranks this kind of error, apart from the others.
+/// </param>
+public sealed record ErrorKindMetrics(int Count, double Recall, double KindAccuracy, double? RocAuc = null);
 
 /// <summary>
 /// Held-out figures of a reward model (written to <c>metrics.json</c> by <c>vigor train-reward</c>):
@@ -79,10 +83,11 @@ public sealed record RewardModelMetrics
         double precision = truePositives + falsePositives == 0 ? 1 : (double)truePositives / (truePositives + falsePositives);
         double recall = truePositives + falseNegatives == 0 ? 1 : (double)truePositives / (truePositives + falseNegatives);
         var perKind = new SortedDictionary<string, ErrorKindMetrics>(StringComparer.Ordinal);
+        var correct = predictions.Where(p => !p.IsError).ToList();
         foreach (var group in predictions.Where(p => p.IsError).GroupBy(p => p.Truth))
         {
             var items = group.ToList();
-            perKind[KindName(group.Key)] = new ErrorKindMetrics(items.Count, (double)items.Count(p => p.PredictedError) / items.Count, (double)items.Count(p => p.Predicted == p.Truth) / items.Count);
+            perKind[KindName(group.Key)] = new ErrorKindMetrics(items.Count, (double)items.Count(p => p.PredictedError) / items.Count, (double)items.Count(p => p.Predicted == p.Truth) / items.Count, RocAucOf([.. items, .. correct]));
         }
 
         return new RewardModelMetrics

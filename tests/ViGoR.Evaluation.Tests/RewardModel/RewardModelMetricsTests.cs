@@ -26,8 +26,9 @@ public class RewardModelMetricsTests
 
         // Pairs (error, correct) with the error ranked higher: 0.9 > all 3; 0.8 > all 3; 0.3 > 0.1, ties 0.3 (half), < 0.6.
         Assert.Equal((3 + 3 + 1.5) / 9, metrics.RocAuc!.Value, 12);
-        Assert.Equal(new ErrorKindMetrics(2, 1, 0.5), metrics.PerKind["object_hallucination"]);
-        Assert.Equal(new ErrorKindMetrics(1, 0, 0), metrics.PerKind["location"]);
+        // Per kind, against the three correct sentences: 0.9 and 0.8 beat 0.6, 0.3, 0.1 (6 of 6); 0.3 beats 0.1, ties 0.3, loses to 0.6.
+        Assert.Equal(new ErrorKindMetrics(2, 1, 0.5, 1), metrics.PerKind["object_hallucination"]);
+        Assert.Equal(new ErrorKindMetrics(1, 0, 0, 0.5), metrics.PerKind["location"]);
     }
 
     [Fact]
