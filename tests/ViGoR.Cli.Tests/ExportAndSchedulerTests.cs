@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ViGoR.Cli.Commands;
 
@@ -92,34 +91,25 @@ public sealed class ExportAndSchedulerTests : IDisposable
         Assert.Equal(0, await VigorApp.Create().RunAsync(["run", "--samples", samples, "--annotations", boxes, "--work", whole]));
 
         var work = Path.Combine(_folder, "array");
-        var vigor = typeof(VigorApp).Assembly.Location;
         for (var task = 0; task < 3; task++)
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { vigor, "run", "--samples", samples, "--annotations", boxes, "--work", work })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
+            var args = new List<string> { "run", "--samples", samples, "--annotations", boxes, "--work", work };
+            var environment = new Dictionary<string, string>();
             if (scheduler == "slurm")
             {
                 // An array declared --array=1-3: ids start at SLURM_ARRAY_TASK_MIN.
-                start.Environment["SLURM_ARRAY_TASK_ID"] = (task + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                start.Environment["SLURM_ARRAY_TASK_MIN"] = "1";
-                start.Environment["SLURM_ARRAY_TASK_COUNT"] = "3";
+                environment["SLURM_ARRAY_TASK_ID"] = (task + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                environment["SLURM_ARRAY_TASK_MIN"] = "1";
+                environment["SLURM_ARRAY_TASK_COUNT"] = "3";
             }
             else
             {
-                start.Environment["JOB_COMPLETION_INDEX"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                start.ArgumentList.Add("--num-chunks");
-                start.ArgumentList.Add("3");
+                environment["JOB_COMPLETION_INDEX"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                args.AddRange(["--num-chunks", "3"]);
             }
 
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.True(process.ExitCode == 0, $"chunk {task}: exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+            var (exit, stdout, stderr) = await VigorProcess.RunAsync(args, environment);
+            Assert.True(exit == 0, $"chunk {task}: exit {exit}\n{stdout}\n{stderr}");
         }
 
         var shards = Enumerable.Range(0, 3).Select(i => Path.Combine(work, $"scores.chunk-{i}-of-3.jsonl")).ToArray();

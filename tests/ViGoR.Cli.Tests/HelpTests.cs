@@ -31,6 +31,8 @@ public class HelpTests
     [InlineData("run", "--gradient-checkpointing")] // every training verb
     [InlineData("finetune", "--gradient-checkpointing")]
     [InlineData("train-reward", "--gradient-checkpointing")]
+    [InlineData("train-reward", "--feature-cache")]
+    [InlineData("finetune", "--feature-cache")]
     [InlineData("run", "--reward-signal")]
     [InlineData("run", "--selection-order")]
     [InlineData("merge", "--selection-order")]

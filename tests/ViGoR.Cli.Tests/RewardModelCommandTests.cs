@@ -97,6 +97,23 @@ public sealed class RewardModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_feature_cache_the_tower_runs_once_per_distinct_image_and_training_ends_where_it_does_without()
+    {
+        var (annotations, images) = Synthetic();
+        var plain = Path.Combine(_folder, "plain");
+        var cached = Path.Combine(_folder, "cached");
+        Assert.Equal(0, await VigorApp.Create().RunAsync(Train(annotations, images, plain, "--epochs", "2")));
+
+        var (exit, output, error) = await VigorProcess.RunAsync(Train(annotations, images, cached, "--epochs", "2", "--feature-cache", "100"));
+
+        Assert.True(exit == 0, output + error);
+        // The 20 images are copies of two fixture images, and the cache keys images by their pixels.
+        Assert.Contains("the tower ran 2 time(s); 2 image(s) cached", output, StringComparison.Ordinal);
+        double Auc(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json"))).RootElement.GetProperty("roc_auc").GetDouble();
+        Assert.Equal(Auc(plain), Auc(cached), 3); // cached features equal the tower's to 1e-4 (VisionFeatureCacheTests)
+    }
+
+    [Fact]
     public async Task A_holistic_reward_model_is_trained_on_descriptions_and_measured_on_them()
     {
         // One sentence in five wrong: about half the descriptions hold an error.

@@ -87,6 +87,10 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description(TorchFlags.GradientCheckpointingDescription)]
         public bool GradientCheckpointing { get; init; }
 
+        [CommandOption("--feature-cache <IMAGES>")]
+        [Description(TorchFlags.FeatureCacheDescription + " Not with --train-vision-tower.")]
+        public int FeatureCache { get; init; }
+
         [CommandOption("--save-every <N>")]
         [Description("Checkpoint every N optimizer steps (default 50; always at the end and on Ctrl+C).")]
         public int SaveEvery { get; init; } = 50;
@@ -138,6 +142,11 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             if (LearningRate <= 0 || WarmupRatio is < 0 or > 1 || LoraRank < 0 || SaveEvery < 0)
             {
                 return ValidationResult.Error("--lr must be > 0, --warmup-ratio in [0, 1], --lora-rank and --save-every >= 0.");
+            }
+
+            if (FeatureCache < 0 || (FeatureCache > 0 && TrainVisionTower))
+            {
+                return ValidationResult.Error("--feature-cache must be >= 0, and 0 with --train-vision-tower (a tower that trains has no fixed features to reuse).");
             }
 
             return ValidationResult.Success();
@@ -197,9 +206,11 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             CheckpointDirectory = Path.Combine(settings.Out, "checkpoints"),
             SaveEverySteps = settings.SaveEvery,
         };
+        using var features = settings.FeatureCache > 0 ? new VisionFeatureCache(settings.FeatureCache) : null;
         new LlavaFineTuningOptions
         {
             FreezeVisionTower = !settings.TrainVisionTower,
+            ImageFeatureCache = features,
             LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
             LoraAlpha = settings.LoraAlpha,
             LoraDropout = settings.LoraDropout,
@@ -226,6 +237,11 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         if (result!.ResumedFromStep > 0)
         {
             AnsiConsole.MarkupLineInterpolated($"Resumed at step {result.ResumedFromStep}.");
+        }
+
+        if (features is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Vision features: the tower ran {features.Misses} time(s); {features.Count} image(s) cached.");
         }
 
         AnsiConsole.Status().Start($"Saving to {settings.Out}", _ => model.SaveCheckpointAsync(settings.Out, ct).GetAwaiter().GetResult());

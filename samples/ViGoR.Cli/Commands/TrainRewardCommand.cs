@@ -79,6 +79,10 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         [Description(TorchFlags.GradientCheckpointingDescription)]
         public bool GradientCheckpointing { get; init; }
 
+        [CommandOption("--feature-cache <IMAGES>")]
+        [Description(TorchFlags.FeatureCacheDescription)]
+        public int FeatureCache { get; init; }
+
         [CommandOption("--device <DEVICE>")]
         [Description(TorchFlags.DeviceDescription)]
         public string? Device { get; init; }
@@ -101,6 +105,11 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
             if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0 || LearningRate <= 0)
             {
                 return ValidationResult.Error("--epochs, --batch-size and --micro-batch-size must be >= 1 (--batch-size a multiple of --micro-batch-size) and --lr > 0.");
+            }
+
+            if (FeatureCache < 0)
+            {
+                return ValidationResult.Error("--feature-cache must be >= 0 (0 = no cache).");
             }
 
             return EvalFraction is < 0 or >= 1 ? ValidationResult.Error("--eval-fraction must be in [0, 1).") : ValidationResult.Success();
@@ -130,7 +139,8 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
             WarmupRatio = settings.WarmupRatio,
             Seed = settings.Seed,
         };
-        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank), GradientCheckpointing = settings.GradientCheckpointing }.ApplyTo(fineTuning);
+        using var features = settings.FeatureCache > 0 ? new VisionFeatureCache(settings.FeatureCache) : null;
+        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank), GradientCheckpointing = settings.GradientCheckpointing, ImageFeatureCache = features }.ApplyTo(fineTuning);
 
         LlavaVisionLanguageModel? loaded = null;
         AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, TorchFlags.ModelOptions(settings.Device, settings.DType)));
@@ -150,6 +160,11 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
                 result = await RewardModelTrainer.TrainAsync(model, train, eval, settings.Images, settings.Out, settings.Holistic, fineTuning, progress, ct);
                 task.Value = task.MaxValue;
             });
+
+        if (features is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Vision features: the tower ran {features.Misses} time(s); {features.Count} image(s) cached.");
+        }
 
         var m = result!.Metrics;
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Held out ({m.Sentences} {(settings.Holistic ? "descriptions" : "sentences")}, {m.Errors} wrong): accuracy {m.Accuracy:F3}, error precision {m.ErrorPrecision:F3}, recall {m.ErrorRecall:F3}, F1 {m.ErrorF1:F3}, ROC AUC {(m.RocAuc is { } auc ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}.");
