@@ -113,6 +113,11 @@ public sealed class DemoCommandTests : IDisposable
         // Other settings in the same folder are refused, naming what differs.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--out", _folder]));
         Assert.Contains("Seeds", error.Message, StringComparison.OrdinalIgnoreCase);
+        // The reward models' budget flags reach the settings (and so the check).
+        error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--annotation-images", "30", "--reward-epochs", "2", "--reward-lr", "3e-4"]));
+        Assert.Contains("annotation_images", error.Message, StringComparison.Ordinal);
+        Assert.Contains("reward_epochs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("reward_learning_rate", error.Message, StringComparison.Ordinal);
 
         // So is another base model (here the committed one with one weight byte changed), wherever it lives.
         var other = Path.Combine(Path.GetDirectoryName(_folder)!, Path.GetFileName(_folder) + "-model");

@@ -47,11 +47,28 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         [Description("The base LLaVA folder (default: the committed tiny ShapesWorld LLaVA, made by vigor pretrain).")]
         public string? Model { get; init; }
 
+        [CommandOption("--annotation-images <N>")]
+        [Description("Scenes whose base-model descriptions the simulated annotators label, the reward models' training data (default 600; 24 with --quick). docs/demo.md shows the reward model's held-out ROC AUC growing with it.")]
+        public int? AnnotationImages { get; init; }
+
+        [CommandOption("--reward-epochs <N>")]
+        [Description("Epochs of reward-model fine-tuning, fine-grained and holistic alike (default 2; 1 with --quick).")]
+        public int? RewardEpochs { get; init; }
+
+        [CommandOption("--reward-lr <LR>")]
+        [Description("Peak learning rate of reward-model fine-tuning (default 1e-3).")]
+        public double? RewardLearningRate { get; init; }
+
         [CommandOption("--restart")]
         [Description("Delete --out first and start afresh.")]
         public bool Restart { get; init; }
 
-        public override ValidationResult Validate() => Seeds is < 1 ? ValidationResult.Error("--seeds must be at least 1.") : ValidationResult.Success();
+        public override ValidationResult Validate() =>
+            Seeds is < 1 ? ValidationResult.Error("--seeds must be at least 1.")
+            : AnnotationImages is < 5 ? ValidationResult.Error("--annotation-images must be at least 5 (a fifth of them is held out to measure the reward models).")
+            : RewardEpochs is < 1 ? ValidationResult.Error("--reward-epochs must be at least 1.")
+            : RewardLearningRate is <= 0 ? ValidationResult.Error("--reward-lr must be > 0.")
+            : ValidationResult.Success();
     }
 
     /// <summary>Where the committed base model is copied with the tool (samples/ViGoR.Cli/Demo/Model).</summary>
@@ -68,6 +85,12 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
 
         var seeds = Enumerable.Range(1, settings.Seeds ?? (settings.Quick ? 1 : 3)).ToList();
         var demo = (settings.Quick ? DemoSettings.Quick(seeds) : new DemoSettings { Seeds = seeds }) with { GroundingDino = settings.Detector, BaseModel = model, WorldSeed = settings.WorldSeed };
+        demo = demo with
+        {
+            AnnotationImages = settings.AnnotationImages ?? demo.AnnotationImages,
+            RewardEpochs = settings.RewardEpochs ?? demo.RewardEpochs,
+            RewardLearningRate = settings.RewardLearningRate ?? demo.RewardLearningRate,
+        };
         if (settings.Restart && Directory.Exists(settings.Out))
         {
             Directory.Delete(settings.Out, recursive: true);
