@@ -50,6 +50,9 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+
+        // Before --out is read: one writer per judgements file.
+        using var writer = WorkFolderLock.ForFile(settings.Out);
         using var judge = LlavaSentenceRewardModel.Load(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType));
         JudgementRecorder.RequireFineGrained(judge);
         var items = TrainingDataset.ReadJsonLines(settings.Samples, settings.Images, "Describe this image in detail.");

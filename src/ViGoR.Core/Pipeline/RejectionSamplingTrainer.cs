@@ -151,7 +151,7 @@ public sealed class RejectionSamplingTrainer
             }
         }
 
-        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings };
+        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings, Chunk = _options.Chunk is { Count: > 1 } chunk ? chunk : null };
     }
 
     /// <summary>
@@ -189,6 +189,7 @@ public sealed class RejectionSamplingTrainer
     /// <returns>All scored records of the journal, old and new, in order.</returns>
     /// <exception cref="JournalSettingsException">The journal was written with other settings.</exception>
     /// <exception cref="InvalidDataException">The journal is corrupt or belongs to another data set or shard.</exception>
+    /// <exception cref="WorkFolderLockedException">Another process is writing the journal (<see cref="WorkFolderLock.ForFile"/>).</exception>
     public async Task<IReadOnlyList<SupervisionRecord>> ScoreAsync(
         IReadOnlyList<TrainingItem> items,
         string scoresPath,
@@ -198,6 +199,7 @@ public sealed class RejectionSamplingTrainer
     {
         ArgumentNullException.ThrowIfNull(items);
         EnsureUniqueIds(items);
+        using var writer = WorkFolderLock.ForFile(scoresPath);
         await using var journal = SupervisionJournal.Open(scoresPath, ScoresHeader());
         var records = new List<SupervisionRecord>(items.Count);
         int failed = 0, unreadable = 0;
@@ -410,6 +412,7 @@ public sealed class RejectionSamplingTrainer
     /// <c>supervision.jsonl</c> (replaced atomically) with the statistics in its header.
     /// </summary>
     /// <returns>The selected records, in data-set order.</returns>
+    /// <exception cref="WorkFolderLockedException">Another process is writing this round's journals.</exception>
     public async Task<IReadOnlyList<SupervisionRecord>> GenerateSupervisionAsync(
         IReadOnlyList<TrainingItem> items,
         string roundDirectory,
@@ -419,6 +422,9 @@ public sealed class RejectionSamplingTrainer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(roundDirectory);
         var scoresPath = System.IO.Path.Combine(roundDirectory, ScoresFileName);
+
+        // Held until supervision.jsonl is written: both journals of the round are this process's.
+        using var writer = WorkFolderLock.ForFile(scoresPath);
         await ScoreAsync(items, scoresPath, round, progress, cancellationToken).ConfigureAwait(false);
 
         // Select from the journal as written, so that a run, a resumed run and a merge of chunks
@@ -437,6 +443,7 @@ public sealed class RejectionSamplingTrainer
     /// </summary>
     /// <returns>The folder of the final model.</returns>
     /// <exception cref="InvalidOperationException">The model cannot be fine-tuned, or a round produced no example.</exception>
+    /// <exception cref="WorkFolderLockedException">Another process is running in <paramref name="workDirectory"/> (<see cref="WorkFolderLock.ForFolder"/>); nothing was read or written.</exception>
     public async Task<string> TrainAsync(
         IReadOnlyList<TrainingItem> items,
         string workDirectory,
@@ -450,6 +457,7 @@ public sealed class RejectionSamplingTrainer
             throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot be fine-tuned: it does not implement {nameof(IFineTunableVisionLanguageModel)}. Use GenerateSupervisionAsync for supervision only.");
         }
 
+        using var folder = WorkFolderLock.ForFolder(workDirectory);
         var rounds = _options.Mode == TrainingMode.Online ? _options.OnlineRounds : 1;
         var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         string? modelDirectory = null;
