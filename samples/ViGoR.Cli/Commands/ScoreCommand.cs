@@ -61,7 +61,7 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Scoring", maxValue: items.Count);
-            written = await JudgementRecorder.RecordAsync(judge, items, recorded, settings.Out, (done, _) => task.Value = done, ct);
+            written = await JudgementRecorder.RecordAsync(judge, items, recorded, settings.Samples, settings.Out, (done, _) => task.Value = done, ct);
         });
 
         var already = items.Count - written;
