@@ -32,7 +32,7 @@ public static class LlavaCheckpointLoader
             var indexPath = Path.Combine(directory, index);
             if (File.Exists(indexPath))
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+                using var doc = Tokenization.LlavaTokenizer.ParseJson(indexPath); // a truncated index names itself
                 if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 {
                     throw new InvalidDataException($"{indexPath}: no weight_map object.");

@@ -76,6 +76,13 @@ public class LlavaCheckpointLoaderTests
                     Assert.Matches(@"tensor '[^']+'", e.Message);
                 }
             }
+
+            // A sharded checkpoint's index, cut short, names itself too.
+            File.WriteAllBytes(weights, whole);
+            var index = Path.Combine(dir, "model.safetensors.index.json");
+            File.WriteAllText(index, "{\"weight_map\": {\"language_model.lm_head.weight\": \"model.safe");
+            var cutIndex = Assert.ThrowsAny<Exception>(() => TinyLlava.Load(dir));
+            Assert.Contains(index, cutIndex.Message, StringComparison.Ordinal);
         }
         finally
         {
