@@ -117,7 +117,7 @@ public sealed class ExportAndSchedulerTests : IDisposable
         var merged = Path.Combine(_folder, "merged");
         Assert.Equal(0, await VigorApp.Create().RunAsync(["merge", "--out", merged, .. shards.Reverse()])); // any order, as a glob gives them
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, "round-0", "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(merged, "supervision.jsonl")));
-        var partial = await Assert.ThrowsAsync<ArgumentException>(() => VigorApp.Create().RunAsync(["merge", "--out", Path.Combine(_folder, "partial"), shards[0], shards[2]]));
-        Assert.Contains("every chunk 0..2", partial.Message);
+        var partial = await Assert.ThrowsAsync<InvalidDataException>(() => VigorApp.Create().RunAsync(["merge", "--out", Path.Combine(_folder, "partial"), shards[0], shards[2]]));
+        Assert.Contains("chunk 1 of 0..2 is missing", partial.Message);
     }
 }

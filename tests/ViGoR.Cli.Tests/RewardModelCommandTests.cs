@@ -79,7 +79,11 @@ public sealed class RewardModelCommandTests : IDisposable
         ]);
         var judgements = Path.Combine(_folder, "judgements.jsonl");
         Assert.Equal(0, await VigorApp.Create().RunAsync(["score", "--reward-model", output, "--samples", samples, "--images", images, "--out", judgements]));
-        var lines = (await File.ReadAllLinesAsync(judgements)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var all = (await File.ReadAllLinesAsync(judgements)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var header = all[0].GetProperty("settings"); // which reward model judged which samples
+        Assert.StartsWith($"llava-reward-model:llava:{Path.GetFullPath(output)}@sha256:", header.GetProperty("reward_model").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"recorded-samples:{Path.GetFullPath(samples)}@sha256:", header.GetProperty("samples").GetString(), StringComparison.Ordinal);
+        var lines = all.Skip(1).ToList();
         Assert.Equal(["A red square is in the middle.", "A dog sits in the corner.", "The square is purple."], lines.Select(l => l.GetProperty("sentence").GetString()));
         Assert.All(lines, l => Assert.Equal("img00.png", l.GetProperty("image").GetString()));
         Assert.All(lines, l => Assert.Equal(JsonValueKind.Number, l.GetProperty("label_score").ValueKind)); // a first-token model's winning label
@@ -89,6 +93,22 @@ public sealed class RewardModelCommandTests : IDisposable
         await File.WriteAllTextAsync(judgements, complete[..(complete.IndexOf('\n', StringComparison.Ordinal) + 1)] + "{\"image\": \"img0");
         Assert.Equal(0, await VigorApp.Create().RunAsync(["score", "--reward-model", output, "--samples", samples, "--images", images, "--out", judgements]));
         Assert.Equal(complete, await File.ReadAllTextAsync(judgements));
+
+        // Another reward model (a copy elsewhere), or other samples, do not add to the file.
+        var other = Path.Combine(_folder, "rm-copy");
+        Directory.CreateDirectory(other);
+        foreach (var file in Directory.GetFiles(output))
+        {
+            File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
+        }
+
+        var byOther = await Assert.ThrowsAsync<JournalSettingsException>(() => VigorApp.Create().RunAsync(["score", "--reward-model", other, "--samples", samples, "--images", images, "--out", judgements]));
+        Assert.Contains("reward_model:", byOther.Message, StringComparison.Ordinal);
+        await File.AppendAllTextAsync(samples, """{"image": "img01.png", "prompt": "Describe the image.", "samples": ["A red square is in the middle."]}""" + "\n");
+        var fromOther = await Assert.ThrowsAsync<JournalSettingsException>(() => VigorApp.Create().RunAsync(["score", "--reward-model", output, "--samples", samples, "--images", images, "--out", judgements]));
+        Assert.Contains($"samples: recorded-samples:{Path.GetFullPath(samples)}@", fromOther.Message, StringComparison.Ordinal);
+        Assert.Equal(complete, await File.ReadAllTextAsync(judgements));
+        await File.WriteAllLinesAsync(samples, (await File.ReadAllLinesAsync(samples)).SkipLast(1));
 
         var work = Path.Combine(_folder, "run");
         Assert.Equal(0, await VigorApp.Create().RunAsync(["run", "--samples", samples, "--images", images, "--judgements", judgements, "--sources", "reward-model", "-k", "3", "--work", work]));

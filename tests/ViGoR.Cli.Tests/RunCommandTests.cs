@@ -156,6 +156,34 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, await RunAsync("run", "--samples", samples, "--judgements", judgements, "--sources", "reward-model", "--missing-judgement", "neutral", "--work", Path.Combine(_folder, "lenient")));
     }
 
+    /// <summary>Each input a run replays is known by its content: edited in place, the rerun of the same command is refused, naming it.</summary>
+    [Theory]
+    [InlineData("samples")]
+    [InlineData("annotations")]
+    [InlineData("judgements")]
+    public async Task A_resume_with_a_replayed_input_edited_in_place_is_refused_naming_it(string edited)
+    {
+        var demo = Path.Combine(_folder, "demo");
+        await RecordedCoco.RunAsync(RunAsync, demo);
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, await JudgementsAsync(RecordedCoco.Samples(demo)));
+        var work = Path.Combine(_folder, "work");
+        string[] run = ["run", "--samples", RecordedCoco.Samples(demo), "--annotations", RecordedCoco.Boxes(demo), "--judgements", judgements, "--work", work, "--supervision-only"];
+        Assert.Equal(0, await RunAsync(run));
+        var scores = await File.ReadAllTextAsync(Path.Combine(work, "round-0", "scores.jsonl"));
+        Assert.Equal(0, await RunAsync(run)); // unchanged inputs resume
+
+        // The same path, other content (a space that changes no value: only the content identity can see it).
+        var path = edited switch { "samples" => RecordedCoco.Samples(demo), "annotations" => RecordedCoco.Boxes(demo), _ => judgements };
+        var lines = await File.ReadAllLinesAsync(path);
+        lines[^1] += " ";
+        await File.WriteAllLinesAsync(path, lines);
+
+        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync(run));
+        Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
+        Assert.Equal(scores, await File.ReadAllTextAsync(Path.Combine(work, "round-0", "scores.jsonl")));
+    }
+
     [Fact]
     public async Task The_reward_signal_is_the_judged_label_unless_the_expectation_is_asked_for()
     {

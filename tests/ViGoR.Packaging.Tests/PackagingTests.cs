@@ -78,6 +78,52 @@ public sealed class PackagingTests : IDisposable
         Assert.Contains("status=Ok chosen=", output);
         Assert.Contains("torch-targets=ViGoR.Torch", output);
         Assert.Contains("chair-captions=1 ", output);
+
+        await ReadmeBlocksCompileAsync(repo, packages);
+    }
+
+    /// <summary>
+    /// Every C# block of README.md, as pasted into a new console app with exactly the packages its
+    /// <c>Packages:</c> paragraph names (the packed ViGoR versions; others at the repository's
+    /// versions), builds: the README says all that a user must add.
+    /// </summary>
+    private async Task ReadmeBlocksCompileAsync(string repo, string packages)
+    {
+        var readme = await File.ReadAllLinesAsync(Path.Combine(repo, "README.md"));
+        var versions = System.Xml.Linq.XDocument.Load(Path.Combine(repo, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.Ordinal);
+        var blocks = 0;
+        for (var i = 0; i < readme.Length; i++)
+        {
+            if (readme[i].Trim() != "```csharp")
+            {
+                continue;
+            }
+
+            // The paragraph before the block (it may wrap over lines).
+            var paragraph = new List<string>();
+            for (var j = i - 1; j >= 0 && (paragraph.Count == 0 || readme[j].Trim().Length > 0); j--)
+            {
+                if (readme[j].Trim().Length > 0)
+                {
+                    paragraph.Insert(0, readme[j].Trim());
+                }
+            }
+
+            var text = string.Join(" ", paragraph);
+            Assert.True(text.StartsWith("Packages:", StringComparison.Ordinal), $"README.md line {i + 1}: the C# block is not preceded by a 'Packages:' paragraph naming what it needs.");
+            var references = System.Text.RegularExpressions.Regex.Matches(text, "`([A-Za-z0-9.]+)`").Select(m => m.Groups[1].Value).ToList();
+            var project = Path.Combine(_work, $"readme-{++blocks}");
+            Directory.CreateDirectory(project);
+            await File.WriteAllLinesAsync(Path.Combine(project, "Program.cs"), readme.Skip(i + 1).TakeWhile(l => l.Trim() != "```"));
+            var items = string.Concat(references.Select(r => $"<PackageReference Include=\"{r}\" Version=\"{(r.StartsWith("ViGoR.", StringComparison.Ordinal) ? Version : versions[r])}\" />"));
+            await File.WriteAllTextAsync(Path.Combine(project, "Readme.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
+            File.Copy(Path.Combine(_work, "consumer", "nuget.config"), Path.Combine(project, "nuget.config"));
+            await RunAsync(project, "dotnet", "restore", "--packages", packages);
+            await RunAsync(project, "dotnet", "build", "--no-restore", "-c", "Release");
+        }
+
+        Assert.True(blocks > 0, "README.md has no C# block: the test would prove nothing.");
     }
 
     private static string Nuspec(string feed, string library)

@@ -71,6 +71,27 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             : ValidationResult.Success();
     }
 
+    /// <summary>Empties <paramref name="folder"/> but for its lock files: removing a held lock file would let another process lock a new one.</summary>
+    private static void Clear(string folder)
+    {
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+        {
+            if (entry.Name.StartsWith(WorkFolderLock.FolderLockFileName, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (entry is DirectoryInfo directory)
+            {
+                directory.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+    }
+
     /// <summary>Where the committed base model is copied with the tool (samples/ViGoR.Cli/Demo/Model).</summary>
     public static string CommittedModel => Path.Combine(AppContext.BaseDirectory, "Demo", "Model");
 
@@ -80,7 +101,10 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var model = settings.Model ?? CommittedModel;
         if (!File.Exists(Path.Combine(model, "config.json")))
         {
-            throw new DirectoryNotFoundException($"The base model folder '{model}' has no config.json. Make one with: vigor pretrain --out {Path.Combine("samples", "ViGoR.Cli", "Demo", "Model")} (or pass --model DIR).");
+            // Never point at the committed model: pretraining into it would overwrite the tree's copy.
+            throw new DirectoryNotFoundException(settings.Model is null
+                ? $"The committed base model '{model}' is missing (it is copied beside the tool from samples/ViGoR.Cli/Demo/Model): rebuild the tool from a full checkout, or make your own with vigor pretrain --out my-base-model and pass --model my-base-model."
+                : $"The base model folder '{model}' has no config.json. Make one with: vigor pretrain --out {model}, or pass another --model DIR.");
         }
 
         var seeds = Enumerable.Range(1, settings.Seeds ?? (settings.Quick ? 1 : 3)).ToList();
@@ -91,9 +115,11 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             RewardEpochs = settings.RewardEpochs ?? demo.RewardEpochs,
             RewardLearningRate = settings.RewardLearningRate ?? demo.RewardLearningRate,
         };
-        if (settings.Restart && Directory.Exists(settings.Out))
+        // Before anything in --out is read or removed: one demo per folder.
+        using var writer = WorkFolderLock.ForFolder(settings.Out);
+        if (settings.Restart)
         {
-            Directory.Delete(settings.Out, recursive: true);
+            Clear(settings.Out);
         }
 
         AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR demo[/] on ShapesWorld: {demo.TrainImages} training, {demo.AnnotationImages} annotated and {demo.TestImages} test scenes; seeds {string.Join(", ", seeds)}; base model {model}.");

@@ -106,6 +106,9 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken);
         var token = linked.Token;
+
+        // Before --out is read: one writer per output file.
+        using var writer = WorkFolderLock.ForFile(settings.Out);
         var items = ReadItems(settings);
         var done = ReadDone(settings.Out);
         var todo = items.Where(i => !done.Contains(i.Id)).ToList();

@@ -50,6 +50,9 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
+
+        // Before --out is read: one writer per judgements file.
+        using var writer = WorkFolderLock.ForFile(settings.Out);
         using var judge = LlavaSentenceRewardModel.Load(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType));
         JudgementRecorder.RequireFineGrained(judge);
         var items = TrainingDataset.ReadJsonLines(settings.Samples, settings.Images, "Describe this image in detail.");
@@ -58,7 +61,7 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Scoring", maxValue: items.Count);
-            written = await JudgementRecorder.RecordAsync(judge, items, recorded, settings.Out, (done, _) => task.Value = done, ct);
+            written = await JudgementRecorder.RecordAsync(judge, items, recorded, settings.Samples, settings.Out, (done, _) => task.Value = done, ct);
         });
 
         var already = items.Count - written;

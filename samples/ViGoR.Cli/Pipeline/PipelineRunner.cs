@@ -12,9 +12,16 @@ internal static class PipelineRunner
 
     public static async Task<Result> RunAsync(RunCommand.Settings settings, CancellationToken cancellationToken)
     {
-        var options = BuildOptions(settings);
-        var items = ReadItems(settings);
         var (chunks, chunk, chunkSource) = DatasetShards.ResolveChunk(settings.NumChunks, settings.ChunkIndex);
+
+        // Before anything is read or removed: one writer per work folder, or per chunk journal, since
+        // a job array's chunks share one --work folder.
+        using var writer = chunks > 1
+            ? WorkFolderLock.ForFile(ChunkJournalPath(settings.Work, chunk, chunks))
+            : WorkFolderLock.ForFolder(settings.Work);
+        var options = BuildOptions(settings);
+        options.Chunk = new DatasetChunk(chunk, chunks);
+        var items = ReadItems(settings);
         var shard = DatasetShards.GetChunk(items, chunks, chunk);
         var sharded = chunks > 1;
 
@@ -65,7 +72,7 @@ internal static class PipelineRunner
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>() is IFineTunableVisionLanguageModel;
         var journalPath = sharded
-            ? Path.Combine(settings.Work, $"scores.chunk-{chunk}-of-{chunks}.jsonl")
+            ? ChunkJournalPath(settings.Work, chunk, chunks)
             : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);
         if (settings.Restart)
         {
@@ -115,6 +122,8 @@ internal static class PipelineRunner
 
         return new Result(records, journalPath, modelDirectory);
     }
+
+    private static string ChunkJournalPath(string work, int chunk, int chunks) => Path.Combine(work, $"scores.chunk-{chunk}-of-{chunks}.jsonl");
 
     private static UnreadableReplyPolicy UnreadablePolicy(string value) => value.ToLowerInvariant() switch
     {
@@ -233,5 +242,6 @@ internal static class PipelineRunner
         to.Automatic = from.Automatic;
         to.FineTuning = from.FineTuning;
         to.Seed = from.Seed;
+        to.Chunk = from.Chunk;
     }
 }

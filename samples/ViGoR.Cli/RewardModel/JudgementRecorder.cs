@@ -18,10 +18,12 @@ internal static class JudgementRecorder
 {
     /// <summary>Judges the images of <paramref name="items"/> not yet in <paramref name="path"/>; reports (done, total) images.</summary>
     /// <returns>How many images were judged now (the others were already in the file).</returns>
-    public static async Task<int> RecordAsync(LlavaSentenceRewardModel judge, IReadOnlyList<TrainingItem> items, RecordedVisionLanguageModel recorded, string path, Action<int, int>? progress, CancellationToken cancellationToken)
+    /// <exception cref="JournalSettingsException">The file was written by another reward model or from other samples.</exception>
+    public static async Task<int> RecordAsync(LlavaSentenceRewardModel judge, IReadOnlyList<TrainingItem> items, RecordedVisionLanguageModel recorded, string samplesPath, string path, Action<int, int>? progress, CancellationToken cancellationToken)
     {
         RequireFineGrained(judge);
-        var done = Resume(path);
+        var header = Header(judge, samplesPath);
+        var done = Resume(path, header);
         var extractor = new WordNetNounExtractor();
         await using var output = new FileStream(path, FileMode.Append, FileAccess.Write);
         int written = 0, seenImages = 0;
@@ -78,17 +80,50 @@ internal static class JudgementRecorder
         }
     }
 
-    /// <summary>The images already judged in <paramref name="path"/>. The last image may be partial after a crash: its lines are removed and it is judged again.</summary>
-    private static HashSet<string> Resume(string path)
+    /// <summary>
+    /// The first line of a judgements file: which reward model judged which samples (their content),
+    /// so that a rerun does not append another model's judgements, or judgements of other samples, to
+    /// it. <see cref="RecordedSentenceRewardModel"/> skips it when replaying.
+    /// </summary>
+    public static JournalHeader Header(LlavaSentenceRewardModel judge, string samplesPath) => new()
     {
-        if (!File.Exists(path))
+        VigorJournal = "judgements",
+        Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
+            ["reward_model"] = judge.Identity,
+            ["samples"] = ComponentIdentity.ForPath("recorded-samples", samplesPath),
+        },
+    };
+
+    /// <summary>
+    /// The images already judged in <paramref name="path"/>, after checking its header against
+    /// <paramref name="header"/> (a new or empty file gets the header). The last image may be partial
+    /// after a crash: its lines are removed and it is judged again.
+    /// </summary>
+    private static HashSet<string> Resume(string path, JournalHeader header)
+    {
+        var headerLine = JsonSerializer.Serialize(header, JournalJson.Options);
+        var text = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        var lines = text.Split('\n').ToList();
+        lines.RemoveAt(lines.Count - 1); // after the last newline: empty, or a torn line
+        if (lines.Count == 0)
+        {
+            File.WriteAllText(path, headerLine + "\n");
             return [];
         }
 
-        var text = File.ReadAllText(path);
-        var lines = text.Split('\n').ToList();
-        lines.RemoveAt(lines.Count - 1); // after the last newline: empty, or a torn line
+        var found = lines[0].Contains("\"vigor_journal\"", StringComparison.Ordinal) ? JsonSerializer.Deserialize<JournalHeader>(lines[0], JournalJson.Options) : null;
+        if (found is null)
+        {
+            throw new InvalidDataException($"{path} has judgements but no header saying which reward model and samples they come from (written elsewhere or by an earlier version): vigor score does not add to it. Use another --out.");
+        }
+
+        if (found.Differences(header) is { Count: > 0 } differences)
+        {
+            throw new JournalSettingsException(path, differences);
+        }
+
+        lines.RemoveAt(0);
         var images = JsonLines.Parse(string.Join('\n', lines), path).Select(l => l.GetString("image")).ToList();
         if (images.Count > 0)
         {
@@ -98,7 +133,7 @@ internal static class JudgementRecorder
             images = images.Take(keep).ToList();
         }
 
-        File.WriteAllText(path, lines.Count == 0 ? string.Empty : string.Join('\n', lines) + "\n");
+        File.WriteAllText(path, string.Join('\n', lines.Prepend(headerLine)) + "\n");
         return images.ToHashSet(StringComparer.Ordinal);
     }
 }

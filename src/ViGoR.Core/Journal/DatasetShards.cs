@@ -1,5 +1,10 @@
 namespace ViGoR;
 
+/// <summary>One chunk of a data set split across a job array: chunk <see cref="Index"/> (from 0) of <see cref="Count"/>.</summary>
+/// <param name="Index">The chunk, in [0, Count).</param>
+/// <param name="Count">How many chunks the data set was split into.</param>
+public readonly record struct DatasetChunk(int Index, int Count);
+
 /// <summary>
 /// Splits a data set across the processes of a job array with LLaVA's convention
 /// (<c>--num-chunks N --chunk-idx I</c>, <c>split_list</c>/<c>get_chunk</c> in LLaVA's eval scripts):

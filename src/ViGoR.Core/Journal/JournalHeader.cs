@@ -22,6 +22,13 @@ public sealed record JournalHeader
     /// <summary>The settings that shape the records, as name/value pairs in name order.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Scores journals of a job array's chunk: which chunk of how many the records are
+    /// (<see cref="RejectionSamplingOptions.Chunk"/>), so a merge can check that it has every chunk
+    /// once whatever the files are called; null for a whole data set (and for a merged journal).
+    /// </summary>
+    public DatasetChunk? Chunk { get; init; }
+
     /// <summary>Supervision journals: the data-set statistics the images were ranked with.</summary>
     public RewardStatistics? Statistics { get; init; }
 

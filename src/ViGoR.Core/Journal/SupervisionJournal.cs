@@ -146,13 +146,15 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Joins shard journals into <paramref name="outputPath"/>, in the order given (shard 0 first,
-    /// which is data-set order for LLaVA-style chunks), under one header. Writes to a temporary file
-    /// and renames it.
+    /// Joins shard journals into <paramref name="outputPath"/> under one header. Chunks of a job array
+    /// (headers with <see cref="JournalHeader.Chunk"/>) are put in chunk order whatever their files are
+    /// called, and must all have one chunk count and cover every chunk exactly once; journals without
+    /// chunk headers are taken in the order given. The merged header has no chunk: the result is one
+    /// whole journal. Writes to a temporary file and renames it.
     /// </summary>
     /// <returns>The merged header (null when the shards have none) and records.</returns>
     /// <exception cref="JournalSettingsException">Two shards were written with different settings.</exception>
-    /// <exception cref="InvalidDataException">A shard has a torn last line (unfinished) or an image id appears twice.</exception>
+    /// <exception cref="InvalidDataException">A shard has a torn last line (unfinished), an image id appears twice, chunks are missing, repeated or of different counts, or chunk journals are mixed with others; the message names the files.</exception>
     public static (JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) Merge(IReadOnlyList<string> shardPaths, string outputPath)
     {
         ArgumentNullException.ThrowIfNull(shardPaths);
@@ -161,12 +163,9 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
             throw new ArgumentException("No shard journals to merge.", nameof(shardPaths));
         }
 
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var records = new List<SupervisionRecord>();
-        JournalHeader? header = null;
-        for (var i = 0; i < shardPaths.Count; i++)
+        var shards = new List<(string Path, Contents Contents)>(shardPaths.Count);
+        foreach (var shard in shardPaths)
         {
-            var shard = shardPaths[i];
             using var stream = new FileStream(shard, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var contents = ReadContents(stream, shard);
             if (contents.HadTornLine)
@@ -174,13 +173,18 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
                 throw new InvalidDataException($"Shard '{shard}' ends in an unfinished line: its job was interrupted. Resume it before merging.");
             }
 
-            if (i == 0)
+            shards.Add((shard, contents));
+        }
+
+        shards = InChunkOrder(shards);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var records = new List<SupervisionRecord>();
+        var (first, header) = (shards[0].Path, shards[0].Contents.Header);
+        foreach (var (shard, contents) in shards)
+        {
+            if ((header is null) != (contents.Header is null) || (header is not null && header.Differences(contents.Header!, $"in {first}", $"in {shard}") is { Count: > 0 }))
             {
-                header = contents.Header;
-            }
-            else if ((header is null) != (contents.Header is null) || (header is not null && header.Differences(contents.Header!, $"in {shardPaths[0]}", $"in {shard}") is { Count: > 0 }))
-            {
-                var differences = header is null || contents.Header is null ? ["one shard has a header and another has none"] : header.Differences(contents.Header, $"in {shardPaths[0]}", $"in {shard}");
+                var differences = header is null || contents.Header is null ? ["one shard has a header and another has none"] : header.Differences(contents.Header, $"in {first}", $"in {shard}");
                 throw new JournalSettingsException(shard, differences);
             }
 
@@ -196,8 +200,51 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
             }
         }
 
+        header = header is null ? null : header with { Chunk = null };
         Write(outputPath, header, records);
         return (header, records);
+    }
+
+    /// <summary>Chunk journals in chunk order, checked to be every chunk of one count exactly once; other journals as given.</summary>
+    private static List<(string Path, Contents Contents)> InChunkOrder(List<(string Path, Contents Contents)> shards)
+    {
+        var chunked = shards.Where(s => s.Contents.Header?.Chunk is not null).ToList();
+        if (chunked.Count == 0)
+        {
+            return shards;
+        }
+
+        if (chunked.Count < shards.Count)
+        {
+            var whole = shards.First(s => s.Contents.Header?.Chunk is null).Path;
+            throw new InvalidDataException($"'{whole}' is not a chunk journal (its header names no chunk), but '{chunked[0].Path}' is: merge the chunks of one job array, and only them.");
+        }
+
+        var counts = chunked.GroupBy(s => s.Contents.Header!.Chunk!.Value.Count).ToList();
+        if (counts.Count > 1)
+        {
+            throw new InvalidDataException($"The chunk journals come from runs with different chunk counts: {string.Join("; ", counts.Select(g => $"{g.Key} in {string.Join(", ", g.Select(s => s.Path))}"))}.");
+        }
+
+        var count = counts[0].Key;
+        var problems = new List<string>();
+        foreach (var repeated in chunked.GroupBy(s => s.Contents.Header!.Chunk!.Value.Index).Where(g => g.Count() > 1))
+        {
+            problems.Add($"chunk {repeated.Key} is in {string.Join(" and ", repeated.Select(s => s.Path))}");
+        }
+
+        var missing = Enumerable.Range(0, count).Except(chunked.Select(s => s.Contents.Header!.Chunk!.Value.Index)).ToList();
+        if (missing.Count > 0)
+        {
+            problems.Add($"chunk{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing)} of 0..{count - 1} {(missing.Count > 1 ? "are" : "is")} missing");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"Merging needs every chunk of the job array exactly once: {string.Join("; ", problems)}.");
+        }
+
+        return chunked.OrderBy(s => s.Contents.Header!.Chunk!.Value.Index).ToList();
     }
 
     /// <inheritdoc />
@@ -215,12 +262,19 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
             throw new InvalidDataException($"{path} is a '{found.VigorJournal}' journal, not a '{expected.VigorJournal}' one.");
         }
 
-        var differences = found.Differences(expected);
+        var differences = found.Differences(expected).ToList();
+        if (found.Chunk != expected.Chunk)
+        {
+            differences.Add($"chunk: {Describe(found.Chunk)} in the journal, {Describe(expected.Chunk)} now");
+        }
+
         if (differences.Count > 0)
         {
             throw new JournalSettingsException(path, differences);
         }
     }
+
+    private static string Describe(DatasetChunk? chunk) => chunk is { } c ? $"{c.Index} of {c.Count}" : "the whole data set";
 
     private void WriteLine(byte[] line) => WriteLineAsync(line, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 

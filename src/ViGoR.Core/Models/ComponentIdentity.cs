@@ -21,6 +21,15 @@ public static class ComponentIdentity
         return component is IComponentIdentity identified ? identified.Identity : component.GetType().FullName ?? component.GetType().Name;
     }
 
-    /// <summary>An identity for a file or folder: a kind and the full path.</summary>
-    public static string ForPath(string kind, string path) => $"{kind}:{Path.GetFullPath(path)}";
+    /// <summary>
+    /// An identity for a file or folder: a kind, the full path and, when it exists, what it holds
+    /// (<c>kind:/full/path@sha256:...</c>, <see cref="ContentFingerprint.Of"/>), so a journal is
+    /// resumed neither with another file nor with the same file changed in place. Hashes the input:
+    /// call it once per run, not per image.
+    /// </summary>
+    public static string ForPath(string kind, string path)
+    {
+        var full = Path.GetFullPath(path);
+        return File.Exists(full) || Directory.Exists(full) ? $"{kind}:{full}@{ContentFingerprint.Of(full)}" : $"{kind}:{full}";
+    }
 }

@@ -116,6 +116,13 @@ public sealed class RejectionSamplingOptions
     /// <summary>Automatic stream settings.</summary>
     public AutomaticScoringOptions Automatic { get; set; } = new();
 
+    /// <summary>
+    /// The chunk of a job array that the scored items are (<see cref="DatasetShards.GetChunk{T}"/>);
+    /// recorded in the scores journal's header, so that the journal is resumed only as that chunk and
+    /// merged only with every other chunk of the same count. Null (default): a whole data set.
+    /// </summary>
+    public DatasetChunk? Chunk { get; set; }
+
     /// <summary>Offline (paper default) or online.</summary>
     public TrainingMode Mode { get; set; } = TrainingMode.Offline;
 

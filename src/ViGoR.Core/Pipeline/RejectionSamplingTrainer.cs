@@ -120,27 +120,33 @@ public sealed class RejectionSamplingTrainer
     /// <summary>
     /// The settings that shape scored records, as recorded in a scores journal's header: sampling
     /// (k, temperature, top-p, max new tokens, seed), the model and noun extractor, and each stream's
-    /// settings prefixed by its name.
+    /// settings prefixed by its name. Numbers are written as given (a temperature of 0.7f as 0.7).
+    /// Replaying recorded samples (<see cref="RecordedVisionLanguageModel"/>) draws none, so only k is
+    /// recorded of the sampling settings; the samples file's content is in the model's identity.
     /// </summary>
     public JournalHeader ScoresHeader()
     {
-        static string F(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+        // The float's shortest round-trip text: 0.7f, not the 0.699999988079071 of its widening to double.
+        static string F(float f) => f.ToString("R", CultureInfo.InvariantCulture);
         var s = _options.Sampling;
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["sampling.num_samples"] = s.NumSamples.ToString(CultureInfo.InvariantCulture),
-            ["sampling.temperature"] = F(s.Temperature),
-            ["sampling.top_p"] = F(s.TopP),
-            ["sampling.max_new_tokens"] = s.MaxNewTokens.ToString(CultureInfo.InvariantCulture),
-            ["sampling.top_k"] = s.TopK.ToString(CultureInfo.InvariantCulture),
-            ["sampling.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
             ["model"] = ComponentIdentity.Of(_model),
             ["noun_extractor"] = ComponentIdentity.Of(_nounExtractor),
             ["streams"] = string.Join(",", _streams.Select(x => x.Name).Order(StringComparer.Ordinal)),
         };
-        foreach (var (key, value) in s.AdditionalProperties.OrderBy(p => p.Key, StringComparer.Ordinal))
+        if (_model is not RecordedVisionLanguageModel)
         {
-            settings[$"sampling.{key}"] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null";
+            settings["sampling.temperature"] = F(s.Temperature);
+            settings["sampling.top_p"] = F(s.TopP);
+            settings["sampling.max_new_tokens"] = s.MaxNewTokens.ToString(CultureInfo.InvariantCulture);
+            settings["sampling.top_k"] = s.TopK.ToString(CultureInfo.InvariantCulture);
+            settings["sampling.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture);
+            foreach (var (key, value) in s.AdditionalProperties.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                settings[$"sampling.{key}"] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null";
+            }
         }
 
         foreach (var stream in _streams)
@@ -151,7 +157,7 @@ public sealed class RejectionSamplingTrainer
             }
         }
 
-        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings };
+        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings, Chunk = _options.Chunk is { Count: > 1 } chunk ? chunk : null };
     }
 
     /// <summary>
@@ -189,6 +195,7 @@ public sealed class RejectionSamplingTrainer
     /// <returns>All scored records of the journal, old and new, in order.</returns>
     /// <exception cref="JournalSettingsException">The journal was written with other settings.</exception>
     /// <exception cref="InvalidDataException">The journal is corrupt or belongs to another data set or shard.</exception>
+    /// <exception cref="WorkFolderLockedException">Another process is writing the journal (<see cref="WorkFolderLock.ForFile"/>).</exception>
     public async Task<IReadOnlyList<SupervisionRecord>> ScoreAsync(
         IReadOnlyList<TrainingItem> items,
         string scoresPath,
@@ -198,6 +205,7 @@ public sealed class RejectionSamplingTrainer
     {
         ArgumentNullException.ThrowIfNull(items);
         EnsureUniqueIds(items);
+        using var writer = WorkFolderLock.ForFile(scoresPath);
         await using var journal = SupervisionJournal.Open(scoresPath, ScoresHeader());
         var records = new List<SupervisionRecord>(items.Count);
         int failed = 0, unreadable = 0;
@@ -241,6 +249,11 @@ public sealed class RejectionSamplingTrainer
                 Count(record, ref failed, ref unreadable);
                 progress?.Report(new RejectionSamplingProgress(round, records.Count, items.Count, failed, unreadable, record.ImageId));
             }
+        }
+
+        if (failed > 0)
+        {
+            _logger.LogWarning("{Failed} of {Count} images failed in {Journal}; each record's 'error' says why.", failed, records.Count, scoresPath);
         }
 
         return records;
@@ -410,6 +423,7 @@ public sealed class RejectionSamplingTrainer
     /// <c>supervision.jsonl</c> (replaced atomically) with the statistics in its header.
     /// </summary>
     /// <returns>The selected records, in data-set order.</returns>
+    /// <exception cref="WorkFolderLockedException">Another process is writing this round's journals.</exception>
     public async Task<IReadOnlyList<SupervisionRecord>> GenerateSupervisionAsync(
         IReadOnlyList<TrainingItem> items,
         string roundDirectory,
@@ -419,6 +433,9 @@ public sealed class RejectionSamplingTrainer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(roundDirectory);
         var scoresPath = System.IO.Path.Combine(roundDirectory, ScoresFileName);
+
+        // Held until supervision.jsonl is written: both journals of the round are this process's.
+        using var writer = WorkFolderLock.ForFile(scoresPath);
         await ScoreAsync(items, scoresPath, round, progress, cancellationToken).ConfigureAwait(false);
 
         // Select from the journal as written, so that a run, a resumed run and a merge of chunks
@@ -437,6 +454,7 @@ public sealed class RejectionSamplingTrainer
     /// </summary>
     /// <returns>The folder of the final model.</returns>
     /// <exception cref="InvalidOperationException">The model cannot be fine-tuned, or a round produced no example.</exception>
+    /// <exception cref="WorkFolderLockedException">Another process is running in <paramref name="workDirectory"/> (<see cref="WorkFolderLock.ForFolder"/>); nothing was read or written.</exception>
     public async Task<string> TrainAsync(
         IReadOnlyList<TrainingItem> items,
         string workDirectory,
@@ -450,6 +468,7 @@ public sealed class RejectionSamplingTrainer
             throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot be fine-tuned: it does not implement {nameof(IFineTunableVisionLanguageModel)}. Use GenerateSupervisionAsync for supervision only.");
         }
 
+        using var folder = WorkFolderLock.ForFolder(workDirectory);
         var rounds = _options.Mode == TrainingMode.Online ? _options.OnlineRounds : 1;
         var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         string? modelDirectory = null;
@@ -599,22 +618,23 @@ public sealed class RejectionSamplingTrainer
         return scores;
     }
 
-    private SupervisionRecord DecodeFailed(TrainingItem item, int round, ImageDecodeException e)
-    {
-        _logger.LogWarning("Image {ImageId} failed: {Message}", item.Id, e.Message);
-        return Failed(item, round, e.Message, []);
-    }
+    private SupervisionRecord DecodeFailed(TrainingItem item, int round, ImageDecodeException e) => Failed(item, round, e.Message, []);
 
-    private static SupervisionRecord Failed(TrainingItem item, int round, string error, IReadOnlyList<SampleRecord> samples) => new()
+    /// <summary>A failed record, logged with its reason: the journal is not the only place that says so.</summary>
+    private SupervisionRecord Failed(TrainingItem item, int round, string error, IReadOnlyList<SampleRecord> samples)
     {
-        ImageId = item.Id,
-        Image = item.Image.Path,
-        Prompt = item.Prompt,
-        Round = round,
-        Status = SupervisionStatus.Failed,
-        Error = error,
-        Samples = samples,
-    };
+        _logger.LogWarning("Image {ImageId} failed (round {Round}): {Reason}", item.Id, round, error);
+        return new()
+        {
+            ImageId = item.Id,
+            Image = item.Image.Path,
+            Prompt = item.Prompt,
+            Round = round,
+            Status = SupervisionStatus.Failed,
+            Error = error,
+            Samples = samples,
+        };
+    }
 
     private static void Count(SupervisionRecord record, ref int failed, ref int unreadable)
     {

@@ -22,7 +22,9 @@ public enum MissingJudgementPolicy
 /// "attribute" | "relationship" | "location" | "conjecture" | null, "label_score": &lt;number&gt;}</c>.
 /// <c>label_score</c> is optional (<see cref="SentenceJudgement.LabelScore"/>): the most probable
 /// label's score when <c>score</c> is an expectation over labels, as <c>vigor score</c> writes for a
-/// first-token reward model; absent or null, <c>score</c> is the label's.
+/// first-token reward model; absent or null, <c>score</c> is the label's. A first line with a
+/// <c>vigor_journal</c> field (the header <c>vigor score</c> writes: the reward model and the samples
+/// it judged) is skipped.
 /// </summary>
 /// <remarks>
 /// A sentence is looked up by its exact text under the image's id, then under its file name. The
@@ -67,6 +69,11 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
             if (line.Value.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidDataException($"{line.Where}: expected a JSON object.");
+            }
+
+            if (line.Line == 1 && line.Has("vigor_journal"))
+            {
+                continue; // vigor score's header: which reward model judged which samples
             }
 
             var image = line.TryGetId("image") ?? throw new InvalidDataException($"{line.Where}: missing field 'image'.");

@@ -32,7 +32,7 @@ public static class LlavaCheckpointLoader
             var indexPath = Path.Combine(directory, index);
             if (File.Exists(indexPath))
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+                using var doc = Tokenization.LlavaTokenizer.ParseJson(indexPath); // a truncated index names itself
                 if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 {
                     throw new InvalidDataException($"{indexPath}: no weight_map object.");
@@ -240,9 +240,13 @@ public static class LlavaCheckpointLoader
             using var stream = File.OpenRead(file);
             sizes = ReadSafetensorsSizes(stream);
         }
-        catch (Exception e) when (e is JsonException or EndOfStreamException or ArgumentException)
+        catch (Exception e) when (e is JsonException or EndOfStreamException or ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             throw new InvalidDataException($"{file}: not a valid safetensors file ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is InvalidDataException && !e.Message.Contains(file, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{file}: {e.Message}", e);
         }
 
         var slice = new List<string>();
@@ -268,7 +272,17 @@ public static class LlavaCheckpointLoader
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var tensors = Safetensors.LoadStateDict(file, slice);
+            Dictionary<string, Tensor> tensors;
+            try
+            {
+                tensors = Safetensors.LoadStateDict(file, slice);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The header was checked against the file's length; this is what the reader found beyond it.
+                throw new InvalidDataException($"{file}: cannot read tensor{(slice.Count > 1 ? "s" : string.Empty)} {string.Join(", ", slice.Take(3).Select(k => $"'{k}'"))}{(slice.Count > 3 ? $" (and {slice.Count - 3} more)" : string.Empty)}: {e.Message}", e);
+            }
+
             try
             {
                 foreach (var (key, t) in tensors)
@@ -289,9 +303,19 @@ public static class LlavaCheckpointLoader
         }
     }
 
-    /// <summary>Tensor names and byte sizes from a safetensors header (8-byte little-endian length, then JSON).</summary>
-    private static Dictionary<string, long> ReadSafetensorsSizes(Stream stream)
+    /// <summary>
+    /// Tensor names and byte sizes from a safetensors header (8-byte little-endian length, then JSON),
+    /// checked against the file's length, so that a truncated file is reported with the first tensor it
+    /// cuts rather than as a read past the end of a stream.
+    /// </summary>
+    private static Dictionary<string, long> ReadSafetensorsSizes(FileStream stream)
     {
+        var fileLength = stream.Length;
+        if (fileLength < 8)
+        {
+            throw new InvalidDataException($"truncated: {fileLength} bytes, shorter than the 8-byte header length");
+        }
+
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
         ulong length = BitConverter.ToUInt64(lengthBytes);
@@ -300,11 +324,17 @@ public static class LlavaCheckpointLoader
             throw new ArgumentException($"header length {length} is implausible");
         }
 
+        if (8 + (long)length > fileLength)
+        {
+            throw new InvalidDataException($"truncated in the header: it announces {length} bytes of JSON header, the file has {fileLength - 8} after the length");
+        }
+
         var header = new byte[length];
         stream.ReadExactly(header);
         using var doc = JsonDocument.Parse(header);
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var p in doc.RootElement.EnumerateObject())
+        var dataLength = fileLength - 8 - (long)length;
+        foreach (var p in doc.RootElement.EnumerateObject().OrderBy(p => p.Name == "__metadata__" ? 0 : p.Value.GetProperty("data_offsets")[1].GetInt64()))
         {
             if (p.Name == "__metadata__")
             {
@@ -312,7 +342,18 @@ public static class LlavaCheckpointLoader
             }
 
             var offsets = p.Value.GetProperty("data_offsets");
-            sizes[p.Name] = offsets[1].GetInt64() - offsets[0].GetInt64();
+            var (start, end) = (offsets[0].GetInt64(), offsets[1].GetInt64());
+            if (start < 0 || end < start)
+            {
+                throw new InvalidDataException($"tensor '{p.Name}' has data offsets [{start}, {end}]");
+            }
+
+            if (end > dataLength)
+            {
+                throw new InvalidDataException($"truncated: tensor '{p.Name}' needs data bytes {start}..{end}, but the file holds {dataLength} bytes of data ({end - dataLength} missing)");
+            }
+
+            sizes[p.Name] = end - start;
         }
 
         return sizes;

@@ -49,6 +49,48 @@ public class LlavaCheckpointLoaderTests
     }
 
     [Fact]
+    public void A_safetensors_file_truncated_anywhere_is_an_error_naming_the_file_and_the_tensor_it_cuts()
+    {
+        var dir = Directory.CreateTempSubdirectory("vigor-truncated").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(TinyLlava.HuggingFaceNew))
+            {
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            }
+
+            var weights = Path.Combine(dir, "model.safetensors");
+            var whole = File.ReadAllBytes(weights);
+            var headerEnd = 8 + (long)BitConverter.ToUInt64(whole, 0);
+
+            // Ten cuts: inside the length, inside the JSON header, at its end, and through the data.
+            long[] cuts = [5, 8, headerEnd / 2, headerEnd - 1, headerEnd, headerEnd + 3, headerEnd + (whole.Length - headerEnd) / 4, headerEnd + (whole.Length - headerEnd) / 2, whole.Length - 100, whole.Length - 1];
+            Assert.Equal(10, cuts.Distinct().Count());
+            foreach (var cut in cuts)
+            {
+                File.WriteAllBytes(weights, whole[..(int)cut]);
+                var e = Assert.ThrowsAny<Exception>(() => TinyLlava.Load(dir));
+                Assert.True(e.Message.Contains(weights, StringComparison.Ordinal), $"cut at {cut} of {whole.Length}: the error does not name the file: {e.Message}");
+                if (cut > headerEnd)
+                {
+                    Assert.Matches(@"tensor '[^']+'", e.Message);
+                }
+            }
+
+            // A sharded checkpoint's index, cut short, names itself too.
+            File.WriteAllBytes(weights, whole);
+            var index = Path.Combine(dir, "model.safetensors.index.json");
+            File.WriteAllText(index, "{\"weight_map\": {\"language_model.lm_head.weight\": \"model.safe");
+            var cutIndex = Assert.ThrowsAny<Exception>(() => TinyLlava.Load(dir));
+            Assert.Contains(index, cutIndex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Missing_unexpected_and_misshaped_keys_are_all_listed_in_one_error()
     {
         var dir = Directory.CreateTempSubdirectory("vigor-badckpt").FullName;

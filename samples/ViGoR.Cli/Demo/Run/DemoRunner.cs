@@ -171,7 +171,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, "demo-settings.json");
-        var current = JsonSerializer.SerializeToNode(Settings with { BaseModelFingerprint = DemoSettings.Fingerprint(BaseModel) }, Indented)!.AsObject();
+        var current = JsonSerializer.SerializeToNode(Settings with { BaseModelFingerprint = ContentFingerprint.Of(BaseModel) }, Indented)!.AsObject();
         if (File.Exists(path))
         {
             var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
@@ -311,7 +311,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"seed {seed}: judge sentences (fine-grained reward model)";
         using var judge = LlavaSentenceRewardModel.Load(rewardModel, _cpu);
-        await JudgementRecorder.RecordAsync(judge, Items(split), RecordedVisionLanguageModel.Load(samplesPath), path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        await JudgementRecorder.RecordAsync(judge, Items(split), RecordedVisionLanguageModel.Load(samplesPath), samplesPath, path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
         AtomicFile.WriteAllText(done, string.Empty);
         return path;
     }

@@ -70,41 +70,9 @@ internal sealed record DemoSettings
     [JsonIgnore]
     public string? BaseModel { get; init; }
 
-    /// <summary>What the base model's files hold (<see cref="Fingerprint"/>; the runner fills it in), so a folder is not resumed with another base model.</summary>
+    /// <summary>What the base model's files hold (<see cref="ContentFingerprint.Of"/>; the runner fills it in), so a folder is not resumed with another base model.</summary>
     public string? BaseModelFingerprint { get; init; }
 
-    /// <summary>
-    /// SHA-256 over a model folder's files in name order: each name and length, and its content (for a
-    /// file over 64 MB, its first and last 4 MB: enough to tell two trainings apart without reading 14 GB).
-    /// </summary>
-    public static string Fingerprint(string folder)
-    {
-        const long Whole = 64L << 20, Edge = 4L << 20;
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        foreach (var file in System.IO.Directory.GetFiles(folder).Order(StringComparer.Ordinal))
-        {
-            using var stream = File.OpenRead(file);
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{Path.GetFileName(file)}\0{stream.Length}\0"));
-            foreach (var (start, count) in stream.Length <= Whole ? [(0L, stream.Length)] : new[] { (0L, Edge), (stream.Length - Edge, Edge) })
-            {
-                stream.Position = start;
-                for (long left = count; left > 0;)
-                {
-                    int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    sha.AppendData(buffer, 0, read);
-                    left -= read;
-                }
-            }
-        }
-
-        return "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
 
     /// <summary>The settings of <c>vigor demo --quick</c>: one seed and small splits, for a smoke run under a minute.</summary>
     public static DemoSettings Quick(IReadOnlyList<int> seeds) => new()
