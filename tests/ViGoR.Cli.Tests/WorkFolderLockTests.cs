@@ -145,32 +145,18 @@ public sealed class WorkFolderLockTests : IDisposable
         }
     }
 
-    private static Process Start(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(typeof(VigorApp).Assembly.Location);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["COLUMNS"] = "400"; // one line per message, so paths are not wrapped
-        return Process.Start(start)!;
-    }
+    private static Process Start(string[] args) => VigorProcess.Start(args);
 
     private static async Task<string> Collect(Process process)
     {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        return await stdout + await stderr;
+        var (output, error) = await VigorProcess.CollectAsync(process);
+        return output + error;
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string[] args)
     {
-        using var process = Start(args);
-        var output = Collect(process);
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output);
+        var (exit, output, error) = await VigorProcess.RunAsync(args);
+        return (exit, output + error);
     }
 
     private static void Signal(string signal, int pid)
