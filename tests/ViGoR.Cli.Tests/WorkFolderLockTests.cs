@@ -77,6 +77,7 @@ public sealed class WorkFolderLockTests : IDisposable
     [InlineData("run-chunk")]
     [InlineData("demo")]
     [InlineData("merge")]
+    [InlineData("merge-chunk")]
     [InlineData("score")]
     [InlineData("generate")]
     public async Task Every_verb_refuses_a_target_another_process_holds(string verb)
@@ -89,6 +90,7 @@ public sealed class WorkFolderLockTests : IDisposable
             "run-chunk" => (false, ["run", "--samples", samples, "--annotations", boxes, "--work", _folder, "--num-chunks", "2", "--chunk-idx", "1"]),
             "demo" => (true, ["demo", "--quick", "--out", target]),
             "merge" => (true, ["merge", "--out", target, samples]),
+            "merge-chunk" => (false, ["merge", "--out", Path.Combine(_folder, "merged"), target]), // a chunk still being written
             "score" => (false, ["score", "--reward-model", Path.Combine(_folder, "no-model"), "--samples", samples, "--images", _folder, "--out", target]),
             _ => (false, ["generate", "--model", Path.Combine(_folder, "no-model"), "--images", _folder, "--out", target]),
         };

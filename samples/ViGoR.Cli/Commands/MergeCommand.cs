@@ -14,7 +14,7 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
     public sealed class Settings : SelectionSettings
     {
         [CommandArgument(0, "<SHARDS>")]
-        [Description("Chunk scores journals (vigor run --num-chunks N writes scores.chunk-I-of-N.jsonl), under any names: their headers say which chunk each is, and every chunk of the job array must be there once, complete. Journals without a chunk header are taken in the order given.")]
+        [Description("Chunk scores journals (vigor run --num-chunks N writes scores.chunk-I-of-N.jsonl), under any names: their headers say which chunk each is, and every chunk of the job array must be there once, complete (a chunk whose run still holds it is refused). Journals without a chunk header are taken in the order given.")]
         public string[] Shards { get; init; } = [];
 
         [CommandOption("--out <DIR>")]
@@ -24,8 +24,20 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        // Before anything is read: one writer per output folder.
+        // Before anything is read or made: a chunk whose run still holds its journal is not finished
+        // (merging it would select over part of it; a run that starts after this check is the
+        // scheduler's to prevent), and one writer per output folder.
+        foreach (var chunk in settings.Shards)
+        {
+            WorkFolderLock.ThrowIfFileHeld(chunk);
+        }
+
         using var writer = WorkFolderLock.ForFolder(settings.Out);
+        return Merge(settings);
+    }
+
+    private static int Merge(Settings settings)
+    {
         var scoresPath = Path.Combine(settings.Out, RejectionSamplingTrainer.ScoresFileName);
         var (header, scored) = SupervisionJournal.Merge(settings.Shards, scoresPath);
         if (header is null)

@@ -79,6 +79,35 @@ public sealed class WorkFolderLock : IDisposable
         return Acquire(full, full + FileLockSuffix, "file");
     }
 
+    /// <summary>
+    /// Throws when another process holds <paramref name="path"/>'s file lock (<see cref="ForFile"/>), e.g. a
+    /// journal whose run is still writing it; otherwise returns at once. Creates and changes nothing, so
+    /// it suits inputs (which may sit on a read-only mount); it checks one moment, it does not hold.
+    /// </summary>
+    /// <exception cref="WorkFolderLockedException">Another process holds the lock; the message names the file and the holder.</exception>
+    public static void ThrowIfFileHeld(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var lockPath = full + FileLockSuffix;
+        lock (Held)
+        {
+            if (Held.ContainsKey(lockPath) || !File.Exists(lockPath))
+            {
+                return;
+            }
+
+            try
+            {
+                using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.None);
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+            {
+                throw new WorkFolderLockedException(full, "file", lockPath, ReadHolder(lockPath), e);
+            }
+        }
+    }
+
     private static WorkFolderLock Acquire(string target, string lockPath, string kind)
     {
         lock (Held)
