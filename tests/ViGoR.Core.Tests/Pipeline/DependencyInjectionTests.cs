@@ -10,11 +10,14 @@ public class DependencyInjectionTests
     public void Every_interface_and_the_trainer_resolve_as_singletons()
     {
         var services = new ServiceCollection();
+        var model = new FakeVisionLanguageModel((_, _) => []);
+        var nouns = new FakeNounExtractor();
+        var judge = new FakeRewardModel(_ => 1);
         services.AddViGoR(o => o.Sampling.NumSamples = 3)
-            .UseVisionLanguageModel(new FakeVisionLanguageModel((_, _) => []))
-            .UseNounExtractor(new FakeNounExtractor())
+            .UseVisionLanguageModel(model)
+            .UseNounExtractor(nouns)
             .UseGroundingDetector(_ => new FakeDetector(_ => new HashSet<string>()))
-            .UseSentenceRewardModel(new FakeRewardModel(_ => 1));
+            .UseSentenceRewardModel(judge);
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
@@ -22,10 +25,11 @@ public class DependencyInjectionTests
         Assert.Same(trainer, provider.GetRequiredService<RejectionSamplingTrainer>());
         Assert.Equal(3, trainer.Options.Sampling.NumSamples);
         Assert.IsType<LinearRewardCombiner>(provider.GetRequiredService<IRewardCombiner>());
-        Assert.NotNull(provider.GetRequiredService<IVisionLanguageModel>());
-        Assert.NotNull(provider.GetRequiredService<INounExtractor>());
-        Assert.NotNull(provider.GetRequiredService<IGroundingDetector>());
-        Assert.NotNull(provider.GetRequiredService<ISentenceRewardModel>());
+        Assert.Same(model, provider.GetRequiredService<IVisionLanguageModel>());
+        Assert.Same(nouns, provider.GetRequiredService<INounExtractor>());
+        Assert.Same(judge, provider.GetRequiredService<ISentenceRewardModel>());
+        var detector = Assert.IsType<FakeDetector>(provider.GetRequiredService<IGroundingDetector>()); // made once by its factory
+        Assert.Same(detector, provider.GetRequiredService<IGroundingDetector>());
     }
 
     [Fact]

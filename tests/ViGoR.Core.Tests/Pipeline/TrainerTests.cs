@@ -108,6 +108,7 @@ public sealed class TrainerTests : IDisposable
         var dropped = Assert.Single(record.Dropped);
         Assert.Equal(["object_hallucination"], dropped.Reasons[RewardStreams.RewardModel]);
         Assert.Empty(dropped.MissingObjects);
+        Assert.Equal(["dog"], dropped.Reasons["no_dog"]);
         Assert.False(record.Samples[0].Sentences[0].Signals.ContainsKey(RewardStreams.Automatic));
         Assert.Equal("A car is parked. A bus waits.", kept.Target);
     }
@@ -314,7 +315,14 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(2, records[1].Chosen); // img3: "A frisbee." is the only sample without a dog
         Assert.Equal(new StreamTotals(1, 0), records[1].Samples[0].Streams["no_dog"]);
         Assert.Equal(["dog"], records[1].Samples[0].Sentences[1].Signals["no_dog"].Drop);
-        Assert.Equal(2, records[0].Dropped.Count + (records[0].Target is null ? 0 : 0) + records[0].Samples[records[0].Chosen!.Value].Sentences.Count - (records[0].Target?.Split(". ").Length ?? 0));
+        // img1: every sample names a dog; the least penalised, "A dog sits on a bench.", loses its only
+        // sentence to the third stream (the detector found the dog), so the image keeps no target.
+        Assert.Equal(2, records[0].Chosen);
+        var dropped = Assert.Single(records[0].Dropped);
+        Assert.Equal((0, "A dog sits on a bench."), (dropped.SentenceIndex, dropped.Text));
+        Assert.Empty(dropped.MissingObjects);
+        Assert.Equal(["dog"], dropped.Reasons["no_dog"]);
+        Assert.Equal(SupervisionStatus.NoTarget, records[0].Status);
     }
 
     [Fact]
