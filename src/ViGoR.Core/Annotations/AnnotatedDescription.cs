@@ -23,6 +23,12 @@ public sealed record AnnotatedDescription(
     int? Detail = null,
     IReadOnlyList<string>? Missing = null)
 {
+    /// <summary>
+    /// The line's revision: 0 for a first labelling; a later line of the same id with a greater
+    /// revision replaces it (last write wins; docs/annotations.md, "Revisions").
+    /// </summary>
+    public int Revision { get; init; }
+
     /// <summary>True when at least one sentence has an error.</summary>
     public bool HasError => Sentences.Any(s => !s.IsCorrect);
 

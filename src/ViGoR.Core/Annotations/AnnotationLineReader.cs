@@ -9,7 +9,8 @@ namespace ViGoR;
 /// </summary>
 internal sealed class AnnotationLineReader(string? imagesDirectory)
 {
-    private readonly Dictionary<string, int> _lineOfId = new(StringComparer.Ordinal);
+    // The line and revision of each id's latest line: a repeated id must be a later revision (docs/annotations.md, rule 7).
+    private readonly Dictionary<string, (int Line, int Revision)> _latestOfId = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Reads one line, adding each of its problems to <paramref name="problems"/>; returns null
@@ -23,9 +24,19 @@ internal sealed class AnnotationLineReader(string? imagesDirectory)
         var image = check.String(o, "image", "image", nonEmpty: true);
         var prompt = check.String(o, "prompt", "prompt");
         var description = check.String(o, "description", "description");
-        if (id is not null && !_lineOfId.TryAdd(id, line.Line))
+        var revision = ReadRevision(check, o);
+        if (id is not null && revision is { } r)
         {
-            check.Problem("id", $"'{id}' is already the id of line {_lineOfId[id]}");
+            if (_latestOfId.TryGetValue(id, out var latest) && r <= latest.Revision)
+            {
+                check.Problem("id", r == 0 && latest.Revision == 0
+                    ? $"'{id}' is already the id of line {latest.Line}"
+                    : $"'{id}' is already the id of line {latest.Line} (revision {latest.Revision}); a later line needs a greater revision, found {r}");
+            }
+            else
+            {
+                _latestOfId[id] = (line.Line, r);
+            }
         }
 
         if (image is not null && imagesDirectory is not null && !File.Exists(Path.Combine(imagesDirectory, image)))
@@ -38,7 +49,24 @@ internal sealed class AnnotationLineReader(string? imagesDirectory)
         var missing = Checker.Optional(o, "missing", out var m) ? ReadStrings(check, m, "missing") : null;
         return check.Failed || sentences is null
             ? null
-            : new AnnotatedDescription(id!, image!, prompt!, description!, sentences, detail, missing);
+            : new AnnotatedDescription(id!, image!, prompt!, description!, sentences, detail, missing) { Revision = revision!.Value };
+    }
+
+    /// <summary>The optional revision: a non-negative integer, 0 when absent.</summary>
+    private static int? ReadRevision(Checker check, JsonElement o)
+    {
+        if (!Checker.Optional(o, "revision", out var value))
+        {
+            return 0;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var revision) && revision >= 0)
+        {
+            return revision;
+        }
+
+        check.Problem("revision", $"expected a non-negative integer, found {Checker.Describe(value)}");
+        return null;
     }
 
     private static List<AnnotatedSentence>? ReadSentences(Checker check, JsonElement o, string? description)

@@ -50,6 +50,7 @@ public static class Annotations
 
         var problems = new List<AnnotationProblem>();
         var descriptions = new List<AnnotatedDescription>();
+        var indexOfId = new Dictionary<string, int>(StringComparer.Ordinal);
         var reader = new AnnotationLineReader(imagesDirectory);
         void StopUnlessSkipping()
         {
@@ -68,7 +69,16 @@ public static class Annotations
         {
             if (reader.Read(line, problems) is { } description)
             {
-                descriptions.Add(description);
+                // A later revision replaces the earlier one where it stood: last write wins, in first-labelled order.
+                if (indexOfId.TryGetValue(description.Id, out var index))
+                {
+                    descriptions[index] = description;
+                }
+                else
+                {
+                    indexOfId[description.Id] = descriptions.Count;
+                    descriptions.Add(description);
+                }
             }
 
             StopUnlessSkipping();
@@ -93,14 +103,28 @@ public static class Annotations
         }
 
         using var stream = File.Create(path);
-        using var writer = new Utf8JsonWriter(stream, WriterOptions);
         foreach (var description in descriptions)
         {
-            writer.Reset();
-            WriteLine(writer, description);
-            writer.Flush();
-            stream.WriteByte((byte)'\n');
+            stream.Write(ToJsonLine(description));
         }
+    }
+
+    /// <summary>
+    /// One description as a line of the annotations format, UTF-8, ending in a line feed: what
+    /// <see cref="Write"/> writes for it, for callers that append lines themselves (a labelling tool).
+    /// <c>revision</c> is written when it is not 0.
+    /// </summary>
+    public static byte[] ToJsonLine(AnnotatedDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteLine(writer, description);
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
     }
 
     private static void WriteLine(Utf8JsonWriter writer, AnnotatedDescription description)
@@ -142,6 +166,11 @@ public static class Annotations
             }
 
             writer.WriteEndArray();
+        }
+
+        if (description.Revision != 0)
+        {
+            writer.WriteNumber("revision", description.Revision);
         }
 
         writer.WriteEndObject();

@@ -14,3 +14,10 @@ internal static class AnnotationSamples
 
     public static string All => string.Join('\n', Dog, Sky, Bike) + "\n";
 }
+
+/// <summary>Sentences compared by value: records compare their error lists by reference.</summary>
+internal static class SentenceKeys
+{
+    public static IEnumerable<string> Of(IEnumerable<AnnotatedSentence> sentences) =>
+        sentences.Select(s => $"{s.Start}-{s.End} [{string.Join(',', s.Errors)}]{(s.Creative ? " creative" : string.Empty)}");
+}
