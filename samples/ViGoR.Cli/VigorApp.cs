@@ -36,6 +36,7 @@ internal static class VigorApp
         config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a LLaVA folder on the refined targets of a supervision journal (progress, Ctrl+C, resume).");
 
         // The reward model's training data.
+        config.AddCommand<AnnotateCommand>("annotate").WithDescription("Label descriptions sentence by sentence in a local web page (keyboard-first), for reward-model training; resumable, one output per annotator.");
         config.AddBranch("annotations", AnnotationsBranch.Configure);
 
         // Evaluation.

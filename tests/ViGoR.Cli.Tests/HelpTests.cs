@@ -11,6 +11,7 @@ public class HelpTests
         ["score"], ["shapesworld"], ["probe"], ["pretrain"], ["version"],
         ["eval"], ["eval", "pope"], ["eval", "chair"], ["eval", "mme"], ["eval", "rank"], ["eval", "mmhal"],
         ["annotations"], ["annotations", "validate"], ["annotations", "stats"],
+        ["annotations", "agreement"], ["annotations", "merge"], ["annotations", "import"], ["annotations", "export"], ["annotate"],
     ];
 
     [Theory]

@@ -12,6 +12,10 @@ internal static class AnnotationsBranch
         annotations.SetDescription("Check and summarise per-sentence human annotations, the reward model's training data (docs/annotations.md).");
         annotations.AddCommand<AnnotationsValidateCommand>("validate").WithDescription("Check an annotations file: every problem with its file, line and field.");
         annotations.AddCommand<AnnotationsStatsCommand>("stats").WithDescription("Label balance, error kinds, sentences per description, creativity and detail of an annotations file.");
+        annotations.AddCommand<AnnotationsAgreementCommand>("agreement").WithDescription("Sentence-level agreement of two or more annotators: Cohen's (two) or Fleiss' (three or more) kappa, overall and per error kind.");
+        annotations.AddCommand<AnnotationsMergeCommand>("merge").WithDescription("Merge several annotators' files by majority; ties are listed for adjudication.");
+        annotations.AddCommand<AnnotationsExportCommand>("export").WithDescription("Write annotations in another format: --format mhal (M-HalDetect-style spans).");
+        annotations.AddCommand<AnnotationsImportCommand>("import").WithDescription("Read annotations from another format (--format mhal) and write them validated.");
     }
 }
 
