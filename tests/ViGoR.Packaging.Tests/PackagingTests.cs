@@ -4,14 +4,14 @@ using System.IO.Compression;
 namespace ViGoR.Packaging.Tests;
 
 /// <summary>
-/// Packs the six library packages, then restores and runs a consumer project from a local folder
+/// Packs the seven library packages, then restores and runs a consumer project from a local folder
 /// feed: the packages work as packages, not only as project references. (The vigor tool package
 /// carries libtorch and ONNX Runtime natives, over a gigabyte; it is packed by hand, not here.)
 /// </summary>
 public sealed class PackagingTests : IDisposable
 {
     private const string Version = "0.0.0-packagetest";
-    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Evaluation", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch", "ViGoR.ShapesWorld"];
+    private static readonly string[] Libraries = ["ViGoR.Core", "ViGoR.Evaluation", "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch", "ViGoR.ShapesWorld", "ViGoR.Annotation.Web"];
     private readonly string _work = Directory.CreateTempSubdirectory("vigor-pack-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -51,6 +51,8 @@ public sealed class PackagingTests : IDisposable
         Assert.Contains("id=\"ViGoR.Core\"", Nuspec(feed, "ViGoR.Evaluation"));
         Assert.All(new[] { "ViGoR.Nlp", "ViGoR.Detection.Onnx", "ViGoR.Torch", "ViGoR.ShapesWorld" }, l => Assert.DoesNotContain("id=\"ViGoR.Evaluation\"", Nuspec(feed, l)));
         Assert.DoesNotContain("id=\"TorchSharp", Nuspec(feed, "ViGoR.ShapesWorld")); // the laboratory needs Core only
+        Assert.Contains("<frameworkReference name=\"Microsoft.AspNetCore.App\"", Nuspec(feed, "ViGoR.Annotation.Web")); // the shared framework, not packages
+        Assert.DoesNotContain("id=\"TorchSharp", Nuspec(feed, "ViGoR.Annotation.Web"));
 
         var consumer = Path.Combine(_work, "consumer");
         Directory.CreateDirectory(consumer);
@@ -78,6 +80,7 @@ public sealed class PackagingTests : IDisposable
         Assert.Contains("status=Ok chosen=", output);
         Assert.Contains("torch-targets=ViGoR.Torch", output);
         Assert.Contains("chair-captions=1 ", output);
+        Assert.Contains("annotate-session={\"annotator\":\"consumer\",\"done\":0,\"total\":", output);
 
         await ReadmeBlocksCompileAsync(repo, packages);
     }
