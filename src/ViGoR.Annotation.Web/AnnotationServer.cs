@@ -57,7 +57,8 @@ public sealed class AnnotationServer : IAsyncDisposable
         var session = AnnotationTool.Open(tool, loggerFactory.CreateLogger<AnnotationTool>());
         try
         {
-            var builder = WebApplication.CreateSlimBuilder();
+            // The assembly's folder as content root: an appsettings.json in the annotator's working folder must not reconfigure the server.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
             builder.WebHost.ConfigureKestrel(k =>
