@@ -36,6 +36,7 @@ public sealed record AnnotationAgreement(
 {
     /// <summary>Compares the annotations of two or more annotators, one list per annotator.</summary>
     /// <exception cref="ArgumentException">Fewer than two annotators.</exception>
+    /// <exception cref="InvalidDataException">Two annotators labelled different texts under one id.</exception>
     /// <exception cref="InvalidOperationException">No sentence was labelled with the same span by everyone, so there is nothing to compare.</exception>
     public static AnnotationAgreement Of(IReadOnlyList<IReadOnlyList<AnnotatedDescription>> annotators)
     {

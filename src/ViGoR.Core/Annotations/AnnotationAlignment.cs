@@ -27,6 +27,7 @@ internal static class AnnotationAlignment
 
             descriptions++;
             var versions = byId.Select(d => d[description.Id]).ToList();
+            EnsureSameText(versions);
             var spans = versions.Select(v => v.Sentences.ToDictionary(s => (s.Start, s.End))).ToList();
             var shared = spans.Skip(1).Aggregate(spans[0].Keys.ToHashSet(), (set, next) => { set.IntersectWith(next.Keys); return set; });
             unaligned += versions.Sum(v => v.Sentences.Count) - (shared.Count * versions.Count);
@@ -37,6 +38,16 @@ internal static class AnnotationAlignment
         }
 
         return (aligned, descriptions, unaligned);
+    }
+
+    /// <summary>Spans are offsets into the text: files that labelled different texts under one id cannot be compared.</summary>
+    /// <exception cref="InvalidDataException">Two versions of the id have different descriptions.</exception>
+    public static void EnsureSameText(IReadOnlyList<AnnotatedDescription> versions)
+    {
+        if (versions.FirstOrDefault(v => v.Description != versions[0].Description) is { } other)
+        {
+            throw new InvalidDataException($"Description '{other.Id}' has different texts in two annotators' files: '{versions[0].Description}' and '{other.Description}'.");
+        }
     }
 }
 

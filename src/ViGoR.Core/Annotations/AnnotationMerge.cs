@@ -26,6 +26,7 @@ public sealed record AnnotationMergeResult(IReadOnlyList<AnnotatedDescription> D
 public static class AnnotationMerge
 {
     /// <summary>Merges the annotations of one or more annotators, one list per annotator.</summary>
+    /// <exception cref="InvalidDataException">Two annotators labelled different texts under one id.</exception>
     public static AnnotationMergeResult Majority(IReadOnlyList<IReadOnlyList<AnnotatedDescription>> annotators)
     {
         ArgumentNullException.ThrowIfNull(annotators);
@@ -38,6 +39,7 @@ public static class AnnotationMerge
 
     private static AnnotatedDescription Merge(string id, List<AnnotatedDescription> versions, List<AnnotationTie> ties)
     {
+        AnnotationAlignment.EnsureSameText(versions);
         static string SpanKey(AnnotatedDescription d) => string.Join(';', d.Sentences.Select(s => $"{s.Start}-{s.End}"));
         var groups = versions.GroupBy(SpanKey).OrderByDescending(g => g.Count()).ToList();
         if (groups.Count > 1 && groups[1].Count() == groups[0].Count())

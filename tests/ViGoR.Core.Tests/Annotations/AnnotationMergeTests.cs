@@ -56,4 +56,14 @@ public sealed class AnnotationMergeTests
         Assert.Single(tied.Descriptions[0].Sentences);
         Assert.Equal("sentences", Assert.Single(tied.Ties).Field);
     }
+
+    [Fact]
+    public void Different_texts_under_one_id_are_refused_by_merge_and_agreement()
+    {
+        var other = Labels("x", Ok, Ok) with { Description = "A dog sits. A cow naps." };
+
+        var e = Assert.Throws<InvalidDataException>(() => AnnotationMerge.Majority([[Labels("x", Ok, Ok)], [other]]));
+        Assert.Equal("Description 'x' has different texts in two annotators' files: 'A dog sits. A cat naps.' and 'A dog sits. A cow naps.'.", e.Message);
+        Assert.Throws<InvalidDataException>(() => AnnotationAgreement.Of([[Labels("x", Ok, Ok)], [other]]));
+    }
 }
