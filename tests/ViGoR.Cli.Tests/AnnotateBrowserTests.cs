@@ -98,6 +98,30 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(File.Exists(Path.Combine(model, "vigor_reward.json")));
     }
 
+    [Fact]
+    public async Task With_a_token_the_printed_address_works_in_the_browser_and_a_bare_one_does_not()
+    {
+        var (samples, images, labels) = Setup();
+        var url = await StartServerAsync(samples, images, labels, "--token", "e2e-secret");
+        Assert.Equal("?token=e2e-secret", url.Query);
+
+        // The printed address carries the token once; the page's own requests then go with the cookie.
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync(url.ToString());
+        await Ready(page, "img00-0");
+        await Keys(page, "c", "j", "c", "Enter");
+        await Saved(page, "img00-0#0", next: "img00-1");
+
+        // Another browser (no cookie) at the bare address is refused, and so are its images.
+        await using var stranger = await _browser.NewContextAsync();
+        var other = await stranger.NewPageAsync();
+        var bare = url.GetLeftPart(UriPartial.Path);
+        Assert.Equal(401, (await other.GotoAsync(bare))!.Status);
+        Assert.Equal(401, (await other.GotoAsync(bare + "images/img00.png"))!.Status);
+        StopServer();
+        Assert.Single(Annotations.Read(labels).Descriptions);
+    }
+
     private static string Errors(AnnotatedSentence s) => string.Join(',', s.Errors.Select(SentenceErrorKindNames.ToName));
 
     private (string Samples, string Images, string Labels) Setup()
@@ -113,10 +137,10 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
         return (samples, images, Path.Combine(_folder, "labels.jsonl"));
     }
 
-    private async Task<Uri> StartServerAsync(string samples, string images, string labels)
+    private async Task<Uri> StartServerAsync(string samples, string images, string labels, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { typeof(VigorApp).Assembly.Location, "annotate", "--samples", samples, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0" })
+        foreach (var arg in (string[])[typeof(VigorApp).Assembly.Location, "annotate", "--samples", samples, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0", .. extra])
         {
             start.ArgumentList.Add(arg);
         }
