@@ -122,6 +122,44 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Single(Annotations.Read(labels).Descriptions);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Assist_shows_the_journals_signals_beside_each_sentence_only_when_asked(bool assist)
+    {
+        var (_, images, labels) = Setup();
+        var sentence = new SentenceRecord
+        {
+            Start = 31, End = 56, Text = "A dog sits in the corner.",
+            Signals = new Dictionary<string, SentenceSignal>
+            {
+                ["automatic"] = new() { Found = [], Missing = ["dog"] },
+                ["reward_model"] = new() { Score = -0.8, LabelScore = -1, Error = SentenceErrorKind.ObjectHallucination },
+            },
+        };
+        var record = new SupervisionRecord
+        {
+            ImageId = "img00", Image = Path.Combine(images, "img00.png"), Prompt = "Describe the image.", Status = SupervisionStatus.Scored,
+            Samples = [new SampleRecord { Index = 0, Text = "A red square is in the middle. A dog sits in the corner.", Sentences = [sentence] }],
+        };
+        var journal = Path.Combine(_folder, "scores.jsonl");
+        await File.WriteAllTextAsync(journal, JsonSerializer.Serialize(record, JournalJson.Options) + "\n");
+        var url = await StartServerAsync("--journal", journal, images, labels, assist ? ["--assist"] : []);
+
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync(url.ToString());
+        await Ready(page, "img00-0");
+
+        if (assist)
+        {
+            Assert.Equal("detector missed: dog · reward model: -1 object_hallucination", await page.Locator("#sentences li:nth-child(2) .assist").InnerTextAsync());
+        }
+        else
+        {
+            Assert.Equal(0, await page.Locator(".assist").CountAsync());
+        }
+    }
+
     private static string Errors(AnnotatedSentence s) => string.Join(',', s.Errors.Select(SentenceErrorKindNames.ToName));
 
     private (string Samples, string Images, string Labels) Setup()
@@ -137,10 +175,13 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
         return (samples, images, Path.Combine(_folder, "labels.jsonl"));
     }
 
-    private async Task<Uri> StartServerAsync(string samples, string images, string labels, params string[] extra)
+    private Task<Uri> StartServerAsync(string samples, string images, string labels, params string[] extra) =>
+        StartServerAsync("--samples", samples, images, labels, extra);
+
+    private async Task<Uri> StartServerAsync(string inputFlag, string input, string images, string labels, string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[typeof(VigorApp).Assembly.Location, "annotate", "--samples", samples, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0", .. extra])
+        foreach (var arg in (string[])[typeof(VigorApp).Assembly.Location, "annotate", inputFlag, input, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0", .. extra])
         {
             start.ArgumentList.Add(arg);
         }
