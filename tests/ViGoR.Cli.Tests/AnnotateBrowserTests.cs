@@ -180,14 +180,7 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
 
     private async Task<Uri> StartServerAsync(string inputFlag, string input, string images, string labels, string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[typeof(VigorApp).Assembly.Location, "annotate", inputFlag, input, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0", .. extra])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["COLUMNS"] = "400";
-        _server = Process.Start(start)!;
+        _server = VigorProcess.Start(["annotate", inputFlag, input, "--images", images, "--out", labels, "--annotator", "e2e", "--port", "0", .. extra]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await _server.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
