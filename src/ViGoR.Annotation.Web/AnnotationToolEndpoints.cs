@@ -43,10 +43,17 @@ public static class AnnotationToolEndpoints
             return AnnotationToolSecurity.Check(http, tool.Options) ?? await next(context);
         });
 
-        foreach (var (name, file) in Page)
+        foreach (var (name, file) in Page.Where(p => p.Key != "index.html"))
         {
-            group.MapGet(name == "index.html" ? "/" : $"/{name}", () => Results.Bytes(file.Bytes, file.Type));
+            group.MapGet($"/{name}", () => Results.Bytes(file.Bytes, file.Type));
         }
+
+        // The page's requests are relative ("api/session"), so under a prefix it must be opened as
+        // "/prefix/", not "/prefix": the latter is redirected, keeping the query (the token).
+        var index = Page["index.html"];
+        group.MapGet("/", (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == false
+            ? Results.Redirect($"{http.Request.PathBase}{http.Request.Path}/{http.Request.QueryString}")
+            : Results.Bytes(index.Bytes, index.Type));
 
         group.MapGet("/api/session", () => Results.Json(Session(tool), Json));
         group.MapGet("/api/items/{index:int}", (int index) => index < 0 || index >= tool.Options.Items.Count

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 
 namespace ViGoR.Annotation.Web.Tests;
 
@@ -235,4 +237,32 @@ public sealed class ImagePathTests : IAsyncDisposable
     [InlineData("sub/../a.png")]
     public void Files_under_the_images_folder_resolve(string path) =>
         Assert.NotNull(AnnotationToolEndpoints.ResolveImage(_folder.Images, path));
+}
+
+public sealed class HostedToolTests : IAsyncDisposable
+{
+    private readonly ToolFolder _folder = new();
+
+    public ValueTask DisposeAsync() => _folder.DisposeAsync();
+
+    [Fact]
+    public async Task An_app_hosts_the_tool_under_a_prefix_beside_its_own_endpoints()
+    {
+        using var tool = AnnotationTool.Open(_folder.Options(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapGet("/health", () => "ok");
+        app.MapAnnotationTool(tool, "/annotate");
+        await app.StartAsync();
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Urls.First()) };
+
+        using var bare = await client.GetAsync("/annotate?x=1");
+        Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
+        Assert.Equal("/annotate/?x=1", bare.Headers.Location!.OriginalString); // relative requests of the page need the slash
+        Assert.Contains("vigor annotate", await client.GetStringAsync("/annotate/"), StringComparison.Ordinal);
+        Assert.Contains("\"total\":3", await client.GetStringAsync("/annotate/api/session"), StringComparison.Ordinal);
+        Assert.Equal("ok", await client.GetStringAsync("/health"));
+        await app.StopAsync();
+    }
 }
