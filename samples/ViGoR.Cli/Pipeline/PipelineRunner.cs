@@ -70,7 +70,7 @@ internal static class PipelineRunner
 
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
-        var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>() is IFineTunableVisionLanguageModel;
+        var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>().GetService<IFineTunableVisionLanguageModel>() is not null;
         var journalPath = sharded
             ? ChunkJournalPath(settings.Work, chunk, chunks)
             : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);

@@ -7,7 +7,7 @@ namespace ViGoR;
 /// The combiner normalises and weights each stream by its <see cref="Name"/> (Sec. 3.3).
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
-public interface IRewardStream
+public interface IRewardStream : IPipelineComponent
 {
     /// <summary>
     /// The stream's name: the key of its signals in the journal and of its weight in
