@@ -185,21 +185,22 @@ public static class RewardStreams
 
     /// <summary>
     /// The streams of a preset (Yan et al., Table 4): <see cref="RewardSources.Automatic"/> = ViGoR-AT,
-    /// <see cref="RewardSources.RewardModel"/> = ViGoR-RM, <see cref="RewardSources.Both"/> = ViGoR-All.
+    /// <see cref="RewardSources.RewardModel"/> = ViGoR-RM, <see cref="RewardSources.Both"/> = ViGoR-All;
+    /// <see cref="RewardSources.None"/> gives none (the caller's streams only).
     /// </summary>
     /// <exception cref="ArgumentException">A model the preset needs is null.</exception>
     public static IReadOnlyList<IRewardStream> ForSources(RewardSources sources, IGroundingDetector? detector, ISentenceRewardModel? rewardModel, RejectionSamplingOptions? options = null)
     {
         options ??= new RejectionSamplingOptions();
         var streams = new List<IRewardStream>(2);
-        if (sources != RewardSources.RewardModel)
+        if (sources is RewardSources.Automatic or RewardSources.Both)
         {
             streams.Add(new AutomaticRewardStream(
                 detector ?? throw new ArgumentException($"Reward sources '{sources}' need an {nameof(IGroundingDetector)}.", nameof(detector)),
                 options.Automatic));
         }
 
-        if (sources != RewardSources.Automatic)
+        if (sources is RewardSources.RewardModel or RewardSources.Both)
         {
             streams.Add(new RewardModelStream(
                 rewardModel ?? throw new ArgumentException($"Reward sources '{sources}' need an {nameof(ISentenceRewardModel)}.", nameof(rewardModel)),
