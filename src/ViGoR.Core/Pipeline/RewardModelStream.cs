@@ -45,7 +45,7 @@ public sealed class RewardModelStream : IBatchRewardStream
         if (_options.Granularity == RewardGranularity.Holistic && model.GetService<IDescriptionRewardModel>() is null)
         {
             throw new ArgumentException(
-                $"Holistic granularity needs a reward model that judges whole descriptions ({nameof(IDescriptionRewardModel)}, e.g. one trained with 'vigor train-reward --holistic'); {model.GetType().Name} judges sentences.",
+                $"Holistic granularity needs a reward model that judges whole descriptions ({nameof(IDescriptionRewardModel)}, e.g. a LlavaSentenceRewardModel trained on whole descriptions, as 'vigor train-reward --holistic' does); {model.GetType().Name} judges sentences.",
                 nameof(model));
         }
 

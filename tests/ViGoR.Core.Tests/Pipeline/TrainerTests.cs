@@ -213,6 +213,7 @@ public sealed class TrainerTests : IDisposable
         var error = await Assert.ThrowsAsync<JournalSettingsException>(() => Trainer(options: other).ScoreAsync(Items("img1", "img2"), path));
 
         Assert.Equal(["automatic.check_counts: false in the journal, true now", "sampling.num_samples: 4 in the journal, 2 now"], error.Differences);
+        Assert.Contains("remove the journal or use another work directory", error.Message, StringComparison.Ordinal); // what a library caller does
         Assert.Contains("--restart", error.Message);
         Assert.Single(SupervisionJournal.Read(path)); // nothing was lost
 
