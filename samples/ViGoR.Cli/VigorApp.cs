@@ -16,6 +16,7 @@ internal static class VigorApp
     public static void Configure(IConfigurator config)
     {
         config.SetApplicationName("vigor");
+        config.SetApplicationVersion(VersionCommand.Version); // `vigor --version`, as every .NET tool answers
         config.PropagateExceptions();
 
         // The method.

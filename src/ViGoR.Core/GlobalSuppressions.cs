@@ -7,3 +7,5 @@ using System.Diagnostics.CodeAnalysis;
 [assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The paper's term.", Scope = "type", Target = "~T:ViGoR.IBatchRewardStream")]
 [assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The paper's term.", Scope = "type", Target = "~T:ViGoR.AutomaticRewardStream")]
 [assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The paper's term.", Scope = "type", Target = "~T:ViGoR.RewardModelStream")]
+[assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The paper's term.", Scope = "type", Target = "~T:ViGoR.DelegatingRewardStream")]
+[assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The paper's term.", Scope = "type", Target = "~T:ViGoR.VqaSelfCheckStream")]

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Reflection;
 using Spectre.Console.Cli;
 using Spectre.Console.Cli.Testing;
 
@@ -49,5 +51,32 @@ public class HelpTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains(flag, result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_option_and_argument_of_every_verb_has_a_description()
+    {
+        // --help shows an undescribed flag as a bare name: the user cannot tell what it does.
+        var undescribed =
+            from type in typeof(VigorApp).Assembly.GetTypes()
+            where typeof(CommandSettings).IsAssignableFrom(type)
+            from property in type.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            where property.GetCustomAttribute<CommandOptionAttribute>() is not null || property.GetCustomAttribute<CommandArgumentAttribute>() is not null
+            where string.IsNullOrWhiteSpace(property.GetCustomAttribute<DescriptionAttribute>()?.Description)
+            select $"{type.Name}.{property.Name}";
+
+        Assert.Empty(undescribed);
+    }
+
+    [Fact]
+    public void Version_flag_prints_the_version()
+    {
+        var app = new CommandAppTester();
+        app.Configure(VigorApp.Configure);
+
+        var result = app.Run(["--version"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"\d+\.\d+", result.Output);
     }
 }

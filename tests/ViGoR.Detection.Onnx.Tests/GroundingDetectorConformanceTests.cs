@@ -28,6 +28,22 @@ public abstract class GroundingDetectorConformanceTests
         });
     }
 
+    private sealed class PassThrough(IGroundingDetector inner) : DelegatingGroundingDetector(inner);
+
+    [Fact]
+    public async Task A_delegating_wrapper_keeps_batching_the_closed_vocabulary_the_journal_identity_and_the_answers()
+    {
+        var (image, phrases) = Known;
+        var wrapped = new PassThrough(Detector);
+
+        Assert.Equal(Detector.GetService<IBatchGroundingDetector>() is null, wrapped.GetService<IBatchGroundingDetector>() is null);
+        Assert.Same(Detector.GetService<IClosedVocabularyDetector>(), wrapped.GetService<IClosedVocabularyDetector>());
+        Assert.Equal(ComponentIdentity.Of(Detector), ComponentIdentity.Of(wrapped));
+        var alone = await Detector.DetectAsync(image, phrases);
+        Assert.Equal(alone, await wrapped.DetectAsync(image, phrases));
+        Assert.Equal(alone, (await wrapped.DetectBatchAsync([new GroundingQuery(image, phrases)]))[0]);
+    }
+
     [Fact]
     public async Task No_phrases_no_detections() =>
         Assert.Empty(await Detector.DetectAsync(Known.Image, []));

@@ -15,6 +15,19 @@ public class ExtractorTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fixture.Extractor.ExtractAsync(text, cancelled.Token).AsTask());
     }
 
+    private sealed class PassThrough(INounExtractor inner) : DelegatingNounExtractor(inner);
+
+    [Fact]
+    public async Task A_delegating_wrapper_keeps_the_answers_and_the_journal_identity()
+    {
+        var text = Fixture.Gold[0].Text;
+        var wrapped = new PassThrough(Fixture.Extractor);
+
+        Assert.Equal((await Fixture.Extractor.ExtractAsync(text)).Nouns, (await wrapped.ExtractAsync(text)).Nouns);
+        Assert.Equal(ComponentIdentity.Of(Fixture.Extractor), ComponentIdentity.Of(wrapped));
+        Assert.Same(Fixture.Extractor, wrapped.GetService<WordNetNounExtractor>());
+    }
+
     [Fact]
     public void Parallel_callers_get_the_same_results_as_one_caller()
     {

@@ -105,12 +105,15 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public int RewardImagesPerPass { get; init; } = 1;
 
         [CommandOption("--max-new-tokens <N>")]
+        [Description("Most tokens per sample (default 512).")]
         public int MaxNewTokens { get; init; } = 512;
 
         [CommandOption("--box-threshold <T>")]
+        [Description("The detector keeps boxes scoring above this (default 0.25, the paper's, Sec. 3.2).")]
         public float BoxThreshold { get; init; } = 0.25f;
 
         [CommandOption("--text-threshold <T>")]
+        [Description("Text positions scoring above this make up a box's label (default 0.25, the paper's).")]
         public float TextThreshold { get; init; } = 0.25f;
 
         [CommandOption("--check-counts")]
@@ -118,6 +121,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool CheckCounts { get; init; }
 
         [CommandOption("--seed <S>")]
+        [Description("Seed of the sampling; each image's seed comes from it, the image id and the round, so resumed and sharded runs sample alike (default 1234).")]
         public int Seed { get; init; } = 1234;
 
         [CommandOption("--work <DIR>")]
@@ -141,15 +145,19 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool SupervisionOnly { get; init; }
 
         [CommandOption("--epochs <N>")]
+        [Description("Fine-tuning passes over the refined targets (default 2, the paper's).")]
         public int Epochs { get; init; } = 2;
 
         [CommandOption("--lr <LR>")]
+        [Description("Fine-tuning peak learning rate (default 2e-5, the paper's).")]
         public double LearningRate { get; init; } = 2e-5;
 
         [CommandOption("--batch-size <N>")]
+        [Description("Fine-tuning examples per optimizer step (default 32, the paper's).")]
         public int BatchSize { get; init; } = 32;
 
         [CommandOption("--micro-batch-size <N>")]
+        [Description("Fine-tuning examples per forward pass (default 1); gradients accumulate up to --batch-size.")]
         public int MicroBatchSize { get; init; } = 1;
 
         [CommandOption("--save-every <N>")]
@@ -177,6 +185,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool GradientCheckpointing { get; init; }
 
         [CommandOption("-v|--verbose")]
+        [Description("Log debug messages (each image's progress and timings) as well as warnings.")]
         public bool Verbose { get; init; }
 
         public override ValidationResult Validate()

@@ -6,10 +6,13 @@ namespace ViGoR.Cli.Commands;
 
 internal sealed class VersionCommand : Command
 {
+    /// <summary>The tool's informational version (what <c>vigor version</c> and <c>vigor --version</c> print).</summary>
+    public static string Version =>
+        typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var version = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        AnsiConsole.WriteLine($"vigor {version}");
+        AnsiConsole.WriteLine($"vigor {Version}");
         return 0;
     }
 }

@@ -35,7 +35,7 @@ internal static class PipelineRunner
             o.Normalization = combinerOptions.Normalization;
             o.Weights = combinerOptions.Weights;
         });
-        var builder = services.AddViGoR(o => Copy(options, o)).UseWordNetNounExtractor();
+        var builder = services.AddViGoR(options.CopyTo).UseWordNetNounExtractor();
         if (settings.Samples is not null)
         {
             builder.UseVisionLanguageModel(RecordedVisionLanguageModel.Load(settings.Samples));
@@ -70,7 +70,7 @@ internal static class PipelineRunner
 
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
-        var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>() is IFineTunableVisionLanguageModel;
+        var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>().GetService<IFineTunableVisionLanguageModel>() is not null;
         var journalPath = sharded
             ? ChunkJournalPath(settings.Work, chunk, chunks)
             : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);
@@ -226,22 +226,5 @@ internal static class PipelineRunner
         }
 
         return options;
-    }
-
-    private static void Copy(RejectionSamplingOptions from, RejectionSamplingOptions to)
-    {
-        to.Sampling = from.Sampling;
-        to.RewardSources = from.RewardSources;
-        to.RewardGranularity = from.RewardGranularity;
-        to.RewardSignal = from.RewardSignal;
-        to.DropRewardModelHallucinations = from.DropRewardModelHallucinations;
-        to.Selection = from.Selection;
-        to.ImageBatchSize = from.ImageBatchSize;
-        to.Mode = from.Mode;
-        to.OnlineRounds = from.OnlineRounds;
-        to.Automatic = from.Automatic;
-        to.FineTuning = from.FineTuning;
-        to.Seed = from.Seed;
-        to.Chunk = from.Chunk;
     }
 }

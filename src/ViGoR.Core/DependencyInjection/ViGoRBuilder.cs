@@ -10,6 +10,11 @@ namespace ViGoR;
 /// </summary>
 public sealed class ViGoRBuilder
 {
+    private const string InnerKey = "ViGoR.component";
+
+    // Read when the provider builds a component, so a Use after the component's registration still applies.
+    private readonly Dictionary<Type, List<Func<object, IServiceProvider, object>>> _wrappers = [];
+
     internal ViGoRBuilder(IServiceCollection services) => Services = services;
 
     /// <summary>The service collection being configured.</summary>
@@ -57,15 +62,59 @@ public sealed class ViGoRBuilder
     public ViGoRBuilder AddRewardStream(Func<IServiceProvider, IRewardStream> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        Services.AddSingleton(factory);
-        return this;
+        var key = new object();
+        Services.AddKeyedSingleton<IRewardStream>(key, (sp, _) => factory(sp));
+        return AddWrapped<IRewardStream>(key);
     }
 
     /// <summary>Adds a reward stream instance.</summary>
     public ViGoRBuilder AddRewardStream(IRewardStream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Services.AddSingleton(stream);
+        var key = new object();
+        Services.AddKeyedSingleton(key, stream);
+        return AddWrapped<IRewardStream>(key);
+    }
+
+    /// <summary>
+    /// Wraps the registered <typeparamref name="TComponent"/> (detector, reward model, LVLM, noun
+    /// extractor, or each stream added with <see cref="AddRewardStream(Func{IServiceProvider, IRewardStream})"/>)
+    /// in a decorator, as Microsoft.Extensions.AI's <c>ChatClientBuilder.Use</c> does: the first
+    /// <c>Use</c> is the outermost. Wrappers apply whenever the component is registered through this
+    /// builder, before or after the <c>Use</c> call; derive them from the <c>Delegating*</c> classes
+    /// so that batching and the journal identity stay.
+    /// </summary>
+    /// <example><code>builder.Use&lt;IGroundingDetector&gt;(inner =&gt; new CachingGroundingDetector(inner));</code></example>
+    /// <exception cref="ArgumentException"><typeparamref name="TComponent"/> is not one of the five component interfaces.</exception>
+    public ViGoRBuilder Use<TComponent>(Func<TComponent, TComponent> wrap)
+        where TComponent : class, IPipelineComponent
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        return Use<TComponent>((inner, _) => wrap(inner));
+    }
+
+    /// <summary>
+    /// As <see cref="Use{TComponent}(Func{TComponent, TComponent})"/>, for a wrapper that needs services
+    /// (a logger, options) from the provider.
+    /// </summary>
+    public ViGoRBuilder Use<TComponent>(Func<TComponent, IServiceProvider, TComponent> wrap)
+        where TComponent : class, IPipelineComponent
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        if (typeof(TComponent) != typeof(IGroundingDetector) && typeof(TComponent) != typeof(ISentenceRewardModel)
+            && typeof(TComponent) != typeof(IVisionLanguageModel) && typeof(TComponent) != typeof(INounExtractor) && typeof(TComponent) != typeof(IRewardStream))
+        {
+            throw new ArgumentException(
+                $"Use<{typeof(TComponent).Name}> would never apply: the builder registers {nameof(IGroundingDetector)}, {nameof(ISentenceRewardModel)}, {nameof(IVisionLanguageModel)}, {nameof(INounExtractor)} and {nameof(IRewardStream)}.",
+                nameof(wrap));
+        }
+
+        if (!_wrappers.TryGetValue(typeof(TComponent), out var list))
+        {
+            _wrappers[typeof(TComponent)] = list = [];
+        }
+
+        list.Add((inner, sp) => wrap((TComponent)inner, sp) ?? throw new InvalidOperationException($"A Use<{typeof(TComponent).Name}> wrapper returned null."));
         return this;
     }
 
@@ -76,7 +125,39 @@ public sealed class ViGoRBuilder
         where T : class
     {
         ArgumentNullException.ThrowIfNull(factory);
-        Services.Replace(ServiceDescriptor.Singleton(typeof(T), sp => factory(sp)));
+        Services.RemoveAllKeyed<T>(InnerKey);
+        Services.AddKeyedSingleton(InnerKey, (sp, _) => factory(sp));
+        Services.RemoveAll<T>();
+        return AddWrapped<T>(InnerKey);
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="T"/> as the keyed component <paramref name="key"/> inside its
+    /// wrappers. The component stays a registration of its own so that the container disposes it
+    /// even when a wrapper hides it.
+    /// </summary>
+    private ViGoRBuilder AddWrapped<T>(object key)
+        where T : class
+    {
+        Services.AddSingleton(sp => Wrap(sp.GetRequiredKeyedService<T>(key), sp));
         return this;
+    }
+
+    /// <summary>The component inside its wrappers, the first added outermost.</summary>
+    private T Wrap<T>(T component, IServiceProvider services)
+        where T : class
+    {
+        if (component is null || !_wrappers.TryGetValue(typeof(T), out var wrappers))
+        {
+            return component!;
+        }
+
+        object wrapped = component;
+        for (var i = wrappers.Count - 1; i >= 0; i--)
+        {
+            wrapped = wrappers[i](wrapped, services);
+        }
+
+        return (T)wrapped;
     }
 }

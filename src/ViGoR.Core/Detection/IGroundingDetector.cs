@@ -5,7 +5,7 @@ namespace ViGoR;
 /// per image, about the union of the nouns of all k samples.
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers.</remarks>
-public interface IGroundingDetector
+public interface IGroundingDetector : IPipelineComponent
 {
     /// <summary>
     /// Detects <paramref name="phrases"/> in <paramref name="image"/>. Returns every detection that

@@ -14,11 +14,16 @@ public interface IComponentIdentity
 /// <summary>Finds a component's identity for journal headers.</summary>
 public static class ComponentIdentity
 {
-    /// <summary>The component's <see cref="IComponentIdentity.Identity"/>, or its type's full name.</summary>
+    /// <summary>
+    /// The component's <see cref="IComponentIdentity.Identity"/>, found through
+    /// <see cref="IPipelineComponent.GetService"/> for a pipeline component (so a transparent
+    /// decorator answers with the identity of what it wraps), or its type's full name.
+    /// </summary>
     public static string Of(object component)
     {
         ArgumentNullException.ThrowIfNull(component);
-        return component is IComponentIdentity identified ? identified.Identity : component.GetType().FullName ?? component.GetType().Name;
+        var identified = component is IPipelineComponent pipeline ? pipeline.GetService<IComponentIdentity>() : component as IComponentIdentity;
+        return identified?.Identity ?? component.GetType().FullName ?? component.GetType().Name;
     }
 
     /// <summary>

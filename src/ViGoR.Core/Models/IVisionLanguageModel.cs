@@ -1,7 +1,7 @@
 namespace ViGoR;
 
 /// <summary>A vision-language model that describes images (LLaVA in the paper).</summary>
-public interface IVisionLanguageModel
+public interface IVisionLanguageModel : IPipelineComponent
 {
     /// <summary>
     /// Samples <see cref="SamplingOptions.NumSamples"/> answers to <paramref name="prompt"/> about

@@ -58,7 +58,7 @@ public sealed class AutomaticRewardStream : IBatchRewardStream
         var asked = Enumerable.Range(0, inputs.Count).Where(i => phrases[i].Count > 0).ToList();
         var detections = new IReadOnlyList<Detection>[inputs.Count];
         Array.Fill(detections, []);
-        if (_detector is IBatchGroundingDetector batch && asked.Count > 1)
+        if (_detector.GetService<IBatchGroundingDetector>() is { } batch && asked.Count > 1)
         {
             var found = await batch.DetectBatchAsync(asked.Select(i => new GroundingQuery(inputs[i].Image, phrases[i])).ToList(), _options.Grounding, cancellationToken).ConfigureAwait(false);
             if (found.Count != asked.Count)
@@ -85,7 +85,7 @@ public sealed class AutomaticRewardStream : IBatchRewardStream
     // The union of the samples' asserted thing nouns, less those a closed vocabulary cannot judge.
     private List<string> PhrasesToAsk(RewardStreamInput input)
     {
-        var vocabulary = _detector as IClosedVocabularyDetector;
+        var vocabulary = _detector.GetService<IClosedVocabularyDetector>();
         return DetectorQueryPlanner.Plan(input.Samples)
             .Where(q => vocabulary is null || vocabulary.CanVerify(q.Phrase))
             .Select(q => q.Phrase)

@@ -137,4 +137,27 @@ public sealed class RejectionSamplingOptions
     /// so a resumed or sharded run samples exactly as an uninterrupted one.
     /// </summary>
     public int Seed { get; set; } = 1234;
+
+    /// <summary>
+    /// Sets every property of <paramref name="target"/> to this one's (a shallow copy: the nested
+    /// options objects are shared), e.g. inside <c>AddViGoR(o =&gt; options.CopyTo(o))</c>. A test
+    /// checks that it copies every property, so a new one is never silently dropped.
+    /// </summary>
+    public void CopyTo(RejectionSamplingOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.Sampling = Sampling;
+        target.RewardSources = RewardSources;
+        target.RewardGranularity = RewardGranularity;
+        target.RewardSignal = RewardSignal;
+        target.DropRewardModelHallucinations = DropRewardModelHallucinations;
+        target.ImageBatchSize = ImageBatchSize;
+        target.Selection = Selection;
+        target.Automatic = Automatic;
+        target.Chunk = Chunk;
+        target.Mode = Mode;
+        target.OnlineRounds = OnlineRounds;
+        target.FineTuning = FineTuning;
+        target.Seed = Seed;
+    }
 }

@@ -329,7 +329,7 @@ public sealed class RejectionSamplingTrainer
     private static async Task<IReadOnlyList<StreamScore>[]> ScoreStreamBatchAsync(IRewardStream stream, List<RewardStreamInput> inputs, CancellationToken cancellationToken)
     {
         var result = new IReadOnlyList<StreamScore>[inputs.Count];
-        if (stream is IBatchRewardStream batched && inputs.Count > 1)
+        if (stream.GetService<IBatchRewardStream>() is { } batched && inputs.Count > 1)
         {
             var all = await batched.ScoreBatchAsync(inputs, cancellationToken).ConfigureAwait(false);
             if (all.Count != inputs.Count)
@@ -360,7 +360,7 @@ public sealed class RejectionSamplingTrainer
     /// </summary>
     private async Task<IReadOnlyList<IReadOnlyList<string>>?> SampleBatchAsync(List<TrainingItem> batch, int round, CancellationToken cancellationToken)
     {
-        if (batch.Count < 2 || _model is not IBatchVisionLanguageModel batched || batch.Any(b => string.IsNullOrWhiteSpace(b.Prompt)))
+        if (batch.Count < 2 || _model.GetService<IBatchVisionLanguageModel>() is not { } batched || batch.Any(b => string.IsNullOrWhiteSpace(b.Prompt)))
         {
             return null;
         }
@@ -463,7 +463,7 @@ public sealed class RejectionSamplingTrainer
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        if (_model is not IFineTunableVisionLanguageModel trainable)
+        if (_model.GetService<IFineTunableVisionLanguageModel>() is not { } trainable)
         {
             throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot be fine-tuned: it does not implement {nameof(IFineTunableVisionLanguageModel)}. Use GenerateSupervisionAsync for supervision only.");
         }

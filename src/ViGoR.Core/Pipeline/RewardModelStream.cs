@@ -42,10 +42,10 @@ public sealed class RewardModelStream : IBatchRewardStream
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? new RewardModelStreamOptions();
-        if (_options.Granularity == RewardGranularity.Holistic && model is not IDescriptionRewardModel)
+        if (_options.Granularity == RewardGranularity.Holistic && model.GetService<IDescriptionRewardModel>() is null)
         {
             throw new ArgumentException(
-                $"Holistic granularity needs a reward model that judges whole descriptions ({nameof(IDescriptionRewardModel)}, e.g. one trained with 'vigor train-reward --holistic'); {model.GetType().Name} judges sentences.",
+                $"Holistic granularity needs a reward model that judges whole descriptions ({nameof(IDescriptionRewardModel)}, e.g. a LlavaSentenceRewardModel trained on whole descriptions, as 'vigor train-reward --holistic' does); {model.GetType().Name} judges sentences.",
                 nameof(model));
         }
 
@@ -69,7 +69,7 @@ public sealed class RewardModelStream : IBatchRewardStream
     public async Task<IReadOnlyList<StreamScore>> ScoreAsync(RewardStreamInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (_options.Granularity == RewardGranularity.FineGrained && _model is IBatchSentenceRewardModel)
+        if (_options.Granularity == RewardGranularity.FineGrained && _model.GetService<IBatchSentenceRewardModel>() is not null)
         {
             return (await ScoreBatchAsync([input], cancellationToken).ConfigureAwait(false))[0];
         }
@@ -86,7 +86,7 @@ public sealed class RewardModelStream : IBatchRewardStream
 
             if (_options.Granularity == RewardGranularity.Holistic)
             {
-                var whole = await ((IDescriptionRewardModel)_model).JudgeDescriptionAsync(input.Image, input.Prompt, sample, cancellationToken).ConfigureAwait(false);
+                var whole = await _model.GetService<IDescriptionRewardModel>()!.JudgeDescriptionAsync(input.Image, input.Prompt, sample, cancellationToken).ConfigureAwait(false);
 
                 // The judgement is the sample's, not a sentence's: it is kept on the first sentence for
                 // audit (no drop), and the totals are the description's.
@@ -119,7 +119,7 @@ public sealed class RewardModelStream : IBatchRewardStream
     public async Task<IReadOnlyList<IReadOnlyList<StreamScore>>> ScoreBatchAsync(IReadOnlyList<RewardStreamInput> inputs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (_options.Granularity != RewardGranularity.FineGrained || _model is not IBatchSentenceRewardModel batch)
+        if (_options.Granularity != RewardGranularity.FineGrained || _model.GetService<IBatchSentenceRewardModel>() is not { } batch)
         {
             var one = new List<IReadOnlyList<StreamScore>>(inputs.Count);
             foreach (var input in inputs)
@@ -185,21 +185,22 @@ public static class RewardStreams
 
     /// <summary>
     /// The streams of a preset (Yan et al., Table 4): <see cref="RewardSources.Automatic"/> = ViGoR-AT,
-    /// <see cref="RewardSources.RewardModel"/> = ViGoR-RM, <see cref="RewardSources.Both"/> = ViGoR-All.
+    /// <see cref="RewardSources.RewardModel"/> = ViGoR-RM, <see cref="RewardSources.Both"/> = ViGoR-All;
+    /// <see cref="RewardSources.None"/> gives none (the caller's streams only).
     /// </summary>
     /// <exception cref="ArgumentException">A model the preset needs is null.</exception>
     public static IReadOnlyList<IRewardStream> ForSources(RewardSources sources, IGroundingDetector? detector, ISentenceRewardModel? rewardModel, RejectionSamplingOptions? options = null)
     {
         options ??= new RejectionSamplingOptions();
         var streams = new List<IRewardStream>(2);
-        if (sources != RewardSources.RewardModel)
+        if (sources is RewardSources.Automatic or RewardSources.Both)
         {
             streams.Add(new AutomaticRewardStream(
                 detector ?? throw new ArgumentException($"Reward sources '{sources}' need an {nameof(IGroundingDetector)}.", nameof(detector)),
                 options.Automatic));
         }
 
-        if (sources != RewardSources.Automatic)
+        if (sources is RewardSources.RewardModel or RewardSources.Both)
         {
             streams.Add(new RewardModelStream(
                 rewardModel ?? throw new ArgumentException($"Reward sources '{sources}' need an {nameof(ISentenceRewardModel)}.", nameof(rewardModel)),

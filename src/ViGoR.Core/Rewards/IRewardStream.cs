@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ViGoR;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ViGoR;
 /// The combiner normalises and weights each stream by its <see cref="Name"/> (Sec. 3.3).
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
-public interface IRewardStream
+public interface IRewardStream : IPipelineComponent
 {
     /// <summary>
     /// The stream's name: the key of its signals in the journal and of its weight in
@@ -98,6 +100,13 @@ public sealed record SentenceSignal
 
     /// <summary>Reward model: true when its reply could not be read as a number and was taken as neutral.</summary>
     public bool? Unreadable { get; init; }
+
+    /// <summary>
+    /// Any stream's own evidence, journalled as is under <c>evidence</c> (a VQA self-check's answers,
+    /// a judge's rationale): names are the stream's, values any JSON. Null writes nothing, so the
+    /// built-in streams' journals do not change.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement>? Evidence { get; init; }
 }
 
 /// <summary>One stream's score of one sample: per-sentence signals and the sample's totals.</summary>

@@ -6,7 +6,7 @@ namespace ViGoR;
 /// description of this image, and return a single number.").
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers or document otherwise.</remarks>
-public interface ISentenceRewardModel
+public interface ISentenceRewardModel : IPipelineComponent
 {
     /// <summary>
     /// Judges every sentence of <paramref name="description"/>; returns exactly one judgement per

@@ -6,7 +6,7 @@ namespace ViGoR;
 /// Catalyst-backed extractor can be plugged in behind the same seam.
 /// </summary>
 /// <remarks>Implementations must be safe for concurrent callers.</remarks>
-public interface INounExtractor
+public interface INounExtractor : IPipelineComponent
 {
     /// <summary>Parses <paramref name="text"/>. Empty or white-space text gives zero sentences.</summary>
     ValueTask<ParsedText> ExtractAsync(string text, CancellationToken cancellationToken = default);

@@ -169,20 +169,8 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
     }
 
     /// <summary>A uniform draw in [0, 1) that depends only on the noise seed, the image, the category and the box (-1 for a false alarm).</summary>
-    private double Draw(string image, string category, int box)
-    {
-        // FNV-1a: string.GetHashCode is randomised per process, and answers must be reproducible.
-        ulong hash = 14695981039346656037UL;
-        foreach (var c in FormattableString.Invariant($"{_options.NoiseSeed}\u001f{image}\u001f{category}\u001f{box}"))
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        hash ^= hash >> 33;
-        hash *= 0xff51afd7ed558ccdUL;
-        hash ^= hash >> 33;
-        return (hash >> 11) * (1.0 / (1UL << 53));
-    }
+    private double Draw(string image, string category, int box) =>
+        StableDraw.Uniform(FormattableString.Invariant($"{_options.NoiseSeed}\u001f{image}\u001f{category}\u001f{box}"));
 
     /// <summary>Where a false alarm is reported: a box a quarter of the image's size (or of the unit square), placed by the same draws.</summary>
     private BoundingBox FalseAlarmBox(AnnotatedImage image, string category)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 
 namespace ViGoR.Core.Tests.Fakes;
 
@@ -145,4 +146,18 @@ internal sealed partial class FakeNounExtractor : INounExtractor
 
     [GeneratedRegex(@"[A-Za-z]+")]
     private static partial Regex WordPattern();
+}
+
+/// <summary>Keeps every log entry, formatted, for assertions.</summary>
+internal sealed class ListLogger<TCategory> : ILogger<TCategory>
+{
+    public List<(LogLevel Level, string Text)> Lines { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Add((logLevel, formatter(state, exception)));
 }

@@ -125,6 +125,49 @@ public sealed class BatchScoringTests : IDisposable
         Assert.Equal([1, 1, 1, 1, 1], oneReward.BatchSizes);
     }
 
+    /// <summary>A decorator that changes nothing: what every Delegating* base class gives for free.</summary>
+    private sealed class PassThroughDetector(IGroundingDetector inner) : DelegatingGroundingDetector(inner);
+
+    private sealed class PassThroughRewardModel(ISentenceRewardModel inner) : DelegatingSentenceRewardModel(inner);
+
+    private sealed class PassThroughVisionLanguageModel(IVisionLanguageModel inner) : DelegatingVisionLanguageModel(inner);
+
+    private sealed class PassThroughNounExtractor(INounExtractor inner) : DelegatingNounExtractor(inner);
+
+    public static TheoryData<string> Decorators() => ["pass-through", "caching", "logging"];
+
+    [Theory]
+    [MemberData(nameof(Decorators))]
+    public async Task Wrapped_components_keep_batching_and_the_journal_identity(string decorator)
+    {
+        var batchDetector = new BatchOnlyDetector();
+        var batchReward = new CountingRewardModel();
+        IGroundingDetector detector = decorator switch
+        {
+            "caching" => new CachingGroundingDetector(batchDetector),
+            "logging" => new LoggingGroundingDetector(batchDetector, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+            _ => new PassThroughDetector(batchDetector),
+        };
+        ISentenceRewardModel reward = decorator == "caching" ? new CachingSentenceRewardModel(batchReward) : new PassThroughRewardModel(batchReward);
+        var trainer = new RejectionSamplingTrainer(
+            new PassThroughVisionLanguageModel(new FakeVisionLanguageModel((image, options) => Samples[image.Id].Take(options.NumSamples).ToList())),
+            new PassThroughNounExtractor(new FakeNounExtractor()),
+            new LinearRewardCombiner(),
+            detector,
+            reward,
+            new RejectionSamplingOptions { RewardSources = RewardSources.Both, Sampling = new SamplingOptions { NumSamples = 3 }, ImageBatchSize = 3 });
+
+        var wrapped = await JournalAsync(trainer, Items(), "wrapped.jsonl");
+        var plain = await JournalAsync(Trainer(new BatchOnlyDetector(), new CountingRewardModel(), imageBatch: 3), Items(), "plain.jsonl");
+
+        Assert.Equal(plain, wrapped); // the header names the inner components, and the records are theirs
+        Assert.Equal([3, 2], batchDetector.BatchCalls.Select(c => c.Count));
+        Assert.Equal([3, 2], batchReward.BatchSizes);
+        Assert.Equal(0, batchReward.SingleCalls);
+        Assert.Same(detector, detector.GetService<IBatchGroundingDetector>()); // calls still pass through the wrapper
+        Assert.Null(new PassThroughDetector(new FakeDetector(_ => new HashSet<string>())).GetService<IBatchGroundingDetector>()); // no batching to keep
+    }
+
     [Fact]
     public async Task An_undecodable_image_fails_alone_when_it_breaks_a_shared_call()
     {

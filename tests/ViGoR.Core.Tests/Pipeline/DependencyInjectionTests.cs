@@ -127,6 +127,7 @@ public class DependencyInjectionTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Same(second, provider.GetRequiredService<INounExtractor>());
-        Assert.Single(services, d => d.ServiceType == typeof(INounExtractor));
+        Assert.Single(services, d => d.ServiceType == typeof(INounExtractor) && !d.IsKeyedService); // the component inside its wrappers
+        Assert.Single(services, d => d.ServiceType == typeof(INounExtractor) && d.IsKeyedService); // the component itself
     }
 }

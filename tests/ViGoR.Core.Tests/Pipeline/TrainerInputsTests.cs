@@ -31,7 +31,7 @@ public sealed class TrainerInputsTests : IDisposable
             new(ImageInput.FromFile(missing, "img2"), "Describe."),
             new(ImageInput.FromId("img3"), "Describe."),
         ];
-        var logger = new ListLogger();
+        var logger = new ListLogger<RejectionSamplingTrainer>();
         var progress = new List<RejectionSamplingProgress>();
 
         var records = await Trainer(new PixelDetector(), logger: logger).ScoreAsync(items, Path.Combine(_folder, "scores.jsonl"), progress: new SyncProgress<RejectionSamplingProgress>(progress.Add));
@@ -104,18 +104,5 @@ public sealed class TrainerInputsTests : IDisposable
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
-    }
-
-    private sealed class ListLogger : ILogger<RejectionSamplingTrainer>
-    {
-        public List<(LogLevel Level, string Text)> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add((logLevel, formatter(state, exception)));
     }
 }

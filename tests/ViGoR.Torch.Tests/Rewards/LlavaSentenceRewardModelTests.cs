@@ -112,7 +112,7 @@ public sealed class LlavaSentenceRewardModelTests
     {
         var services = new ServiceCollection();
         services.AddViGoR().UseLlavaRewardModel(TinyLlava.HuggingFace, new LlavaModelOptions { Device = CPU, DType = ScalarType.Float32 });
-        var reward = services.Single(d => d.ServiceType == typeof(ISentenceRewardModel));
+        var reward = services.Single(d => d.ServiceType == typeof(ISentenceRewardModel) && !d.IsKeyedService); // the model inside its Use wrappers
         var concrete = services.Single(d => d.ServiceType == typeof(LlavaSentenceRewardModel));
         Assert.Equal(ServiceLifetime.Singleton, reward.Lifetime);
         Assert.Equal(ServiceLifetime.Singleton, concrete.Lifetime);
