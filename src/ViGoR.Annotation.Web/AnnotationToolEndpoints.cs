@@ -114,7 +114,23 @@ public static class AnnotationToolEndpoints
     {
         var full = Path.GetFullPath(Path.Combine(root, path));
         var inside = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        return full.StartsWith(inside, StringComparison.Ordinal) && File.Exists(full) ? full : null;
+        if (!full.StartsWith(inside, StringComparison.Ordinal) || !File.Exists(full))
+        {
+            return null;
+        }
+
+        // A symbolic link under the root (the file or a folder on its way) may point anywhere: follow
+        // each one and refuse the file unless it stays under the root.
+        for (FileSystemInfo? entry = new FileInfo(full); entry is not null && entry.FullName.Length > inside.Length; entry = Directory.GetParent(entry.FullName))
+        {
+            if (entry.LinkTarget is not null
+                && (entry.ResolveLinkTarget(returnFinalTarget: true) is not { } target || !Path.GetFullPath(target.FullName).StartsWith(inside, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+        }
+
+        return full;
     }
 
     private static async Task<IResult> SaveAsync(AnnotationTool tool, HttpContext http, CancellationToken cancellationToken)

@@ -231,6 +231,20 @@ public sealed class ImagePathTests : IAsyncDisposable
         Assert.Null(AnnotationToolEndpoints.ResolveImage(_folder.Images, path.Replace("ROOT", _folder.Images, StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void A_symbolic_link_under_the_images_folder_is_followed_and_must_stay_inside()
+    {
+        var outside = Path.Combine(_folder.Root, "secret.png");
+        File.WriteAllText(outside, "secret");
+        File.CreateSymbolicLink(Path.Combine(_folder.Images, "leak.png"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(_folder.Images, "up"), _folder.Root);
+        File.CreateSymbolicLink(Path.Combine(_folder.Images, "alias.png"), Path.Combine(_folder.Images, "a.png"));
+
+        Assert.Null(AnnotationToolEndpoints.ResolveImage(_folder.Images, "leak.png"));
+        Assert.Null(AnnotationToolEndpoints.ResolveImage(_folder.Images, "up/secret.png"));
+        Assert.NotNull(AnnotationToolEndpoints.ResolveImage(_folder.Images, "alias.png"));
+    }
+
     [Theory]
     [InlineData("a.png")]
     [InlineData("sub/b.png")]
