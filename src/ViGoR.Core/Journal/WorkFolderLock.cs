@@ -97,14 +97,20 @@ public sealed class WorkFolderLock : IDisposable
                 return;
             }
 
-            try
-            {
-                using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.None);
-            }
-            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
-            {
-                throw new WorkFolderLockedException(full, "file", lockPath, ReadHolder(lockPath), e);
-            }
+            using var probe = OpenExclusive(full, "file", lockPath, FileMode.Open, FileAccess.Read);
+        }
+    }
+
+    /// <summary>Opens <paramref name="lockPath"/> with an exclusive lock; a lock another process holds becomes a <see cref="WorkFolderLockedException"/> naming <paramref name="target"/>.</summary>
+    private static FileStream OpenExclusive(string target, string kind, string lockPath, FileMode mode, FileAccess access)
+    {
+        try
+        {
+            return new FileStream(lockPath, mode, access, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+        {
+            throw new WorkFolderLockedException(target, kind, lockPath, ReadHolder(lockPath), e);
         }
     }
 
@@ -118,15 +124,7 @@ public sealed class WorkFolderLock : IDisposable
                 return new WorkFolderLock(target, lockPath);
             }
 
-            FileStream stream;
-            try
-            {
-                stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
-            {
-                throw new WorkFolderLockedException(target, kind, lockPath, ReadHolder(lockPath), e);
-            }
+            var stream = OpenExclusive(target, kind, lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite);
 
             try
             {
