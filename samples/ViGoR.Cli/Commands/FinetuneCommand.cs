@@ -206,7 +206,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             CheckpointDirectory = Path.Combine(settings.Out, "checkpoints"),
             SaveEverySteps = settings.SaveEvery,
         };
-        using var features = settings.FeatureCache > 0 ? new VisionFeatureCache(settings.FeatureCache) : null;
+        using var features = TorchFlags.FeatureCache(settings.FeatureCache);
         new LlavaFineTuningOptions
         {
             FreezeVisionTower = !settings.TrainVisionTower,
@@ -239,10 +239,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"Resumed at step {result.ResumedFromStep}.");
         }
 
-        if (features is not null)
-        {
-            AnsiConsole.MarkupLineInterpolated($"Vision features: the tower ran {features.Misses} time(s); {features.Count} image(s) cached.");
-        }
+        TorchFlags.ReportFeatureCache(features);
 
         AnsiConsole.Status().Start($"Saving to {settings.Out}", _ => model.SaveCheckpointAsync(settings.Out, ct).GetAwaiter().GetResult());
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done: {result.Steps} step(s), final loss {result.FinalLoss:F4}. Model written to {settings.Out}.");

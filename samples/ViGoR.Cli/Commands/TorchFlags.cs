@@ -17,6 +17,18 @@ internal static class TorchFlags
 
     public const string FeatureCacheDescription = "Keep the frozen vision tower's features of up to this many images in memory and reuse them in every epoch: the tower runs once per image (default 0: it runs for every example, as Hugging Face's Trainer does). An image costs features x hidden x 4 bytes: 24 KB for the demo's tiny model, 2.4 MB for LLaVA-1.5 7B.";
 
+    /// <summary>The cache <c>--feature-cache IMAGES</c> asks for; null for 0 (no cache). The caller disposes it.</summary>
+    public static VisionFeatureCache? FeatureCache(int images) => images > 0 ? new VisionFeatureCache(images) : null;
+
+    /// <summary>Says how often the tower ran for a training run with a feature cache (nothing without one).</summary>
+    public static void ReportFeatureCache(VisionFeatureCache? cache)
+    {
+        if (cache is not null)
+        {
+            Spectre.Console.AnsiConsole.MarkupLineInterpolated($"Vision features: the tower ran {cache.Misses} time(s); {cache.Count} image(s) cached.");
+        }
+    }
+
     /// <summary>LLaVA-1.5's LoRA rank (finetune_lora.sh).</summary>
     public const int LlavaLoraRank = 128;
 

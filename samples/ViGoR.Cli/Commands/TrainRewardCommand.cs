@@ -139,7 +139,7 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
             WarmupRatio = settings.WarmupRatio,
             Seed = settings.Seed,
         };
-        using var features = settings.FeatureCache > 0 ? new VisionFeatureCache(settings.FeatureCache) : null;
+        using var features = TorchFlags.FeatureCache(settings.FeatureCache);
         new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank), GradientCheckpointing = settings.GradientCheckpointing, ImageFeatureCache = features }.ApplyTo(fineTuning);
 
         LlavaVisionLanguageModel? loaded = null;
@@ -161,10 +161,7 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
                 task.Value = task.MaxValue;
             });
 
-        if (features is not null)
-        {
-            AnsiConsole.MarkupLineInterpolated($"Vision features: the tower ran {features.Misses} time(s); {features.Count} image(s) cached.");
-        }
+        TorchFlags.ReportFeatureCache(features);
 
         var m = result!.Metrics;
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Held out ({m.Sentences} {(settings.Holistic ? "descriptions" : "sentences")}, {m.Errors} wrong): accuracy {m.Accuracy:F3}, error precision {m.ErrorPrecision:F3}, recall {m.ErrorRecall:F3}, F1 {m.ErrorF1:F3}, ROC AUC {(m.RocAuc is { } auc ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}.");
