@@ -14,9 +14,16 @@ public class RejectionSamplingOptionsTests
             return !(bool)current!;
         }
 
-        if (underlying == typeof(int))
+        if (underlying == typeof(string))
         {
-            return ((int?)current ?? 0) + 7;
+            return (string?)current + "-other";
+        }
+
+        if (underlying.IsPrimitive || underlying == typeof(decimal))
+        {
+            // int, long, double, float...: the current value plus 7, in the property's own type.
+            var number = Convert.ToDouble(current ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 7;
+            return Convert.ChangeType(number, underlying, System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (underlying.IsEnum)
@@ -42,6 +49,10 @@ public class RejectionSamplingOptionsTests
         var target = new RejectionSamplingOptions();
         source.CopyTo(target);
 
+        // Every value set above differs from a fresh instance's, so a property CopyTo skips keeps a
+        // value that differs from the source's: no new property can pass unnoticed.
+        var fresh = new RejectionSamplingOptions();
+        Assert.All(properties, p => Assert.False(Equals(p.GetValue(source), p.GetValue(fresh)), $"The test gave {p.Name} its default value: teach Other about {p.PropertyType}."));
         Assert.All(properties, p => Assert.True(Equals(p.GetValue(source), p.GetValue(target)), $"CopyTo does not copy {p.Name}"));
     }
 }
