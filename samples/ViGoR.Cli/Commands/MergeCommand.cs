@@ -7,7 +7,7 @@ namespace ViGoR.Cli.Commands;
 
 /// <summary>
 /// <c>vigor merge</c>: joins the scores journals of a job array's chunks and selects over all of
-/// them, so the result equals one unsharded run.
+/// them, so the result equals one unsharded run (<see cref="JournalShards.Merge"/>).
 /// </summary>
 internal sealed class MergeCommand : Command<MergeCommand.Settings>
 {
@@ -24,34 +24,9 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        // Before anything is read or made: a chunk whose run still holds its journal is not finished
-        // (merging it would select over part of it; a run that starts after this check is the
-        // scheduler's to prevent), and one writer per output folder.
-        foreach (var chunk in settings.Shards)
-        {
-            WorkFolderLock.ThrowIfFileHeld(chunk);
-        }
-
-        using var writer = WorkFolderLock.ForFolder(settings.Out);
-        return Merge(settings);
-    }
-
-    private static int Merge(Settings settings)
-    {
-        var scoresPath = Path.Combine(settings.Out, RejectionSamplingTrainer.ScoresFileName);
-        var (header, scored) = SupervisionJournal.Merge(settings.Shards, scoresPath);
-        if (header is null)
-        {
-            throw new InvalidDataException($"{settings.Shards[0]} has no settings header: it is not a scores journal of this ViGoR version.");
-        }
-
-        var combiner = new LinearRewardCombiner(settings.CombinerOptions());
-        var selectionOptions = settings.SelectionOptions();
-        var selection = SupervisionSelector.Select(scored, combiner, selectionOptions);
-        var supervisionPath = Path.Combine(settings.Out, RejectionSamplingTrainer.SupervisionFileName);
-        SupervisionJournal.WriteAll(supervisionPath, RejectionSamplingTrainer.SelectionHeader(header, combiner, selectionOptions, selection.Statistics), selection.Records);
-        AnsiConsole.MarkupLineInterpolated($"Merged {scored.Count} scored images from {settings.Shards.Length} chunks into [blue]{scoresPath}[/] and selected over all of them.");
-        SupervisionTable.Write(selection.Records, supervisionPath);
+        var merged = JournalShards.Merge(settings.Shards, settings.Out, new LinearRewardCombiner(settings.CombinerOptions()), settings.SelectionOptions());
+        AnsiConsole.MarkupLineInterpolated($"Merged {merged.Scored.Count} scored images from {settings.Shards.Length} chunks into [blue]{merged.ScoresPath}[/] and selected over all of them.");
+        SupervisionTable.Write(merged.Selection.Records, merged.SupervisionPath);
         return 0;
     }
 }

@@ -13,17 +13,18 @@ internal static class PipelineRunner
     public static async Task<Result> RunAsync(RunCommand.Settings settings, CancellationToken cancellationToken)
     {
         var (chunks, chunk, chunkSource) = DatasetShards.ResolveChunk(settings.NumChunks, settings.ChunkIndex);
+        var sharded = chunks > 1;
+        var chunkJournal = JournalShards.ChunkJournalPath(settings.Work, new DatasetChunk(chunk, chunks));
 
         // Before anything is read or removed: one writer per work folder, or per chunk journal, since
         // a job array's chunks share one --work folder.
-        using var writer = chunks > 1
-            ? WorkFolderLock.ForFile(ChunkJournalPath(settings.Work, chunk, chunks))
+        using var writer = sharded
+            ? WorkFolderLock.ForFile(chunkJournal)
             : WorkFolderLock.ForFolder(settings.Work);
         var options = BuildOptions(settings);
         options.Chunk = new DatasetChunk(chunk, chunks);
         var items = ReadItems(settings);
         var shard = DatasetShards.GetChunk(items, chunks, chunk);
-        var sharded = chunks > 1;
 
         var services = new ServiceCollection();
         services.AddLogging(logging => logging
@@ -72,11 +73,11 @@ internal static class PipelineRunner
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>().GetService<IFineTunableVisionLanguageModel>() is not null;
         var journalPath = sharded
-            ? ChunkJournalPath(settings.Work, chunk, chunks)
+            ? chunkJournal
             : Path.Combine(settings.Work, "round-0", RejectionSamplingTrainer.SupervisionFileName);
         if (settings.Restart)
         {
-            Restart(settings.Work, sharded ? journalPath : null);
+            JournalShards.Restart(settings.Work, sharded ? options.Chunk : null);
         }
 
         AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
@@ -93,7 +94,7 @@ internal static class PipelineRunner
             }
             else if (sharded)
             {
-                records = await trainer.ScoreAsync(shard, journalPath, 0, supervision, cancellationToken);
+                records = await trainer.ScoreChunkAsync(items, settings.Work, supervision, cancellationToken);
             }
             else
             {
@@ -123,32 +124,12 @@ internal static class PipelineRunner
         return new Result(records, journalPath, modelDirectory);
     }
 
-    private static string ChunkJournalPath(string work, int chunk, int chunks) => Path.Combine(work, $"scores.chunk-{chunk}-of-{chunks}.jsonl");
-
     private static UnreadableReplyPolicy UnreadablePolicy(string value) => value.ToLowerInvariant() switch
     {
         "neutral" => UnreadableReplyPolicy.Neutral,
         "error" => UnreadableReplyPolicy.Error,
         var other => throw new ArgumentException($"--on-unreadable: expected neutral or error, got '{other}'."),
     };
-
-    /// <summary>Removes what a run in <paramref name="work"/> would resume from: the round folders, or one chunk's journal.</summary>
-    private static void Restart(string work, string? chunkJournal)
-    {
-        if (chunkJournal is not null)
-        {
-            File.Delete(chunkJournal);
-            return;
-        }
-
-        if (Directory.Exists(work))
-        {
-            foreach (var round in Directory.GetDirectories(work, "round-*"))
-            {
-                Directory.Delete(round, recursive: true);
-            }
-        }
-    }
 
     private static IReadOnlyList<TrainingItem> ReadItems(RunCommand.Settings settings)
     {
