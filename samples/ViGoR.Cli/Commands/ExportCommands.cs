@@ -17,11 +17,7 @@ internal static class ExportBranch
     }
 
     /// <summary>The image path as LLaVA's --image_folder expects it: relative to <paramref name="imageFolder"/>, else the record's image or id.</summary>
-    internal static string ImagePath(SupervisionRecord record, string? imageFolder)
-    {
-        var image = record.Image ?? record.ImageId;
-        return imageFolder is null ? image : Path.GetRelativePath(Path.GetFullPath(imageFolder), Path.GetFullPath(image)).Replace('\\', '/');
-    }
+    internal static string ImagePath(SupervisionRecord record, string? imageFolder) => JournalExports.ImagePath(record, imageFolder);
 
     internal static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
@@ -40,42 +36,24 @@ internal sealed class ExportSettings : CommandSettings
     [Description("Write image paths relative to this folder (LLaVA's --image_folder). Default: as journalled.")]
     public string? ImageFolder { get; init; }
 
-    public IReadOnlyList<SupervisionRecord> Records()
-    {
-        var (header, records) = SupervisionJournal.ReadAll(Journal);
-        if (header?.VigorJournal == JournalHeader.ScoresKind || records.Any(r => r.Status == SupervisionStatus.Scored))
-        {
-            throw new InvalidDataException($"{Journal} is a scores journal (not yet selected): export the supervision.jsonl that vigor run or vigor merge wrote.");
-        }
-
-        return records;
-    }
+    /// <summary>The journal's records; a scores journal (not yet selected) is refused.</summary>
+    public IReadOnlyList<SupervisionRecord> Records() => JournalExports.ReadSupervision(Journal);
 }
 
 /// <summary>
-/// <c>vigor export llava</c>: LLaVA's training format, a JSON array of
-/// <c>{"id", "image", "conversations": [{"from": "human", "value": "&lt;image&gt;\n" + prompt}, {"from": "gpt", "value": target}]}</c>
-/// (llava/train/train.py's LazySupervisedDataset), one entry per image with a refined target.
+/// <c>vigor export llava</c>: LLaVA's training format (<see cref="JournalExports.ToLlavaConversations"/>),
+/// one entry per image with a refined target.
 /// </summary>
 internal sealed class ExportLlavaCommand : Command<ExportSettings>
 {
     public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
     {
         var records = settings.Records();
-        var entries = records.Where(r => r.Status == SupervisionStatus.Ok).Select(r => new Dictionary<string, object>
-        {
-            ["id"] = r.ImageId,
-            ["image"] = ExportBranch.ImagePath(r, settings.ImageFolder),
-            ["conversations"] = new object[]
-            {
-                new Dictionary<string, string> { ["from"] = "human", ["value"] = "<image>\n" + r.Prompt },
-                new Dictionary<string, string> { ["from"] = "gpt", ["value"] = r.Target! },
-            },
-        }).ToList();
+        var conversations = JournalExports.ToLlavaConversations(records, settings.ImageFolder);
         var output = settings.Out ?? "train.json";
-        AtomicFile.Write(output, stream => JsonSerializer.Serialize(stream, entries, ExportBranch.Json));
-        AnsiConsole.MarkupLineInterpolated($"Wrote {entries.Count} conversations ({records.Count - entries.Count} images without a target skipped) to [blue]{output}[/].");
-        return entries.Count > 0 ? 0 : 1;
+        JournalExports.WriteLlavaTrainJson(output, conversations);
+        AnsiConsole.MarkupLineInterpolated($"Wrote {conversations.Count} conversations ({records.Count - conversations.Count} images without a target skipped) to [blue]{output}[/].");
+        return conversations.Count > 0 ? 0 : 1;
     }
 }
 

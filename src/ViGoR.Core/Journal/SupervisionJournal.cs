@@ -109,16 +109,8 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 
     private static void Write(string path, JournalHeader? header, IEnumerable<SupervisionRecord> records)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(records);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        var temp = path + ".tmp";
-        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(path, output =>
         {
             if (header is not null)
             {
@@ -131,11 +123,7 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
                 output.Write(JsonSerializer.SerializeToUtf8Bytes(record, JournalJson.Options));
                 output.WriteByte((byte)'\n');
             }
-
-            output.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     /// <summary>Appends one record and flushes it to disk before returning.</summary>
