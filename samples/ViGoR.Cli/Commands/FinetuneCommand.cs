@@ -21,7 +21,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
 {
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : FineTuningSettings
     {
         [CommandOption("--model <DIR>")]
         [Description("LLaVA folder to start from: llava-hf or original LLaVA.")]
@@ -39,34 +39,6 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("Folder for records whose image is relative or missing (then IMAGES/<image_id>[[.jpg|.png...]]). Default: the journal's folder.")]
         public string? Images { get; init; }
 
-        [CommandOption("--epochs <N>")]
-        [Description("Passes over the data (default 2, the ViGoR paper).")]
-        public int Epochs { get; init; } = 2;
-
-        [CommandOption("--lr <LR>")]
-        [Description("Peak learning rate (default 2e-5, the ViGoR paper).")]
-        public double LearningRate { get; init; } = 2e-5;
-
-        [CommandOption("--batch-size <N>")]
-        [Description("Examples per optimizer step (default 32, the ViGoR paper).")]
-        public int BatchSize { get; init; } = 32;
-
-        [CommandOption("--micro-batch-size <N>")]
-        [Description("Examples per forward pass; gradients accumulate to --batch-size (default 1).")]
-        public int MicroBatchSize { get; init; } = 1;
-
-        [CommandOption("--warmup-ratio <R>")]
-        [Description("Fraction of steps of linear warm-up before the cosine decay (default 0.03, LLaVA).")]
-        public double WarmupRatio { get; init; } = 0.03;
-
-        [CommandOption("--lora")]
-        [Description(TorchFlags.LoraDescription)]
-        public bool Lora { get; init; }
-
-        [CommandOption("--lora-rank <R>")]
-        [Description("LoRA rank (default 128 with --lora; 0 trains the projector and the full language model).")]
-        public int? LoraRank { get; init; }
-
         [CommandOption("--lora-targets <T>")]
         [Description("all-linear (default, LLaVA-1.5) | attention (q/k/v/o_proj only).")]
         public string LoraTargets { get; init; } = "all-linear";
@@ -83,33 +55,9 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("Also train the CLIP tower (LLaVA keeps it frozen).")]
         public bool TrainVisionTower { get; init; }
 
-        [CommandOption("--gradient-checkpointing")]
-        [Description(TorchFlags.GradientCheckpointingDescription)]
-        public bool GradientCheckpointing { get; init; }
-
-        [CommandOption("--feature-cache <IMAGES>")]
-        [Description(TorchFlags.FeatureCacheDescription + " Not with --train-vision-tower.")]
-        public int FeatureCache { get; init; }
-
-        [CommandOption("--save-every <N>")]
-        [Description("Checkpoint every N optimizer steps (default 50; always at the end and on Ctrl+C).")]
-        public int SaveEvery { get; init; } = 50;
-
-        [CommandOption("--seed <S>")]
-        [Description("Seed of the data order and dropout (default 42).")]
-        public int Seed { get; init; } = 42;
-
         [CommandOption("--conv-mode <MODE>")]
         [Description("vicuna_v1 | llava_v1 | llava_hf. Default: llava_hf for llava-hf folders, vicuna_v1 for original LLaVA. Use the mode you will sample with.")]
         public string? ConvMode { get; init; }
-
-        [CommandOption("--device <DEVICE>")]
-        [Description(TorchFlags.DeviceDescription)]
-        public string? Device { get; init; }
-
-        [CommandOption("--dtype <DTYPE>")]
-        [Description(TorchFlags.DTypeDescription)]
-        public string DType { get; init; } = "float32";
 
         [CommandOption("--plan")]
         [Description("Print what this configuration needs in memory (weights, gradients, optimizer state, activations) from the model's config.json, and exit.")]
@@ -129,27 +77,31 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            var shared = base.Validate();
+            if (!shared.Successful)
+            {
+                return shared;
+            }
+
             if (string.IsNullOrWhiteSpace(Model) || (!Plan && (string.IsNullOrWhiteSpace(Data) || string.IsNullOrWhiteSpace(Out))))
             {
                 return ValidationResult.Error("--model, --data and --out are required (--plan needs only --model).");
             }
 
-            if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0)
+            if (FeatureCache > 0 && TrainVisionTower)
             {
-                return ValidationResult.Error("--epochs, --batch-size and --micro-batch-size must be >= 1, and --batch-size a multiple of --micro-batch-size.");
-            }
-
-            if (LearningRate <= 0 || WarmupRatio is < 0 or > 1 || LoraRank < 0 || SaveEvery < 0)
-            {
-                return ValidationResult.Error("--lr must be > 0, --warmup-ratio in [0, 1], --lora-rank and --save-every >= 0.");
-            }
-
-            if (FeatureCache < 0 || (FeatureCache > 0 && TrainVisionTower))
-            {
-                return ValidationResult.Error("--feature-cache must be >= 0, and 0 with --train-vision-tower (a tower that trains has no fixed features to reuse).");
+                return ValidationResult.Error("--feature-cache must be 0 with --train-vision-tower (a tower that trains has no fixed features to reuse).");
             }
 
             return ValidationResult.Success();
+        }
+
+        protected override void ConfigureLlava(LlavaFineTuningOptions options)
+        {
+            options.FreezeVisionTower = !TrainVisionTower;
+            options.LoraAlpha = LoraAlpha;
+            options.LoraDropout = LoraDropout;
+            options.LoraTargets = TorchFlags.ParseLoraTargets(LoraTargets);
         }
     }
 
@@ -159,7 +111,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         var plan = FineTuningMemoryPlan.Estimate(LlavaModelConfig.Load(settings.Model, settings.VisionTower), new FineTuningPlanRequest
         {
             DType = TorchFlags.ParseDType(settings.DType),
-            LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
+            LoraRank = settings.EffectiveLoraRank(),
             LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
             FreezeVisionTower = !settings.TrainVisionTower,
             GradientCheckpointing = settings.GradientCheckpointing,
@@ -186,7 +138,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             throw new InvalidDataException($"{settings.Data} has no record with status ok and a target: nothing to fine-tune on.");
         }
 
-        var modelOptions = TorchFlags.ModelOptions(settings.Device, settings.DType);
+        var modelOptions = settings.ModelOptions();
         modelOptions.ConversationMode = settings.ConvMode is null ? null : ConversationTemplate.Parse(settings.ConvMode);
         modelOptions.VisionTowerDirectory = settings.VisionTower;
 
@@ -195,28 +147,9 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         using var model = loaded!;
         AnsiConsole.MarkupLineInterpolated($"Loaded on {model.Module.Device.type} ({model.Module.DType}), prompt format {ConversationTemplate.Name(model.ConversationMode)}.");
 
-        var options = new FineTuningOptions
-        {
-            LearningRate = settings.LearningRate,
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            MicroBatchSize = settings.MicroBatchSize,
-            WarmupRatio = settings.WarmupRatio,
-            Seed = settings.Seed,
-            CheckpointDirectory = Path.Combine(settings.Out, "checkpoints"),
-            SaveEverySteps = settings.SaveEvery,
-        };
         using var features = TorchFlags.FeatureCache(settings.FeatureCache);
-        new LlavaFineTuningOptions
-        {
-            FreezeVisionTower = !settings.TrainVisionTower,
-            ImageFeatureCache = features,
-            LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank),
-            LoraAlpha = settings.LoraAlpha,
-            LoraDropout = settings.LoraDropout,
-            LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
-            GradientCheckpointing = settings.GradientCheckpointing,
-        }.ApplyTo(options);
+        var options = settings.FineTuningOptions(features);
+        options.CheckpointDirectory = Path.Combine(settings.Out, "checkpoints");
 
         FineTuningResult? result = null;
         await AnsiConsole.Progress()

@@ -121,14 +121,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         var options = new LlavaModelOptions
         {
             Device = settings.Device is null ? null : new Device(settings.Device),
-            DType = settings.DType switch
-            {
-                null => null,
-                "float32" or "fp32" => ScalarType.Float32,
-                "bfloat16" or "bf16" => ScalarType.BFloat16,
-                "float16" or "fp16" => ScalarType.Float16,
-                _ => throw new ArgumentException($"--dtype '{settings.DType}' is not float32, bfloat16 or float16."),
-            },
+            DType = settings.DType is null ? null : TorchFlags.ParseDType(settings.DType),
             ConversationMode = settings.ConvMode is null ? null : ConversationTemplate.Parse(settings.ConvMode),
             VisionTowerDirectory = settings.VisionTower,
         };

@@ -10,7 +10,7 @@ namespace ViGoR.Cli.Commands;
 /// <summary><c>vigor run</c>: the ViGoR method on a data set (supervision, then fine-tuning).</summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : SelectionSettings
+    public sealed class Settings : SelectionSettings, IFineTuningFlags
     {
         [CommandOption("--data <FILE>")]
         [Description("JSON Lines of images to describe: {\"id\", \"image\", \"prompt\"}. Default: the images of --samples.")]
@@ -121,7 +121,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool CheckCounts { get; init; }
 
         [CommandOption("--seed <S>")]
-        [Description("Seed of the sampling; each image's seed comes from it, the image id and the round, so resumed and sharded runs sample alike (default 1234).")]
+        [Description("Seed of the sampling; each image's seed comes from it, the image id and the round, so resumed and sharded runs sample alike (default 1234). Fine-tuning keeps its own seed, 42, as vigor finetune does by default.")]
         public int Seed { get; init; } = 1234;
 
         [CommandOption("--work <DIR>")]

@@ -15,7 +15,7 @@ namespace ViGoR.Cli.Commands;
 /// </summary>
 internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : DeviceSettings
     {
         [CommandOption("--reward-model <DIR>")]
         [Description("A fine-grained reward model folder (vigor train-reward output).")]
@@ -32,14 +32,6 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [CommandOption("--out <FILE>")]
         [Description("The judgements file to write (resumed if it exists).")]
         public string Out { get; init; } = "judgements.jsonl";
-
-        [CommandOption("--device <DEVICE>")]
-        [Description(TorchFlags.DeviceDescription)]
-        public string? Device { get; init; }
-
-        [CommandOption("--dtype <DTYPE>")]
-        [Description(TorchFlags.DTypeDescription)]
-        public string DType { get; init; } = "float32";
 
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(RewardModel) || string.IsNullOrWhiteSpace(Samples) || string.IsNullOrWhiteSpace(Images)

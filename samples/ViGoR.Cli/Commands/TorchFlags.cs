@@ -4,12 +4,16 @@ using static TorchSharp.torch;
 
 namespace ViGoR.Cli.Commands;
 
-/// <summary>The device, dtype, LoRA and checkpointing flags that <c>vigor run</c>, <c>vigor finetune</c> and <c>vigor train-reward</c> share, parsed once.</summary>
+/// <summary>
+/// The descriptions and readings of the device, dtype, LoRA and checkpointing flags that <c>vigor run</c>,
+/// <c>vigor finetune</c>, <c>vigor train-reward</c>, <c>vigor score</c> and <c>vigor generate</c> share
+/// (declared once for finetune and train-reward in <see cref="FineTuningSettings"/>).
+/// </summary>
 internal static class TorchFlags
 {
     public const string DeviceDescription = "cpu | cuda | cuda:N. Default: cuda if available, else cpu.";
 
-    public const string DTypeDescription = "float32 (default) | bfloat16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16 (the same, plus dynamic loss scaling: overflowed steps are skipped).";
+    public const string DTypeDescription = "float32 or fp32 (default) | bfloat16 or bf16 (mixed precision: bf16 weights and compute, float32 master weights and AdamW moments) | float16 or fp16 (the same, plus dynamic loss scaling: overflowed steps are skipped).";
 
     public const string LoraDescription = "LoRA as LLaVA-1.5 does it: rank 128, alpha 256 on every linear layer of the language model, the projector trained fully.";
 
@@ -32,13 +36,32 @@ internal static class TorchFlags
     /// <summary>LLaVA-1.5's LoRA rank (finetune_lora.sh).</summary>
     public const int LlavaLoraRank = 128;
 
-    public static ScalarType ParseDType(string dtype) => dtype switch
+    /// <summary>
+    /// The one reading of <c>--dtype</c>, for every verb that has it: float32 | fp32, bfloat16 | bf16,
+    /// float16 | fp16, in any case.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another spelling; the message lists the accepted ones.</exception>
+    public static ScalarType ParseDType(string dtype) => dtype.ToLowerInvariant() switch
     {
-        "float32" => ScalarType.Float32,
-        "bfloat16" => ScalarType.BFloat16,
-        "float16" => ScalarType.Float16,
-        _ => throw new ArgumentException($"--dtype '{dtype}' is not float32, bfloat16 or float16."),
+        "float32" or "fp32" => ScalarType.Float32,
+        "bfloat16" or "bf16" => ScalarType.BFloat16,
+        "float16" or "fp16" => ScalarType.Float16,
+        _ => throw new ArgumentException($"--dtype '{dtype}' is not float32 (fp32), bfloat16 (bf16) or float16 (fp16)."),
     };
+
+    /// <summary><see cref="ParseDType"/> as a settings validation: a wrong spelling is refused before anything runs.</summary>
+    public static Spectre.Console.ValidationResult ValidateDType(string? dtype)
+    {
+        try
+        {
+            _ = dtype is null ? default : ParseDType(dtype);
+            return Spectre.Console.ValidationResult.Success();
+        }
+        catch (ArgumentException e)
+        {
+            return Spectre.Console.ValidationResult.Error(e.Message);
+        }
+    }
 
     public static LlavaModelOptions ModelOptions(string? device, string dtype) => new()
     {

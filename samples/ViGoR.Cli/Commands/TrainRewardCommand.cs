@@ -13,7 +13,7 @@ namespace ViGoR.Cli.Commands;
 /// <summary><c>vigor train-reward</c>: trains the ViGoR reward model on fine-grained annotations and measures it on held-out images.</summary>
 internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : FineTuningSettings
     {
         [CommandOption("--base <DIR>")]
         [Description("The LVLM the reward model starts from (the paper initialises it from the LVLM's weights): a LLaVA folder.")]
@@ -47,69 +47,20 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         [Description("Skip invalid annotation lines (each is reported with file, line and field) instead of stopping.")]
         public bool SkipInvalid { get; init; }
 
-        [CommandOption("--epochs <N>")]
-        [Description("Passes over the data (default 5, the paper's reward-model training).")]
-        public int Epochs { get; init; } = 5;
-
-        [CommandOption("--batch-size <N>")]
-        [Description("Examples per optimizer step (default 32, the paper).")]
-        public int BatchSize { get; init; } = 32;
-
-        [CommandOption("--micro-batch-size <N>")]
-        [Description("Examples per forward pass (default 1).")]
-        public int MicroBatchSize { get; init; } = 1;
-
-        [CommandOption("--lr <LR>")]
-        [Description("Peak learning rate (default 2e-5, the paper).")]
-        public double LearningRate { get; init; } = 2e-5;
-
-        [CommandOption("--warmup-ratio <R>")]
-        [Description("Linear warm-up share of the steps (default 0.03).")]
-        public double WarmupRatio { get; init; } = 0.03;
-
-        [CommandOption("--lora")]
-        [Description(TorchFlags.LoraDescription)]
-        public bool Lora { get; init; }
-
-        [CommandOption("--lora-rank <R>")]
-        [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
-        public int? LoraRank { get; init; }
-
-        [CommandOption("--gradient-checkpointing")]
-        [Description(TorchFlags.GradientCheckpointingDescription)]
-        public bool GradientCheckpointing { get; init; }
-
-        [CommandOption("--feature-cache <IMAGES>")]
-        [Description(TorchFlags.FeatureCacheDescription)]
-        public int FeatureCache { get; init; }
-
-        [CommandOption("--device <DEVICE>")]
-        [Description(TorchFlags.DeviceDescription)]
-        public string? Device { get; init; }
-
-        [CommandOption("--dtype <DTYPE>")]
-        [Description(TorchFlags.DTypeDescription)]
-        public string DType { get; init; } = "float32";
-
-        [CommandOption("--seed <S>")]
-        [Description("Seed of the held-out split, the data order and dropout (default 42).")]
-        public int Seed { get; init; } = 42;
+        /// <summary>The paper trains the reward model for 5 epochs.</summary>
+        public Settings() => Epochs = 5;
 
         public override ValidationResult Validate()
         {
+            var shared = base.Validate();
+            if (!shared.Successful)
+            {
+                return shared;
+            }
+
             if (string.IsNullOrWhiteSpace(Base) || string.IsNullOrWhiteSpace(Annotations) || string.IsNullOrWhiteSpace(Images) || string.IsNullOrWhiteSpace(Out))
             {
                 return ValidationResult.Error("--base, --annotations, --images and --out are required.");
-            }
-
-            if (Epochs < 1 || BatchSize < 1 || MicroBatchSize < 1 || BatchSize % MicroBatchSize != 0 || LearningRate <= 0)
-            {
-                return ValidationResult.Error("--epochs, --batch-size and --micro-batch-size must be >= 1 (--batch-size a multiple of --micro-batch-size) and --lr > 0.");
-            }
-
-            if (FeatureCache < 0)
-            {
-                return ValidationResult.Error("--feature-cache must be >= 0 (0 = no cache).");
             }
 
             return EvalFraction is < 0 or >= 1 ? ValidationResult.Error("--eval-fraction must be in [0, 1).") : ValidationResult.Success();
@@ -130,20 +81,11 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         }
 
         AnsiConsole.MarkupLineInterpolated($"{train.Count} training and {eval.Count} held-out descriptions ({(settings.Holistic ? "holistic" : "fine-grained")} reward model).");
-        var fineTuning = new FineTuningOptions
-        {
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            MicroBatchSize = settings.MicroBatchSize,
-            LearningRate = settings.LearningRate,
-            WarmupRatio = settings.WarmupRatio,
-            Seed = settings.Seed,
-        };
         using var features = TorchFlags.FeatureCache(settings.FeatureCache);
-        new LlavaFineTuningOptions { LoraRank = TorchFlags.LoraRank(settings.Lora, settings.LoraRank), GradientCheckpointing = settings.GradientCheckpointing, ImageFeatureCache = features }.ApplyTo(fineTuning);
+        var fineTuning = settings.FineTuningOptions(features);
 
         LlavaVisionLanguageModel? loaded = null;
-        AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, TorchFlags.ModelOptions(settings.Device, settings.DType)));
+        AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, settings.ModelOptions()));
         using var model = loaded!;
         RewardModelTrainingResult? result = null;
         await AnsiConsole.Progress()

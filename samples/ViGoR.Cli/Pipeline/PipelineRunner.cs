@@ -185,27 +185,8 @@ internal static class PipelineRunner
                 Grounding = new GroundingOptions { BoxThreshold = settings.BoxThreshold, TextThreshold = settings.TextThreshold },
                 CheckCounts = settings.CheckCounts,
             },
-            FineTuning = FineTuning(settings),
+            FineTuning = settings.FineTuningOptions(),
             Seed = settings.Seed,
         };
-    }
-
-    private static FineTuningOptions FineTuning(RunCommand.Settings settings)
-    {
-        var options = new FineTuningOptions
-        {
-            Epochs = settings.Epochs,
-            LearningRate = settings.LearningRate,
-            BatchSize = settings.BatchSize,
-            MicroBatchSize = settings.MicroBatchSize,
-            SaveEverySteps = settings.SaveEvery,
-        };
-        var lora = TorchFlags.LoraRank(settings.Lora, settings.LoraRank);
-        if (lora > 0 || settings.GradientCheckpointing)
-        {
-            new ViGoR.Torch.Training.LlavaFineTuningOptions { LoraRank = lora, GradientCheckpointing = settings.GradientCheckpointing }.ApplyTo(options);
-        }
-
-        return options;
     }
 }
