@@ -79,7 +79,7 @@ internal static class PipelineRunner
             Restart(settings.Work, sharded ? journalPath : null);
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? $"{options.Mode}, objective {options.Objective}" : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
         string? modelDirectory = null;
         await ProgressDisplay.RunAsync(async (supervision, training) =>
@@ -205,6 +205,8 @@ internal static class PipelineRunner
                 CheckCounts = settings.CheckCounts,
             },
             FineTuning = FineTuning(settings),
+            Objective = ObjectiveFlags.Objective(settings.Objective),
+            Dpo = ObjectiveFlags.Dpo(settings),
             Seed = settings.Seed,
         };
     }
