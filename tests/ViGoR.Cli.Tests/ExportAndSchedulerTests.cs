@@ -46,7 +46,7 @@ public sealed class ExportAndSchedulerTests : IDisposable
     }
 
     [Fact]
-    public async Task Export_pairs_prefers_the_selected_sample_over_the_most_penalised()
+    public async Task Export_pairs_prefers_the_refined_target_over_the_most_penalised_sample()
     {
         var (_, _, journal) = await DemoAsync();
         var output = Path.Combine(_folder, "pairs.jsonl");
@@ -61,10 +61,11 @@ public sealed class ExportAndSchedulerTests : IDisposable
             var pair = JsonDocument.Parse(line).RootElement;
             var record = records[pair.GetProperty("id").GetString()!];
             var worst = record.Samples.Where(s => s.Rank is not null).MaxBy(s => s.Rank)!;
-            Assert.Equal(record.Samples[record.Chosen!.Value].Text, pair.GetProperty("chosen").GetString());
+            Assert.Equal(record.Target, pair.GetProperty("chosen").GetString());
             Assert.Equal(worst.Text, pair.GetProperty("rejected").GetString());
             Assert.Equal(record.Prompt, pair.GetProperty("prompt").GetString());
-            Assert.True(pair.GetProperty("chosen_penalty").GetDouble() < pair.GetProperty("rejected_penalty").GetDouble());
+            Assert.True(record.Samples[record.Chosen!.Value].CombinedPenalty < worst.CombinedPenalty);
+            Assert.Equal(1.0, pair.GetProperty("weight").GetDouble());
             Assert.Single(pair.GetProperty("images").EnumerateArray());
         }
     }

@@ -63,11 +63,16 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         [Description("Delete --out first and start afresh.")]
         public bool Restart { get; init; }
 
+        [CommandOption("--ablation <NAME>")]
+        [Description("After the demo, an ablation beyond the paper, on the same supervision, seeds and budget: objectives (ViGoR-All learnt with SFT, DPO, sentence-level DPO, SFT+DPO, and SFT over 2 online rounds). Adds ablations.objectives to results.json; not part of the default run's budget.")]
+        public string? Ablation { get; init; }
+
         public override ValidationResult Validate() =>
             Seeds is < 1 ? ValidationResult.Error("--seeds must be at least 1.")
             : AnnotationImages is < 5 ? ValidationResult.Error("--annotation-images must be at least 5 (a fifth of them is held out to measure the reward models).")
             : RewardEpochs is < 1 ? ValidationResult.Error("--reward-epochs must be at least 1.")
             : RewardLearningRate is <= 0 ? ValidationResult.Error("--reward-lr must be > 0.")
+            : Ablation is not (null or "objectives") ? ValidationResult.Error($"--ablation: the ablation known is objectives, not '{Ablation}'.")
             : ValidationResult.Success();
     }
 
@@ -148,7 +153,18 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             return 0;
         }
 
-        var evaluations = await DemoProgressDisplay.RunAsync(progress => (runner = new DemoRunner(settings.Out, demo, progress)).RunAsync(token));
+        IReadOnlyDictionary<string, IReadOnlyList<DemoEvaluation>>? arms = null;
+        var evaluations = await DemoProgressDisplay.RunAsync(async progress =>
+        {
+            runner = new DemoRunner(settings.Out, demo, progress);
+            var paper = await runner.RunAsync(token);
+            if (settings.Ablation == "objectives")
+            {
+                arms = await DemoObjectiveAblation.RunAsync(runner, progress, token);
+            }
+
+            return paper;
+        });
         var elapsed = DateTime.UtcNow - started;
 
         var configs = DemoResults.Summarise(evaluations);
@@ -158,12 +174,26 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var calibration = DemoCalibration.Json(demo.WorldSeed, runner!.Calibration, diagnostics.FineGrainedRocAuc, runner.Probe);
         var supervision = diagnostics.Json(DemoResults.Means(configs));
         var variants = new System.Text.Json.Nodes.JsonObject(runner!.Variants.Select(kv => KeyValuePair.Create(kv.Key, (System.Text.Json.Nodes.JsonNode?)DemoDiagnostics.Figures(kv.Value))));
-        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), DemoResults.Json(seeds, configs, claims, notes, calibration, supervision, variants));
+        var results = System.Text.Json.Nodes.JsonNode.Parse(DemoResults.Json(seeds, configs, claims, notes, calibration, supervision, variants))!.AsObject();
+        string? ablationTable = null;
+        if (arms is not null)
+        {
+            results["ablations"] = new System.Text.Json.Nodes.JsonObject { ["objectives"] = DemoObjectiveAblation.Json(arms) };
+            ablationTable = DemoObjectiveAblation.Table(arms);
+        }
+
+        AtomicFile.WriteAllText(Path.Combine(settings.Out, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         var report = await DemoReportBuilder.BuildAsync(runner!, configs, claims, notes, calibration, diagnostics, token);
         DemoReportWriter.Write(Path.Combine(settings.Out, "report.html"), report);
         runner!.Dispose();
 
         Print(configs, claims);
+        if (ablationTable is not null)
+        {
+            AnsiConsole.WriteLine("Objectives ablation (test split, mean over seeds; CHAIR, recall and POPE F1 in %):");
+            AnsiConsole.WriteLine(ablationTable);
+        }
+
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done in {elapsed.TotalSeconds:F0} s. Report: [blue]{Path.Combine(settings.Out, "report.html")}[/], numbers: [blue]{Path.Combine(settings.Out, "results.json")}[/].");
         return 0;
     }

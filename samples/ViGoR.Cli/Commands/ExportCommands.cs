@@ -13,7 +13,7 @@ internal static class ExportBranch
     {
         branch.SetDescription("Write a supervision journal in another trainer's format (LLaVA's train.json, TRL preference pairs).");
         branch.AddCommand<ExportLlavaCommand>("llava").WithDescription("LLaVA's conversation format (train.json) of the refined targets, for LLaVA's own (DeepSpeed) trainer.");
-        branch.AddCommand<ExportPairsCommand>("pairs").WithDescription("Preference pairs (chosen = the selected sample, rejected = the most penalised one) as JSON Lines for TRL's DPO trainer.");
+        branch.AddCommand<ExportPairsCommand>("pairs").WithDescription("Preference pairs (chosen = the refined target; rejected = the most penalised sample, or --pairs sentence-level) as JSON Lines for TRL's DPO trainer.");
     }
 
     /// <summary>The image path as LLaVA's --image_folder expects it: relative to <paramref name="imageFolder"/>, else the record's image or id.</summary>
@@ -22,7 +22,7 @@ internal static class ExportBranch
     internal static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
 
-internal sealed class ExportSettings : CommandSettings
+internal class ExportSettings : CommandSettings
 {
     [CommandOption("--journal <FILE>")]
     [Description("A supervision journal (round-N/supervision.jsonl or vigor merge output).")]
@@ -57,44 +57,40 @@ internal sealed class ExportLlavaCommand : Command<ExportSettings>
     }
 }
 
-/// <summary>
-/// <c>vigor export pairs</c>: one preference pair per image with at least two ranked samples, as
-/// JSON Lines in the shape TRL's DPO trainer reads (<c>prompt</c>, <c>chosen</c>, <c>rejected</c>,
-/// <c>images</c>), plus the penalties: chosen is the selected sample, rejected the most penalised.
-/// </summary>
-internal sealed class ExportPairsCommand : Command<ExportSettings>
+internal sealed class ExportPairsSettings : ExportSettings
 {
-    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
+    [CommandOption("--pairs <P>")]
+    [Description("best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, penalty-weighted): the pairs vigor run --objective dpo trains on.")]
+    public string Pairs { get; init; } = "best-vs-worst";
+}
+
+/// <summary>
+/// <c>vigor export pairs</c>: the preference pairs <c>vigor run --objective dpo</c> trains on
+/// (<see cref="PreferencePairs.FromRecords"/>), as JSON Lines in the shape TRL's DPO trainer reads
+/// (<c>prompt</c>, <c>chosen</c>, <c>rejected</c>, <c>images</c>), plus <c>id</c> and <c>weight</c>
+/// (TRL ignores extra columns; a severity-weighted loss reads it).
+/// </summary>
+internal sealed class ExportPairsCommand : Command<ExportPairsSettings>
+{
+    public override int Execute(CommandContext context, ExportPairsSettings settings, CancellationToken cancellationToken)
     {
         var records = settings.Records();
-        var pairs = new List<Dictionary<string, object?>>();
-        foreach (var record in records.Where(r => r.Chosen is not null))
-        {
-            var ranked = record.Samples.Where(s => s.Rank is not null).OrderBy(s => s.Rank).ToList();
-            if (ranked.Count < 2 || ranked[^1].CombinedPenalty <= ranked[0].CombinedPenalty)
-            {
-                continue; // nothing to prefer: one candidate, or all equally penalised
-            }
-
-            pairs.Add(new Dictionary<string, object?>
-            {
-                ["id"] = record.ImageId,
-                ["images"] = new[] { ExportBranch.ImagePath(record, settings.ImageFolder) },
-                ["prompt"] = record.Prompt,
-                ["chosen"] = ranked[0].Text,
-                ["rejected"] = ranked[^1].Text,
-                ["chosen_refined"] = record.Target,
-                ["chosen_penalty"] = ranked[0].CombinedPenalty,
-                ["rejected_penalty"] = ranked[^1].CombinedPenalty,
-            });
-        }
-
+        var byId = records.ToDictionary(r => r.ImageId, StringComparer.Ordinal);
+        var pairs = PreferencePairs.FromRecords(records, ObjectiveFlags.Pairing(settings.Pairs), r => ImageInput.FromId(r.ImageId));
         var output = settings.Out ?? "pairs.jsonl";
         AtomicFile.Write(output, stream =>
         {
             foreach (var pair in pairs)
             {
-                JsonSerializer.Serialize(stream, pair, ExportBranch.Json);
+                JsonSerializer.Serialize(stream, new Dictionary<string, object?>
+                {
+                    ["id"] = pair.Source,
+                    ["images"] = new[] { ExportBranch.ImagePath(byId[pair.Source!], settings.ImageFolder) },
+                    ["prompt"] = pair.Prompt,
+                    ["chosen"] = pair.Chosen,
+                    ["rejected"] = pair.Rejected,
+                    ["weight"] = pair.Weight,
+                }, ExportBranch.Json);
                 stream.WriteByte((byte)'\n');
             }
         });

@@ -80,6 +80,26 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Online rounds (default 2).")]
         public int Rounds { get; init; } = 2;
 
+        [CommandOption("--objective <O>")]
+        [Description("What the model learns from the supervision: sft (default, the paper: the refined targets) | dpo (preference pairs from the journal, reference log-probs kept in round-N/pairs.jsonl) | sft+dpo (DPO plus --sft-weight times the SFT loss on the chosen answer).")]
+        public string Objective { get; init; } = "sft";
+
+        [CommandOption("--pairs <P>")]
+        [Description("How preference pairs are built: best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, weighted by their penalty).")]
+        public string Pairs { get; init; } = "best-vs-worst";
+
+        [CommandOption("--dpo-beta <B>")]
+        [Description("DPO's beta, > 0 (default 0.1, TRL's): smaller lets the model move further from the reference.")]
+        public double DpoBeta { get; init; } = 0.1;
+
+        [CommandOption("--dpo-loss <L>")]
+        [Description("sigmoid (default, DPO) | ipo.")]
+        public string DpoLoss { get; init; } = "sigmoid";
+
+        [CommandOption("--sft-weight <W>")]
+        [Description("With --objective sft+dpo: the weight of the SFT loss on the chosen answer (default 1).")]
+        public double SftWeight { get; init; } = 1;
+
         [CommandOption("-k|--num-samples <K>")]
         [Description("Samples per image (default 5, the paper's k).")]
         public int NumSamples { get; init; } = 5;
@@ -204,6 +224,11 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             if (Mode.Equals("online", StringComparison.OrdinalIgnoreCase) && Rounds < 1)
             {
                 return ValidationResult.Error($"--rounds must be at least 1 in online mode, got {Rounds}.");
+            }
+
+            if (ObjectiveFlags.Validate(this) is { } objective)
+            {
+                return ValidationResult.Error(objective);
             }
 
             if ((Model is null) == (Samples is null))

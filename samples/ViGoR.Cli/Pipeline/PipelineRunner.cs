@@ -80,7 +80,7 @@ internal static class PipelineRunner
             JournalShards.Restart(settings.Work, sharded ? options.Chunk : null);
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? $"{options.Mode}, objective {options.Objective}" : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
         string? modelDirectory = null;
         await ProgressDisplay.RunAsync(async (supervision, training) =>
@@ -186,6 +186,8 @@ internal static class PipelineRunner
                 CheckCounts = settings.CheckCounts,
             },
             FineTuning = settings.FineTuningOptions(),
+            Objective = ObjectiveFlags.Objective(settings.Objective),
+            Dpo = ObjectiveFlags.Dpo(settings),
             Seed = settings.Seed,
         };
     }

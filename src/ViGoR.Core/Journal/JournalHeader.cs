@@ -34,7 +34,9 @@ public sealed record JournalHeader
 
     /// <summary>
     /// The settings that differ between this header and <paramref name="other"/>, as readable lines
-    /// (<c>temperature: 0.7 in the journal, 1 now</c>); empty when they agree.
+    /// (<c>temperature: 0.7 in the journal, 1 now</c>); empty when they agree. Two content identities
+    /// (<see cref="ComponentIdentity.ForPath"/>, <c>kind:path@sha256:…</c>) agree when their kind and
+    /// content agree, wherever the file is: a work folder copied or moved with its inputs still resumes.
     /// </summary>
     public IReadOnlyList<string> Differences(JournalHeader other, string thisName = "in the journal", string otherName = "now")
     {
@@ -44,7 +46,7 @@ public sealed record JournalHeader
         {
             var mine = Settings.GetValueOrDefault(key);
             var theirs = other.Settings.GetValueOrDefault(key);
-            if (mine != theirs)
+            if (mine != theirs && !SameContent(mine, theirs))
             {
                 differences.Add($"{key}: {mine ?? "(unset)"} {thisName}, {theirs ?? "(unset)"} {otherName}");
             }
@@ -52,6 +54,13 @@ public sealed record JournalHeader
 
         return differences;
     }
+
+    // "kind:/any/path@sha256:hex" (possibly inside a longer setting, e.g. a stream's model list) equal up to the paths.
+    private static bool SameContent(string? a, string? b) =>
+        a is not null && b is not null && a.Contains("@sha256:", StringComparison.Ordinal) && WithoutPaths(a) == WithoutPaths(b);
+
+    private static string WithoutPaths(string value) =>
+        System.Text.RegularExpressions.Regex.Replace(value, @"(?<kind>[A-Za-z][\w.-]*):[^@;,""]*@(?<hash>sha256:[0-9a-f]{64})", "${kind}:@${hash}");
 }
 
 /// <summary>A journal was written with other settings than the run that wants to resume or merge it.</summary>

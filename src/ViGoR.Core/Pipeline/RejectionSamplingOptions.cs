@@ -129,8 +129,20 @@ public sealed class RejectionSamplingOptions
     /// <summary>Rounds of generate-then-fine-tune in online mode, at least 1 (ignored offline). Default 2.</summary>
     public int OnlineRounds { get; set; } = 2;
 
-    /// <summary>Fine-tuning settings (lr 2e-5, 2 epochs, batch 32 by default, from the paper).</summary>
+    /// <summary>Fine-tuning settings (lr 2e-5, 2 epochs, batch 32 by default, from the paper). With a preference objective the batch counts pairs.</summary>
     public FineTuningOptions FineTuning { get; set; } = new();
+
+    /// <summary>
+    /// What the model learns from each round's supervision: the paper's autoregressive loss on the refined
+    /// targets (default), or preference optimisation on pairs built from the journal (<see cref="Dpo"/>).
+    /// </summary>
+    public TrainingObjective Objective { get; set; } = TrainingObjective.Sft;
+
+    /// <summary>
+    /// The preference loss and pairing when <see cref="Objective"/> is not <see cref="TrainingObjective.Sft"/>.
+    /// <see cref="DpoOptions.SftWeight"/> must be &gt; 0 for <see cref="TrainingObjective.SftPlusDpo"/> and 0 for <see cref="TrainingObjective.Dpo"/>.
+    /// </summary>
+    public DpoOptions Dpo { get; set; } = new();
 
     /// <summary>
     /// Base seed for sampling. Each image's seed is derived from it and the image id (and round),
@@ -158,6 +170,8 @@ public sealed class RejectionSamplingOptions
         target.Mode = Mode;
         target.OnlineRounds = OnlineRounds;
         target.FineTuning = FineTuning;
+        target.Objective = Objective;
+        target.Dpo = Dpo;
         target.Seed = Seed;
     }
 }

@@ -73,6 +73,15 @@ public sealed class RejectionSamplingTrainer
             throw new ArgumentException($"Online training needs at least 1 round (OnlineRounds), got {_options.OnlineRounds}.", nameof(options));
         }
 
+        if (_options.Objective != TrainingObjective.Sft)
+        {
+            _options.Dpo.Validate();
+            if ((_options.Objective == TrainingObjective.SftPlusDpo) != (_options.Dpo.SftWeight > 0))
+            {
+                throw new ArgumentException($"Objective {_options.Objective} needs Dpo.SftWeight {(_options.Objective == TrainingObjective.SftPlusDpo ? "> 0" : "= 0")}, got {_options.Dpo.SftWeight}.", nameof(options));
+            }
+        }
+
         if (streams.Count == 0)
         {
             throw new ArgumentException("At least one reward stream is needed.", nameof(streams));
@@ -468,6 +477,11 @@ public sealed class RejectionSamplingTrainer
             throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot be fine-tuned: it does not implement {nameof(IFineTunableVisionLanguageModel)}. Use GenerateSupervisionAsync for supervision only.");
         }
 
+        if (_options.Objective != TrainingObjective.Sft && trainable is not IPreferenceTunableVisionLanguageModel)
+        {
+            throw new InvalidOperationException($"The vision-language model ({_model.GetType().Name}) cannot learn from preferences: it does not implement {nameof(IPreferenceTunableVisionLanguageModel)}. Use Objective = Sft.");
+        }
+
         using var folder = WorkFolderLock.ForFolder(workDirectory);
         var rounds = _options.Mode == TrainingMode.Online ? _options.OnlineRounds : 1;
         var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
@@ -476,22 +490,33 @@ public sealed class RejectionSamplingTrainer
         {
             var roundDirectory = System.IO.Path.Combine(workDirectory, $"round-{round}");
             var records = await GenerateSupervisionAsync(items, roundDirectory, round, progress, cancellationToken).ConfigureAwait(false);
-            var examples = records
-                .Where(r => r.Status == SupervisionStatus.Ok)
-                .Select(r => new FineTuningExample(byId[r.ImageId].Image, r.Prompt, r.Target!))
-                .ToList();
-            if (examples.Count == 0)
-            {
-                throw new InvalidOperationException($"Round {round} produced no training example: every image failed or lost all its sentences (see {roundDirectory}/{SupervisionFileName}).");
-            }
-
             var fineTuning = _options.FineTuning.Clone();
             fineTuning.CheckpointDirectory = System.IO.Path.Combine(roundDirectory, "state");
-            _logger.LogInformation("Round {Round}: fine-tuning on {Count} examples.", round, examples.Count);
 
             // A finished run in the state folder is restored, not repeated, so a resumed job reaches
             // later rounds with the weights the earlier rounds produced.
-            await trainable.FineTuneAsync(examples, fineTuning, fineTuningProgress, cancellationToken).ConfigureAwait(false);
+            if (_options.Objective == TrainingObjective.Sft)
+            {
+                var examples = records
+                    .Where(r => r.Status == SupervisionStatus.Ok)
+                    .Select(r => new FineTuningExample(byId[r.ImageId].Image, r.Prompt, r.Target!))
+                    .ToList();
+                if (examples.Count == 0)
+                {
+                    throw new InvalidOperationException($"Round {round} produced no training example: every image failed or lost all its sentences (see {roundDirectory}/{SupervisionFileName}).");
+                }
+
+                _logger.LogInformation("Round {Round}: fine-tuning on {Count} examples.", round, examples.Count);
+                await trainable.FineTuneAsync(examples, fineTuning, fineTuningProgress, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var preference = (IPreferenceTunableVisionLanguageModel)trainable;
+                var pairs = await ReferencedPairsAsync(preference, records, byId, roundDirectory, round, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Round {Round}: preference optimisation ({Objective}) on {Count} pairs.", round, _options.Objective, pairs.Count);
+                await preference.PreferenceTuneAsync(pairs, _options.Dpo, fineTuning, fineTuningProgress, cancellationToken).ConfigureAwait(false);
+            }
+
             modelDirectory = System.IO.Path.Combine(roundDirectory, "model");
             var saved = System.IO.Path.Combine(roundDirectory, "model.saved");
             if (File.Exists(saved))
@@ -505,6 +530,35 @@ public sealed class RejectionSamplingTrainer
         }
 
         return modelDirectory!;
+    }
+
+    /// <summary>The name of a round's preference pairs file (with the reference log-probabilities), beside its supervision.</summary>
+    public const string PairsFileName = "pairs.jsonl";
+
+    /// <summary>
+    /// The round's preference pairs with reference log-probabilities from the model as it is before the
+    /// round trains (round 0: the initial model; round N: round N-1's), computed once and kept in
+    /// <c>round-N/pairs.jsonl</c>, whose header names the supervision it was built from.
+    /// </summary>
+    private async Task<IReadOnlyList<PreferencePair>> ReferencedPairsAsync(IPreferenceTunableVisionLanguageModel model, IReadOnlyList<SupervisionRecord> records, Dictionary<string, TrainingItem> byId, string roundDirectory, int round, CancellationToken cancellationToken)
+    {
+        var pairs = PreferencePairs.FromRecords(records, _options.Dpo.Pairing, r => byId[r.ImageId].Image);
+        if (pairs.Count == 0)
+        {
+            throw new InvalidOperationException($"Round {round} produced no preference pair ({_options.Dpo.Pairing}): no image had a target and a sample to prefer it over (see {roundDirectory}/{SupervisionFileName}).");
+        }
+
+        var header = new JournalHeader
+        {
+            VigorJournal = PreferencePairs.FileKind,
+            Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["supervision"] = ContentFingerprint.Of(System.IO.Path.Combine(roundDirectory, SupervisionFileName)),
+                ["pairing"] = _options.Dpo.Pairing.ToString(),
+                ["reference"] = round == 0 ? "initial model" : $"round-{round - 1}/model",
+            },
+        };
+        return await PreferencePairs.WithReferenceAsync(model, pairs, System.IO.Path.Combine(roundDirectory, PairsFileName), header, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The sampling seed of one image: derived from the base seed, the image id and the round only.</summary>

@@ -24,10 +24,17 @@ internal sealed class FineTuningLoop<TExample>
     private readonly FineTuningOptions _options;
     private readonly LlavaFineTuningOptions _extra;
     private readonly ILogger _logger;
+    private readonly IReadOnlyDictionary<string, string> _objectiveSettings;
 
-    public FineTuningLoop(ITrainingTarget<TExample> target, FineTuningOptions options, LlavaFineTuningOptions extra, ILogger logger)
+    /// <param name="target">What is trained and its loss.</param>
+    /// <param name="options">Optimizer, batch and checkpoint settings.</param>
+    /// <param name="extra">LLaVA's settings beyond them (clipping, Adam, LoRA).</param>
+    /// <param name="logger">Where checkpoints and per-step losses are logged.</param>
+    /// <param name="objectiveSettings">Settings of the loss a resume must share (e.g. DPO's beta), recorded beside the optimizer's; none for plain fine-tuning.</param>
+    public FineTuningLoop(ITrainingTarget<TExample> target, FineTuningOptions options, LlavaFineTuningOptions extra, ILogger logger, IReadOnlyDictionary<string, string>? objectiveSettings = null)
     {
         _target = target;
+        _objectiveSettings = objectiveSettings ?? new Dictionary<string, string>();
         _options = options;
         _extra = extra;
         _logger = logger;
@@ -369,6 +376,11 @@ internal sealed class FineTuningLoop<TExample>
         if (_extra.GradientCheckpointing)
         {
             settings["gradient_checkpointing"] = "true";
+        }
+
+        foreach (var (key, value) in _objectiveSettings)
+        {
+            settings[key] = value;
         }
 
         if (_target.ComputeDType == ScalarType.Float16)

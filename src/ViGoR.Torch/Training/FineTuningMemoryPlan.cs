@@ -31,6 +31,14 @@ public sealed record FineTuningPlanRequest
 
     /// <summary>Tokens per example, image tokens included (LLaVA-1.5: up to 2048, of which 576 image tokens).</summary>
     public int SequenceLength { get; init; } = 2048;
+
+    /// <summary>
+    /// The loss. With a preference objective each example is a pair whose chosen and rejected answers
+    /// go through the model in one forward (2 × <see cref="MicroBatchSize"/> sequences), and the
+    /// log-softmax over the vocabulary is kept for the sequence log-probabilities. The reference costs
+    /// nothing here: its log-probabilities are computed before training and stored with the pairs.
+    /// </summary>
+    public TrainingObjective Objective { get; init; } = TrainingObjective.Sft;
 }
 
 /// <summary>
@@ -44,7 +52,8 @@ public sealed record FineTuningPlanRequest
 /// decoder layer: b·s·(6h + 2·kv + 4·i) elements (norm inputs, q/k/v, attention and MLP inputs and
 /// outputs) plus b·heads·s² attention probabilities (the math attention kernel), in the compute
 /// dtype; with gradient checkpointing b·s·h per layer plus one layer's full set; plus float32
-/// logits and their gradient, 2·b·s·vocab·4 bytes. Allocator fragmentation, the CUDA context
+/// logits and their gradient, 2·b·s·vocab·4 bytes (preference objectives: b doubled for the pair, and the
+/// float32 log-softmax kept too, 3·b·s·vocab·4). Allocator fragmentation, the CUDA context
 /// (~0.5-1 GB) and temporary buffers come on top: leave 10-15% headroom.
 /// </remarks>
 /// <param name="Parameters">All parameters of the model.</param>
@@ -101,12 +110,13 @@ public sealed record FineTuningMemoryPlan(long Parameters, long TrainableParamet
         long gradients = (trainedFull * element) + (adapters * 4);
         long optimizer = ((trainedFull + adapters) * 8) + (sixteenBit ? trainedFull * 4 : 0);
 
-        long b = request.MicroBatchSize, s = request.SequenceLength;
+        bool pairs = request.Objective != TrainingObjective.Sft;
+        long b = request.MicroBatchSize * (pairs ? 2L : 1L), s = request.SequenceLength;
         long full = ((b * s * ((6 * h) + (2 * kv) + (4 * i))) + (b * heads * s * s)) * element;
         long layers = request.GradientCheckpointing
             ? (t.NumHiddenLayers * b * s * h * element) + full
             : t.NumHiddenLayers * full;
-        long activations = layers + (2 * b * s * v * 4);
+        long activations = layers + ((pairs ? 3 : 2) * b * s * v * 4);
         return new FineTuningMemoryPlan(all, trainedFull + adapters, weights, gradients, optimizer, activations);
     }
 

@@ -95,6 +95,30 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
     public (Tensor LossSum, long TargetTokens) ComputeLoss(IReadOnlyList<FineTuningExample> microBatch, Generator generator)
     {
+        var (logits, labels) = ShiftedLogits(microBatch, generator);
+        long vocab = logits.shape[^1];
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), labels.reshape(-1), ignore_index: LlavaForConditionalGeneration.IgnoreIndex, reduction: nn.Reduction.Sum);
+        long tokens = labels.ne(LlavaForConditionalGeneration.IgnoreIndex).sum().item<long>();
+        return (loss, tokens);
+    }
+
+    /// <summary>
+    /// Each example's answer log-probability, log p(target + EOS | image, prompt): the sum over its
+    /// supervised tokens (those <see cref="ComputeLoss"/> counts), [examples] in float32, and how many
+    /// tokens each sums. Gradients flow when enabled. Runs inside the caller's dispose scope.
+    /// </summary>
+    public (Tensor LogProbs, Tensor Tokens) SequenceLogProbs(IReadOnlyList<FineTuningExample> examples, Generator? generator)
+    {
+        var (logits, labels) = ShiftedLogits(examples, generator);
+        var mask = labels.ne(LlavaForConditionalGeneration.IgnoreIndex);
+        var index = labels.masked_fill(mask.logical_not(), 0).unsqueeze(-1);
+        var perToken = logits.log_softmax(-1).gather(-1, index).squeeze(-1);
+        return ((perToken * mask).sum(1), mask.sum(1));
+    }
+
+    /// <summary>Logits (float32) at positions 0..T-2 and the labels they predict (positions 1..T-1), [examples, T-1(, vocab)].</summary>
+    private (Tensor Logits, Tensor Labels) ShiftedLogits(IReadOnlyList<FineTuningExample> microBatch, Generator? generator)
+    {
         if (Lora is not null)
         {
             Lora.Generator = generator;
@@ -121,12 +145,7 @@ internal sealed class LlavaTrainingTarget : ITrainingTarget<FineTuningExample>, 
 
         using var inputs = BuildInputs(rows, labels, images);
         var logits = _model.Module.Logits(inputs);
-        long vocab = logits.shape[^1];
-        var shiftedLogits = logits[.., ..^1, ..].to(ScalarType.Float32).reshape(-1, vocab);
-        var shiftedLabels = inputs.Labels![.., 1..].reshape(-1);
-        var loss = nn.functional.cross_entropy(shiftedLogits, shiftedLabels, ignore_index: LlavaForConditionalGeneration.IgnoreIndex, reduction: nn.Reduction.Sum);
-        long tokens = shiftedLabels.ne(LlavaForConditionalGeneration.IgnoreIndex).sum().item<long>();
-        return (loss, tokens);
+        return (logits[.., ..^1, ..].to(ScalarType.Float32), inputs.Labels![.., 1..]);
     }
 
     private MultimodalInputs BuildInputs(List<long[]> rows, List<long[]> labels, List<RgbImage> images)

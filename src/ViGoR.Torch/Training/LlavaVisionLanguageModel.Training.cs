@@ -33,6 +33,20 @@ public sealed partial class LlavaVisionLanguageModel : IFineTunableVisionLanguag
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(examples);
+        return await TrainAsync(
+            options,
+            (target, settings, o) => new FineTuningLoop<FineTuningExample>(target, o, settings, TrainingLogger)
+                .Run(examples, LlavaTrainingTarget.Fingerprint(examples), progress, cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="loop"/> on the training thread under the model's gate, with the target that
+    /// freezes, attaches LoRA and restores what <paramref name="options"/> says; merges LoRA adapters into
+    /// the weights when the loop finishes.
+    /// </summary>
+    private async Task<FineTuningResult> TrainAsync(FineTuningOptions? options, Func<LlavaTrainingTarget, LlavaFineTuningOptions, FineTuningOptions, FineTuningResult> loop, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new FineTuningOptions();
         var settings = LlavaFineTuningOptions.From(options);
@@ -43,8 +57,7 @@ public sealed partial class LlavaVisionLanguageModel : IFineTunableVisionLanguag
                 () =>
                 {
                     using var target = new LlavaTrainingTarget(this, settings, options.Seed);
-                    var loop = new FineTuningLoop<FineTuningExample>(target, options, settings, TrainingLogger);
-                    var result = loop.Run(examples, LlavaTrainingTarget.Fingerprint(examples), progress, cancellationToken);
+                    var result = loop(target, settings, options);
                     target.Lora?.MergeIntoBase();
                     return result;
                 },

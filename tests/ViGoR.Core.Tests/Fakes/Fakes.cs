@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace ViGoR.Core.Tests.Fakes;
 
 /// <summary>Returns scripted samples per image id; counts calls; can fail or cancel on demand.</summary>
-internal sealed class FakeVisionLanguageModel : IFineTunableVisionLanguageModel
+internal sealed class FakeVisionLanguageModel : IPreferenceTunableVisionLanguageModel
 {
     private readonly Func<ImageInput, SamplingOptions, IReadOnlyList<string>> _sample;
 
@@ -41,6 +41,30 @@ internal sealed class FakeVisionLanguageModel : IFineTunableVisionLanguageModel
     {
         Saved.Add(directory);
         return Task.CompletedTask;
+    }
+
+    public int ReferenceCalls { get; private set; }
+
+    public List<(IReadOnlyList<PreferencePair> Pairs, DpoOptions Dpo, FineTuningOptions Options)> PreferenceCalls { get; } = [];
+
+    /// <summary>A stand-in log-probability: minus the answer's length (longer answers are less likely), plus the rounds trained so far.</summary>
+    public Task<IReadOnlyList<PreferencePair>> ComputeReferenceLogProbsAsync(IReadOnlyList<PreferencePair> pairs, int batchSize = 8, CancellationToken cancellationToken = default)
+    {
+        ReferenceCalls++;
+        int trained = PreferenceCalls.Count;
+        return Task.FromResult<IReadOnlyList<PreferencePair>>(pairs.Select(p => p with
+        {
+            ReferenceChosenLogProb = -p.Chosen.Length + trained,
+            ReferenceRejectedLogProb = -p.Rejected.Length + trained,
+            ChosenTokens = p.Chosen.Length,
+            RejectedTokens = p.Rejected.Length,
+        }).ToList());
+    }
+
+    public Task<FineTuningResult> PreferenceTuneAsync(IReadOnlyList<PreferencePair> pairs, DpoOptions dpo, FineTuningOptions? options = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        PreferenceCalls.Add((pairs, dpo, options!));
+        return Task.FromResult(new FineTuningResult(1, 0.69, 0));
     }
 }
 

@@ -18,6 +18,30 @@ public sealed class JournalTests : IDisposable
     };
 
     [Fact]
+    public void Content_identities_agree_wherever_the_file_is_and_differ_when_its_content_does()
+    {
+        var here = Path.Combine(_folder, "a", "samples.jsonl");
+        var there = Path.Combine(_folder, "b", "samples.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(here)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(there)!);
+        File.WriteAllText(here, "{}\n");
+        File.Copy(here, there);
+        JournalHeader Header(string path) => new()
+        {
+            VigorJournal = JournalHeader.ScoresKind,
+            Settings = new Dictionary<string, string> { ["model"] = ComponentIdentity.ForPath("recorded-samples", path), ["streams"] = $"rm({ComponentIdentity.ForPath("recorded-judgements", path)});at" },
+        };
+
+        // A work folder copied elsewhere with its inputs resumes.
+        Assert.Empty(Header(here).Differences(Header(there)));
+
+        File.WriteAllText(there, "{\"x\": 1}\n");
+        var differences = Header(here).Differences(Header(there));
+        Assert.Equal(2, differences.Count);
+        Assert.StartsWith("model: recorded-samples:", differences[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Records_round_trip_with_snake_case_names()
     {
         var path = Path.Combine(_folder, "j.jsonl");

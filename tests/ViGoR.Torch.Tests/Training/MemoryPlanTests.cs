@@ -43,6 +43,21 @@ public sealed class MemoryPlanTests
     }
 
     [Fact]
+    public void A_preference_objective_costs_activations_for_both_answers_and_no_second_model()
+    {
+        var config = LlavaModelConfig.Load(TinyLlava.HuggingFace);
+        var sft = FineTuningMemoryPlan.Estimate(config, new FineTuningPlanRequest { LoraRank = 4, SequenceLength = 64 });
+        var dpo = FineTuningMemoryPlan.Estimate(config, new FineTuningPlanRequest { LoraRank = 4, SequenceLength = 64, Objective = TrainingObjective.Dpo });
+        var twoExamples = FineTuningMemoryPlan.Estimate(config, new FineTuningPlanRequest { LoraRank = 4, SequenceLength = 64, MicroBatchSize = 2 });
+
+        // The reference's log-probabilities are stored with the pairs: weights, gradients and optimizer are SFT's.
+        Assert.Equal((sft.WeightBytes, sft.GradientBytes, sft.OptimizerBytes), (dpo.WeightBytes, dpo.GradientBytes, dpo.OptimizerBytes));
+
+        // A pair is two sequences in one forward, plus the kept float32 log-softmax over the vocabulary.
+        Assert.Equal(twoExamples.ActivationBytes + (2L * 64 * config.Text.VocabSize * 4), dpo.ActivationBytes);
+    }
+
+    [Fact]
     public void The_real_llava_15_7b_has_seven_billion_parameters()
     {
         var dir = Directory.CreateTempSubdirectory("vigor-plan").FullName;

@@ -285,7 +285,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Phase 3: k descriptions of every training image from the base model, seeded per image, in the recorded-samples format.</summary>
-    private async Task<string> SampleAsync(int seed, DemoSplit split, string directory, CancellationToken cancellationToken)
+    internal async Task<string> SampleAsync(int seed, DemoSplit split, string directory, CancellationToken cancellationToken, string? modelDirectory = null, int round = 0)
     {
         var path = Path.Combine(directory, "samples.jsonl");
         if (File.Exists(path))
@@ -293,14 +293,14 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             return path;
         }
 
-        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
-        var samples = await DescribeAsync(model, split.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples} ({Path.GetFileName(split.Directory)})", cancellationToken);
+        using var model = LlavaVisionLanguageModel.Load(modelDirectory ?? BaseModel, _cpu);
+        var samples = await DescribeAsync(model, split.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples} ({Path.GetFileName(split.Directory)}{(round > 0 ? $", round {round}" : string.Empty)})", cancellationToken, round);
         AtomicFile.WriteAllLines(path, split.Scenes.Select((s, i) => JsonSerializer.Serialize(new { image = s.FileName, prompt = ShapesWorldCorpus.DescribePrompt, samples = samples[i] })));
         return path;
     }
 
     /// <summary>Phase 4: the fine-grained reward model judges every sentence of the samples once (what <c>vigor score</c> does); ViGoR-RM and ViGoR-All replay the judgements.</summary>
-    private async Task<string> JudgeAsync(int seed, DemoSplit split, string samplesPath, string rewardModel, CancellationToken cancellationToken)
+    internal async Task<string> JudgeAsync(int seed, DemoSplit split, string samplesPath, string rewardModel, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetDirectoryName(samplesPath)!, "judgements.jsonl");
         var done = path + ".done";
@@ -316,11 +316,11 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         return path;
     }
 
-    private static List<TrainingItem> Items(DemoSplit split) =>
+    internal static List<TrainingItem> Items(DemoSplit split) =>
         split.Scenes.Select(s => new TrainingItem(ImageInput.FromFile(split.ImagePath(s), s.FileName), ShapesWorldCorpus.DescribePrompt)).ToList();
 
     /// <summary>Phase 5: the configuration's streams score, select and refine the recorded samples (resumable journal).</summary>
-    private async Task<string> SuperviseAsync(int seed, DemoConfig config, DemoSplit split, string samplesPath, string? holisticModel, string judgements, string journal, CancellationToken cancellationToken)
+    internal async Task<string> SuperviseAsync(int seed, DemoConfig config, DemoSplit split, string samplesPath, string? holisticModel, string judgements, string journal, CancellationToken cancellationToken)
     {
         var phase = $"seed {seed}: supervise {config.Label}";
         var services = new ServiceCollection().AddLogging();
@@ -355,32 +355,40 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Phase 6: the base model fine-tuned on the configuration's refined targets (same budget and seed for all).</summary>
-    private async Task<string> FineTuneAsync(int seed, DemoConfig config, string journal, CancellationToken cancellationToken)
+    private Task<string> FineTuneAsync(int seed, DemoConfig config, string journal, CancellationToken cancellationToken) =>
+        TrainAsync(seed, config.Name, config.Label, journal, BaseModel, (model, examples, options, progress) => model.FineTuneAsync(examples, options, progress, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// A model trained from <paramref name="startModel"/> on <paramref name="journal"/>'s refined targets by
+    /// <paramref name="train"/> (fine-tuning, or preference optimisation on pairs from the same records), with
+    /// the demo's budget and seed, saved as <c>seed-N/NAME/model</c>; the base when no image has a target.
+    /// </summary>
+    internal async Task<string> TrainAsync(int seed, string name, string label, string journal, string startModel, Func<LlavaVisionLanguageModel, IReadOnlyList<FineTuningExample>, FineTuningOptions, IProgress<FineTuningProgress>, Task> train, CancellationToken cancellationToken)
     {
-        var output = Path.Combine(ConfigDirectory(seed, config.Name), "model");
+        var output = Path.Combine(ConfigDirectory(seed, name), "model");
         if (File.Exists(Path.Combine(output, "config.json")))
         {
             return output;
         }
 
-        if (File.Exists(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt")))
+        if (File.Exists(Path.Combine(ConfigDirectory(seed, name), "untrained.txt")))
         {
-            return BaseModel;
+            return startModel;
         }
 
         var examples = SupervisionJournal.Read(journal)
             .Where(r => r.Status == SupervisionStatus.Ok && !string.IsNullOrWhiteSpace(r.Target))
-            .Select(r => new FineTuningExample(ImageInput.FromFile(Path.Combine(World.Train.ImagesDirectory, r.ImageId), r.ImageId), r.Prompt, r.Target!))
+            .Select(r => new FineTuningExample(TrainImage(r), r.Prompt, r.Target!))
             .ToList();
         if (examples.Count == 0)
         {
             // Every sentence was dropped (e.g. a reward model that calls everything a hallucination):
-            // nothing to learn from. The base stands in, and the report says so rather than failing the run.
-            AtomicFile.WriteAllText(Path.Combine(ConfigDirectory(seed, config.Name), "untrained.txt"), $"{journal}: no image has a target, so {config.Label} was not fine-tuned; the base model's evaluation stands in for it.\n");
-            return BaseModel;
+            // nothing to learn from. The model it would start from stands in, and the report says so rather than failing the run.
+            AtomicFile.WriteAllText(Path.Combine(ConfigDirectory(seed, name), "untrained.txt"), $"{journal}: no image has a target, so {label} was not trained; the model it starts from stands in for it.\n");
+            return startModel;
         }
 
-        using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
+        using var model = LlavaVisionLanguageModel.Load(startModel, _cpu);
         var options = new FineTuningOptions
         {
             Epochs = Settings.Epochs,
@@ -388,18 +396,24 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             BatchSize = Settings.BatchSize,
             MicroBatchSize = Settings.BatchSize,
             Seed = seed,
-            CheckpointDirectory = Path.Combine(ConfigDirectory(seed, config.Name), "checkpoints"),
+            CheckpointDirectory = Path.Combine(ConfigDirectory(seed, name), "checkpoints"),
         };
         new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features }.ApplyTo(options);
-        await model.FineTuneAsync(examples, options, Steps($"seed {seed}: fine-tune {config.Label}"), cancellationToken);
+        await train(model, examples, options, Steps($"seed {seed}: fine-tune {label}"));
         await model.SaveCheckpointAsync(output + ".partial", cancellationToken);
         System.IO.Directory.Move(output + ".partial", output);
         System.IO.Directory.Delete(options.CheckpointDirectory, recursive: true);
         return output;
     }
 
+    /// <summary>A training-split image of a journal record.</summary>
+    internal ImageInput TrainImage(SupervisionRecord record) => ImageInput.FromFile(Path.Combine(World.Train.ImagesDirectory, record.ImageId), record.ImageId);
+
+    /// <summary>The fine-grained reward model's folder, once trained.</summary>
+    internal string FineGrainedRewardModel => RewardModelDirectory(holistic: false);
+
     /// <summary>Phase 7: CHAIR on sampled test descriptions and POPE (greedy yes/no) on the test split.</summary>
-    private async Task<DemoEvaluation> EvaluateAsync(int seed, string config, string modelDirectory, CancellationToken cancellationToken, bool validation = false)
+    internal async Task<DemoEvaluation> EvaluateAsync(int seed, string config, string modelDirectory, CancellationToken cancellationToken, bool validation = false)
     {
         var path = validation ? CalibrationPath(seed) : EvaluationPath(seed, config);
         var (split, questions) = World.Evaluation(validation);
@@ -430,7 +444,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Samples descriptions of <paramref name="scenes"/>, eight images per batch, each image seeded as the trainer seeds it.</summary>
-    private async Task<List<IReadOnlyList<string>>> DescribeAsync(LlavaVisionLanguageModel model, IReadOnlyList<Scene> scenes, int seed, int numSamples, float temperature, string phase, CancellationToken cancellationToken)
+    private async Task<List<IReadOnlyList<string>>> DescribeAsync(LlavaVisionLanguageModel model, IReadOnlyList<Scene> scenes, int seed, int numSamples, float temperature, string phase, CancellationToken cancellationToken, int round = 0)
     {
         var result = new List<IReadOnlyList<string>>(scenes.Count);
         var options = new SamplingOptions { NumSamples = numSamples, Temperature = temperature, MaxNewTokens = Settings.MaxNewTokens };
@@ -438,7 +452,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         {
             cancellationToken.ThrowIfCancellationRequested();
             var requests = scenes.Skip(start).Take(8)
-                .Select(s => new SampleRequest(ImageInput.FromPixels(s.Image), ShapesWorldCorpus.DescribePrompt, RejectionSamplingTrainer.DeriveSeed(seed, s.FileName, 0)))
+                .Select(s => new SampleRequest(ImageInput.FromPixels(s.Image), ShapesWorldCorpus.DescribePrompt, RejectionSamplingTrainer.DeriveSeed(seed, s.FileName, round)))
                 .ToList();
             result.AddRange(await model.SampleBatchAsync(requests, options, cancellationToken));
             progress?.Report(new DemoProgress(phase, result.Count, scenes.Count));
@@ -447,5 +461,5 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         return result;
     }
 
-    private SyncProgress<FineTuningProgress> Steps(string phase) => new(p => progress?.Report(new DemoProgress(phase, p.Step, p.TotalSteps)));
+    internal SyncProgress<FineTuningProgress> Steps(string phase) => new(p => progress?.Report(new DemoProgress(phase, p.Step, p.TotalSteps)));
 }
