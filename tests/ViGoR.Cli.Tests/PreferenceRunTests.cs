@@ -59,6 +59,18 @@ public sealed class PreferenceRunTests : IDisposable
         Assert.Equal(0, await VigorApp.Create().RunAsync(args));
         Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(work, "round-0", "pairs.jsonl")));
 
+        // finetune --objective dpo on the same journal and base builds the same pairs with the same reference log-probabilities.
+        var world = Path.Combine(_folder, "world");
+        var tuned = Path.Combine(_folder, "tuned");
+        Assert.Equal(0, await VigorApp.Create().RunAsync([
+            "finetune", "--model", DemoCommand.CommittedModel, "--data", Path.Combine(work, "round-0", "supervision.jsonl"), "--images", Path.Combine(world, "images"),
+            "--out", tuned, "--objective", "dpo", "--dpo-beta", "0.2", "--epochs", "1", "--batch-size", "4", "--micro-batch-size", "2"]));
+        var fromRun = PreferencePairs.Read(Path.Combine(work, "round-0", "pairs.jsonl"), ImageInput.FromId).Pairs;
+        var fromFinetune = PreferencePairs.Read(Path.Combine(tuned, "pairs.jsonl"), ImageInput.FromId).Pairs;
+        Assert.Equal(fromRun.Select(p => (p.Source, p.Chosen, p.Rejected)), fromFinetune.Select(p => (p.Source, p.Chosen, p.Rejected)));
+        Assert.All(fromRun.Zip(fromFinetune), p => Assert.Equal(p.First.ReferenceChosenLogProb!.Value, p.Second.ReferenceChosenLogProb!.Value, 1e-5 * Math.Abs(p.First.ReferenceChosenLogProb.Value)));
+        Assert.True(File.Exists(Path.Combine(tuned, "config.json")));
+
         // Another objective on the same work folder is another run: refused, naming what differs.
         var sft = await ArgsAsync(work, "--mode", "online", "--rounds", "2");
         var refused = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(sft));
@@ -79,6 +91,22 @@ public sealed class PreferenceRunTests : IDisposable
         Assert.Equal(1.0, pairs.Average(p => p.Weight), 1e-9);
         var records = SupervisionJournal.Read(Path.Combine(work, "round-0", "supervision.jsonl")).ToDictionary(r => r.ImageId);
         Assert.All(pairs, p => Assert.Equal(records[p.Source!].Samples[records[p.Source!].Chosen!.Value].Text, p.Rejected));
+    }
+
+    [Fact]
+    public async Task The_memory_plan_of_dpo_holds_two_sequences_a_pair_and_no_reference_model()
+    {
+        var sft = await VigorProcess.RunAsync(["finetune", "--model", DemoCommand.CommittedModel, "--plan", "--lora"]);
+        var dpo = await VigorProcess.RunAsync(["finetune", "--model", DemoCommand.CommittedModel, "--plan", "--lora", "--objective", "dpo"]);
+
+        static string Line(string output, string name) => output.Split('\n').Single(l => l.StartsWith(name, StringComparison.Ordinal));
+        Assert.Equal(0, dpo.ExitCode);
+        foreach (var same in new[] { "weights", "gradients", "optimizer" })
+        {
+            Assert.Equal(Line(sft.Output, same), Line(dpo.Output, same));
+        }
+
+        Assert.NotEqual(Line(sft.Output, "activations"), Line(dpo.Output, "activations"));
     }
 
     [Theory]

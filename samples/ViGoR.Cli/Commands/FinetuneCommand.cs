@@ -21,7 +21,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
 {
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
-    public sealed class Settings : FineTuningSettings
+    public sealed class Settings : FineTuningSettings, IObjectiveFlags
     {
         [CommandOption("--model <DIR>")]
         [Description("LLaVA folder to start from: llava-hf or original LLaVA.")]
@@ -59,6 +59,26 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("vicuna_v1 | llava_v1 | llava_hf. Default: llava_hf for llava-hf folders, vicuna_v1 for original LLaVA. Use the mode you will sample with.")]
         public string? ConvMode { get; init; }
 
+        [CommandOption("--objective <O>")]
+        [Description("What the model learns from the supervision: sft (default, the paper: the refined targets) | dpo (preference pairs from the journal, reference log-probs of --model kept in OUT/pairs.jsonl) | sft+dpo (DPO plus --sft-weight times the SFT loss on the chosen answer).")]
+        public string Objective { get; init; } = "sft";
+
+        [CommandOption("--pairs <P>")]
+        [Description("How preference pairs are built: best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, weighted by their penalty).")]
+        public string Pairs { get; init; } = "best-vs-worst";
+
+        [CommandOption("--dpo-beta <B>")]
+        [Description("DPO's beta, > 0 (default 0.1, TRL's): smaller lets the model move further from the reference.")]
+        public double DpoBeta { get; init; } = 0.1;
+
+        [CommandOption("--dpo-loss <L>")]
+        [Description("sigmoid (default, DPO) | ipo.")]
+        public string DpoLoss { get; init; } = "sigmoid";
+
+        [CommandOption("--sft-weight <W>")]
+        [Description("With --objective sft+dpo: the weight of the SFT loss on the chosen answer (default 1).")]
+        public double SftWeight { get; init; } = 1;
+
         [CommandOption("--plan")]
         [Description("Print what this configuration needs in memory (weights, gradients, optimizer state, activations) from the model's config.json, and exit.")]
         public bool Plan { get; init; }
@@ -86,6 +106,11 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             if (string.IsNullOrWhiteSpace(Model) || (!Plan && (string.IsNullOrWhiteSpace(Data) || string.IsNullOrWhiteSpace(Out))))
             {
                 return ValidationResult.Error("--model, --data and --out are required (--plan needs only --model).");
+            }
+
+            if (ObjectiveFlags.Validate(this) is { } objective)
+            {
+                return ValidationResult.Error(objective);
             }
 
             if (FeatureCache > 0 && TrainVisionTower)
@@ -117,6 +142,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             GradientCheckpointing = settings.GradientCheckpointing,
             MicroBatchSize = settings.MicroBatchSize,
             SequenceLength = settings.SequenceLength,
+            Objective = ObjectiveFlags.Objective(settings.Objective),
         });
         if (settings.Plan)
         {
@@ -131,6 +157,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
                 $"This configuration needs about {FineTuningMemoryPlan.Gb(plan.TotalBytes).Trim()} ({plan.Describe().Replace(Environment.NewLine, "; ", StringComparison.Ordinal)}), more than the device's {FineTuningMemoryPlan.Gb(bytes).Trim()}. Try --lora, --gradient-checkpointing, --dtype bfloat16, a smaller --micro-batch-size, or see docs/scale.md.");
         }
 
+        var objective = ObjectiveFlags.Objective(settings.Objective);
         var examples = ReadExamples(settings.Data, settings.Images, out var skipped);
         AnsiConsole.MarkupLineInterpolated($"{examples.Count} example(s) from {settings.Data} ({skipped} record(s) without a target skipped).");
         if (examples.Count == 0)
@@ -163,7 +190,9 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
                     task.Value = p.Step;
                     task.Description = string.Create(CultureInfo.InvariantCulture, $"Step {p.Step}/{p.TotalSteps} (epoch {p.Epoch + 1}) loss {p.Loss:F4} lr {p.LearningRate:E2}");
                 });
-                result = await model.FineTuneAsync(examples, options, progress, ct);
+                result = objective == TrainingObjective.Sft
+                    ? await model.FineTuneAsync(examples, options, progress, ct)
+                    : await model.PreferenceTuneAsync(await PairsAsync(model, settings, examples, ct), ObjectiveFlags.Dpo(settings), options, progress, ct);
                 task.Value = task.MaxValue;
             });
 
@@ -177,6 +206,35 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         AnsiConsole.Status().Start($"Saving to {settings.Out}", _ => model.SaveCheckpointAsync(settings.Out, ct).GetAwaiter().GetResult());
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Done: {result.Steps} step(s), final loss {result.FinalLoss:F4}. Model written to {settings.Out}.");
         return 0;
+    }
+
+    /// <summary>
+    /// The journal's preference pairs with the reference log-probabilities of <paramref name="model"/> as loaded,
+    /// computed once and kept in OUT/pairs.jsonl (a rerun reads them back; other supervision is refused).
+    /// </summary>
+    private static async Task<IReadOnlyList<PreferencePair>> PairsAsync(LlavaVisionLanguageModel model, Settings settings, IReadOnlyList<FineTuningExample> examples, CancellationToken cancellationToken)
+    {
+        var images = examples.ToDictionary(e => e.Image.Id, e => e.Image, StringComparer.Ordinal);
+        var pairing = ObjectiveFlags.Pairing(settings.Pairs);
+        var pairs = PreferencePairs.FromRecords(SupervisionJournal.Read(settings.Data), pairing, r => images[r.ImageId]);
+        if (pairs.Count == 0)
+        {
+            throw new InvalidDataException($"{settings.Data}: no preference pair ({settings.Pairs}): no image has a target and a sample to prefer it over.");
+        }
+
+        var header = new JournalHeader
+        {
+            VigorJournal = PreferencePairs.FileKind,
+            Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["supervision"] = ContentFingerprint.Of(settings.Data),
+                ["pairing"] = pairing.ToString(),
+                ["reference"] = ComponentIdentity.ForPath("llava", settings.Model),
+            },
+        };
+        Directory.CreateDirectory(settings.Out);
+        AnsiConsole.MarkupLineInterpolated($"{pairs.Count} preference pair(s); reference log-probabilities from {settings.Model}.");
+        return await PreferencePairs.WithReferenceAsync(model, pairs, Path.Combine(settings.Out, RejectionSamplingTrainer.PairsFileName), header, settings.MicroBatchSize, cancellationToken);
     }
 
     private static bool IsCpu(string? device) => device is null ? !TorchSharp.torch.cuda.is_available() : device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase);

@@ -10,7 +10,7 @@ namespace ViGoR.Cli.Commands;
 /// <summary><c>vigor run</c>: the ViGoR method on a data set (supervision, then fine-tuning).</summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : SelectionSettings, IFineTuningFlags
+    public sealed class Settings : SelectionSettings, IObjectiveFlags, IFineTuningFlags
     {
         [CommandOption("--data <FILE>")]
         [Description("JSON Lines of images to describe: {\"id\", \"image\", \"prompt\"}. Default: the images of --samples.")]
