@@ -199,7 +199,7 @@ internal static class PipelineRunner
                 var other => throw new ArgumentException($"--mode: expected offline or online, got '{other}'."),
             },
             OnlineRounds = settings.Rounds,
-            Automatic = new AutomaticScoringOptions
+            Automatic = new AutomaticStreamOptions
             {
                 Grounding = new GroundingOptions { BoxThreshold = settings.BoxThreshold, TextThreshold = settings.TextThreshold },
                 CheckCounts = settings.CheckCounts,
