@@ -10,7 +10,7 @@ internal static class PipelineRunner
 {
     public sealed record Result(IReadOnlyList<SupervisionRecord> Records, string JournalPath, string? ModelDirectory);
 
-    public static async Task<Result> RunAsync(RunCommand.Settings settings, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(RunCommand.Settings settings, Action<ViGoRBuilder> configure, CancellationToken cancellationToken)
     {
         var (chunks, chunk, chunkSource) = DatasetShards.ResolveChunk(settings.NumChunks, settings.ChunkIndex);
 
@@ -68,6 +68,7 @@ internal static class PipelineRunner
             });
         }
 
+        configure(builder);
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>().GetService<IFineTunableVisionLanguageModel>() is not null;
@@ -79,7 +80,7 @@ internal static class PipelineRunner
             Restart(settings.Work, sharded ? journalPath : null);
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {string.Join(", ", trainer.Streams.Select(x => x.Name))}, mode: {(fineTune ? options.Mode.ToString() : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
         string? modelDirectory = null;
         await ProgressDisplay.RunAsync(async (supervision, training) =>
