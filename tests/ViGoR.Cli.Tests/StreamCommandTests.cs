@@ -79,6 +79,21 @@ public sealed class StreamCommandTests : IDisposable
             File.ReadLines(Path.Combine(library, "scores.jsonl")).Skip(1));
     }
 
+    [Fact]
+    public void The_summary_names_each_stream_that_dropped_and_counts_its_drops()
+    {
+        static DroppedSentence Drop(params string[] streams) =>
+            new(0, "x", streams.ToDictionary(s => s, s => (IReadOnlyList<string>)[s + " reason"]));
+        var records = new[]
+        {
+            new SupervisionRecord { ImageId = "a", Prompt = "p", Status = SupervisionStatus.Ok, Dropped = [Drop("automatic"), Drop("automatic", WordStream.StreamName)] },
+            new SupervisionRecord { ImageId = "b", Prompt = "p", Status = SupervisionStatus.NoTarget, Dropped = [Drop("vqa")] },
+        };
+
+        Assert.Equal("automatic 2, no_word 1, vqa 1", ViGoR.Cli.Pipeline.SupervisionTable.DropsByStream(records));
+        Assert.Equal("automatic: automatic reason; no_word: no_word reason", records[0].Dropped[1].DescribeReasons());
+    }
+
     [Theory]
     [InlineData("clip", "--stream clip: Unknown reward stream 'clip' in 'clip'; known streams: automatic, no-word, reward_model, vqa.")]
     [InlineData("no-word:colour=red", "--stream no-word:colour=red: Unknown setting 'colour' for reward stream 'no-word' in 'no-word:colour=red'; known keys: word (the word to drop (default couch)).")]
