@@ -6,14 +6,19 @@ namespace ViGoR.Cli;
 /// <summary>The vigor command tree; each verb lives in Commands/&lt;Verb&gt;Command.cs.</summary>
 internal static class VigorApp
 {
-    public static CommandApp Create()
+    public static CommandApp Create() => Create(null);
+
+    /// <summary>The command tree with a host's registrations (<see cref="Pipeline.CliExtensions"/>), e.g. a plug-in stream's factory for <c>run --stream</c>.</summary>
+    public static CommandApp Create(Action<ViGoRBuilder>? extensions)
     {
         var app = new CommandApp();
-        app.Configure(Configure);
+        app.Configure(config => Configure(config, extensions));
         return app;
     }
 
-    public static void Configure(IConfigurator config)
+    public static void Configure(IConfigurator config) => Configure(config, null);
+
+    private static void Configure(IConfigurator config, Action<ViGoRBuilder>? extensions)
     {
         config.SetApplicationName("vigor");
         config.SetApplicationVersion(VersionCommand.Version); // `vigor --version`, as every .NET tool answers
@@ -21,7 +26,8 @@ internal static class VigorApp
 
         // The method.
         config.AddCommand<DemoCommand>("demo").WithDescription("Run the whole ViGoR method in miniature on ShapesWorld with the committed tiny LLaVA: calibration, annotation, reward models, the paper's four configurations, fine-tuning and evaluation; writes report.html and results.json.");
-        config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.");
+        config.AddCommand<RunCommand>("run").WithDescription("Run the ViGoR method: sample k, score, select, refine, journal, fine-tune.")
+            .WithData(extensions is null ? null! : new Pipeline.CliExtensions(extensions));
         config.AddCommand<MergeCommand>("merge").WithDescription("Join the scores journals of --num-chunks jobs and select over all of them.");
         config.AddBranch("export", ExportBranch.Configure);
 
@@ -44,5 +50,20 @@ internal static class VigorApp
         config.AddBranch("eval", EvalBranch.Configure);
 
         config.AddCommand<VersionCommand>("version").WithDescription("Print the vigor version.");
+    }
+}
+
+/// <summary>
+/// <c>vigor</c> run inside a host process with the host's registrations on every pipeline it builds:
+/// a host that registers a plug-in stream's factory (<c>builder.AddRewardStreamFactory(...)</c>) can
+/// then run <c>vigor run --stream its-name</c> with no change to the tool.
+/// </summary>
+public static class VigorEntryPoint
+{
+    /// <summary>Runs the command line <paramref name="args"/> as <c>vigor</c> does (errors printed, Ctrl+C cancels); returns its exit code.</summary>
+    public static Task<int> RunAsync(string[] args, Action<ViGoRBuilder> extensions)
+    {
+        ArgumentNullException.ThrowIfNull(extensions);
+        return CliHost.RunAsync(VigorApp.Create(extensions), args);
     }
 }

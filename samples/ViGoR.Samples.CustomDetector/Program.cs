@@ -10,10 +10,11 @@ var data = Path.Combine(AppContext.BaseDirectory, "data");
 var work = args.Length > 0 ? args[0] : "custom-detector-run";
 
 var services = new ServiceCollection();
-services.AddViGoR(o => o.RewardSources = RewardSources.Automatic)      // ViGoR-AT: the detector stream only
+services.AddViGoR()
     .UseWordNetNounExtractor()
     .UseVisionLanguageModel(RecordedVisionLanguageModel.Load(Path.Combine(data, "samples.jsonl")))
-    .UseGroundingDetector(new CaptionMentionDetector(Path.Combine(data, "captions.jsonl")));
+    .UseGroundingDetector(new CaptionMentionDetector(Path.Combine(data, "captions.jsonl")))
+    .UseViGoRAutomatic();                                               // ViGoR-AT: the detector stream only
 await using var provider = services.BuildServiceProvider();
 var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
 

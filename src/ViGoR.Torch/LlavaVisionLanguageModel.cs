@@ -250,6 +250,29 @@ public sealed partial class LlavaVisionLanguageModel : IBatchVisionLanguageModel
         }
     }
 
+    /// <summary>
+    /// Runs tensor work that reads the model (a reward model's or a question answerer's pass) on a worker
+    /// thread, under <see cref="Gate"/> and <c>no_grad</c>, so that it never overlaps sampling or training.
+    /// </summary>
+    internal async Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(
+                () =>
+                {
+                    using var noGrad = no_grad();
+                    return work();
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -344,10 +344,7 @@ public sealed class DemoReportTests
             ],
             Dropped = dogIndex < 0 ? [] :
             [
-                new DroppedSentence(dogIndex, sentences[dogIndex].Text, ["dog"])
-                {
-                    Reasons = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["automatic"] = ["dog"] },
-                },
+                new DroppedSentence(dogIndex, sentences[dogIndex].Text, new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["automatic"] = ["dog"] }),
             ],
         };
     }

@@ -61,8 +61,12 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool KeepRewardModelHallucinations { get; init; }
 
         [CommandOption("--sources <SOURCES>")]
-        [Description("both | automatic | reward-model. Default: both if a reward model or judgements are given, else automatic.")]
+        [Description("The paper's presets: both | automatic | reward-model (ViGoR-All, -AT, -RM). Default: both if a reward model or judgements are given, else automatic. --stream names the streams instead.")]
         public string? Sources { get; init; }
+
+        [CommandOption("--stream <SPEC>")]
+        [Description("A reward stream by name, with settings: NAME or NAME:KEY=VALUE,KEY=VALUE. Built in: automatic (box_threshold, text_threshold, check_counts), reward-model (granularity, signal, drop_object_hallucinations), vqa (question, yes_threshold, drop_on_no; asks the --model LLaVA), and any stream a host registers. Repeat for several; the run uses exactly these, instead of --sources.")]
+        public string[] Streams { get; init; } = [];
 
         [CommandOption("--granularity <G>")]
         [Description("fine-grained (default) | holistic reward-model judgements.")]
@@ -216,6 +220,23 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 return selection;
             }
 
+            if (Streams.Length > 0 && Sources is not null)
+            {
+                return ValidationResult.Error("Give --stream or --sources, not both: --sources is a preset of streams.");
+            }
+
+            foreach (var stream in Streams)
+            {
+                try
+                {
+                    RewardStreamSpec.Parse(stream);
+                }
+                catch (FormatException e)
+                {
+                    return ValidationResult.Error($"--stream {stream}: {e.Message}");
+                }
+            }
+
             if (RewardModel is not null && Judgements is not null)
             {
                 return ValidationResult.Error("Give at most one of --reward-model and --judgements.");
@@ -263,7 +284,9 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
-        var result = await PipelineRunner.RunAsync(settings, token);
+        var streams = new RunStreams(settings, (context.Data as CliExtensions)?.Configure);
+        streams.Check();
+        var result = await PipelineRunner.RunAsync(settings, streams.Apply, token);
         // A chunk's records are scored, not yet selected: success is having scored something.
         return result.Records.Any(r => r.Status is SupervisionStatus.Ok or SupervisionStatus.Scored) ? 0 : 1;
     }

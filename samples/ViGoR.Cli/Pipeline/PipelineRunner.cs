@@ -10,7 +10,7 @@ internal static class PipelineRunner
 {
     public sealed record Result(IReadOnlyList<SupervisionRecord> Records, string JournalPath, string? ModelDirectory);
 
-    public static async Task<Result> RunAsync(RunCommand.Settings settings, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(RunCommand.Settings settings, Action<ViGoRBuilder> configure, CancellationToken cancellationToken)
     {
         var (chunks, chunk, chunkSource) = DatasetShards.ResolveChunk(settings.NumChunks, settings.ChunkIndex);
         var sharded = chunks > 1;
@@ -69,6 +69,7 @@ internal static class PipelineRunner
             });
         }
 
+        configure(builder);
         await using var provider = services.BuildServiceProvider();
         var trainer = provider.GetRequiredService<RejectionSamplingTrainer>();
         var fineTune = !settings.SupervisionOnly && !sharded && provider.GetRequiredService<IVisionLanguageModel>().GetService<IFineTunableVisionLanguageModel>() is not null;
@@ -80,7 +81,7 @@ internal static class PipelineRunner
             JournalShards.Restart(settings.Work, sharded ? options.Chunk : null);
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {options.RewardSources}, mode: {(fineTune ? $"{options.Mode}, objective {options.Objective}" : "supervision only")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ViGoR[/]: {shard.Count} images{(sharded ? $" (chunk {chunk} of {chunks} from {chunkSource}, {items.Count} in all)" : string.Empty)}, k = {options.Sampling.NumSamples}, rewards: {string.Join(", ", trainer.Streams.Select(x => x.Name))}, mode: {(fineTune ? $"{options.Mode}, objective {options.Objective}" : "supervision only")}");
         IReadOnlyList<SupervisionRecord> records = [];
         string? modelDirectory = null;
         await ProgressDisplay.RunAsync(async (supervision, training) =>
@@ -180,7 +181,7 @@ internal static class PipelineRunner
                 var other => throw new ArgumentException($"--mode: expected offline or online, got '{other}'."),
             },
             OnlineRounds = settings.Rounds,
-            Automatic = new AutomaticScoringOptions
+            Automatic = new AutomaticStreamOptions
             {
                 Grounding = new GroundingOptions { BoxThreshold = settings.BoxThreshold, TextThreshold = settings.TextThreshold },
                 CheckCounts = settings.CheckCounts,

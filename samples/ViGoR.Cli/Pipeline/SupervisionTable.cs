@@ -13,7 +13,7 @@ internal static class SupervisionTable
         foreach (var record in records.TakeLast(20))
         {
             var penalties = string.Join(" ", record.Samples.Select(s => s.CombinedPenalty is { } p ? p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "-"));
-            var dropped = string.Join("; ", record.Dropped.Select(d => string.Join(",", d.Reasons.Values.SelectMany(r => r).Distinct())));
+            var dropped = string.Join(" | ", record.Dropped.Select(d => d.DescribeReasons()));
             var target = record.Target ?? record.Error ?? string.Empty;
             table.AddRow(
                 Markup.Escape(record.ImageId),
@@ -35,6 +35,14 @@ internal static class SupervisionTable
         var sentences = records.Where(r => r.Chosen is not null).Sum(r => r.Samples[r.Chosen!.Value].Sentences.Count);
         var droppedCount = records.Sum(r => r.Dropped.Count);
         var unreadable = records.Sum(RejectionSamplingTrainer.CountUnreadable);
-        AnsiConsole.MarkupLineInterpolated($"{ok} training examples, {records.Count - ok - failed} without target, {failed} failed; refinement dropped {droppedCount} of {sentences} chosen sentences; {unreadable} unreadable reward-model replies judged neutral. Journal: [blue]{journalPath}[/]");
+        var byStream = DropsByStream(records);
+        AnsiConsole.MarkupLineInterpolated($"{ok} training examples, {records.Count - ok - failed} without target, {failed} failed; refinement dropped {droppedCount} of {sentences} chosen sentences{(byStream.Length == 0 ? string.Empty : $" ({byStream})")}{(unreadable == 0 ? string.Empty : $"; {unreadable} unreadable reward-model replies judged neutral")}. Journal: [blue]{journalPath}[/]");
     }
+
+    /// <summary>How many dropped sentences each stream asked to drop, streams in name order: <c>automatic 3, vqa 1</c> (a sentence two streams drop counts for both).</summary>
+    public static string DropsByStream(IEnumerable<SupervisionRecord> records) =>
+        string.Join(", ", records.SelectMany(r => r.Dropped).SelectMany(d => d.Reasons.Keys)
+            .GroupBy(name => name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key} {g.Count()}"));
 }

@@ -55,7 +55,65 @@ public sealed class ViGoRBuilder
     }
 
     /// <summary>
-    /// Adds a reward stream beside the built-in ones (a CLIP-score check, a VQA self-check, a judge
+    /// Adds the automatic (detector) stream, <see cref="AutomaticRewardStream"/> (Yan et al., Sec. 3.2),
+    /// over the registered <see cref="IGroundingDetector"/>. Its settings are the named options
+    /// <see cref="RewardStreams.Automatic"/>: <paramref name="configure"/> sets them, and so can
+    /// <c>services.Configure&lt;AutomaticStreamOptions&gt;("automatic", section)</c>.
+    /// </summary>
+    public ViGoRBuilder AddAutomaticStream(Action<AutomaticStreamOptions>? configure = null)
+    {
+        ConfigureNamed(RewardStreams.Automatic, configure);
+        return AddRewardStream(sp => BuiltInStreams.Automatic(sp, BuiltInStreams.Named<AutomaticStreamOptions>(sp, RewardStreams.Automatic)));
+    }
+
+    /// <summary>
+    /// Adds the reward-model stream, <see cref="RewardModelStream"/> (Sec. 3.1), over the registered
+    /// <see cref="ISentenceRewardModel"/>. Its settings are the named options
+    /// <see cref="RewardStreams.RewardModel"/>, set by <paramref name="configure"/> or configuration.
+    /// </summary>
+    public ViGoRBuilder AddRewardModelStream(Action<RewardModelStreamOptions>? configure = null)
+    {
+        ConfigureNamed(RewardStreams.RewardModel, configure);
+        return AddRewardStream(sp => BuiltInStreams.RewardModel(sp, BuiltInStreams.Named<RewardModelStreamOptions>(sp, RewardStreams.RewardModel)));
+    }
+
+    /// <summary>ViGoR-AT, the paper's automatic-only preset (Table 4): <see cref="AddAutomaticStream"/>.</summary>
+    public ViGoRBuilder UseViGoRAutomatic(Action<AutomaticStreamOptions>? automatic = null) => AddAutomaticStream(automatic);
+
+    /// <summary>
+    /// ViGoR-RM, the paper's reward-model-only preset: <see cref="AddRewardModelStream"/> (its holistic
+    /// ablation with <c>o =&gt; o.Granularity = RewardGranularity.Holistic</c>).
+    /// </summary>
+    public ViGoRBuilder UseViGoRRewardModel(Action<RewardModelStreamOptions>? rewardModel = null) => AddRewardModelStream(rewardModel);
+
+    /// <summary>ViGoR-All, the paper's method: <see cref="AddAutomaticStream"/> and <see cref="AddRewardModelStream"/>.</summary>
+    public ViGoRBuilder UseViGoRAll(Action<AutomaticStreamOptions>? automatic = null, Action<RewardModelStreamOptions>? rewardModel = null) =>
+        AddAutomaticStream(automatic).AddRewardModelStream(rewardModel);
+
+    /// <summary>
+    /// Adds a reward stream of type <typeparamref name="TStream"/>, made by the provider
+    /// (<see cref="ActivatorUtilities"/>: its constructor's parameters are resolved as services).
+    /// </summary>
+    public ViGoRBuilder AddRewardStream<TStream>()
+        where TStream : class, IRewardStream =>
+        AddRewardStream(sp => ActivatorUtilities.CreateInstance<TStream>(sp));
+
+    /// <summary>
+    /// Adds a reward stream of type <typeparamref name="TStream"/> whose constructor takes its own
+    /// <typeparamref name="TOptions"/> (and services): the named options of
+    /// <typeparamref name="TStream"/>'s full name, set by <paramref name="configure"/> or configuration.
+    /// </summary>
+    public ViGoRBuilder AddRewardStream<TStream, TOptions>(Action<TOptions>? configure = null)
+        where TStream : class, IRewardStream
+        where TOptions : class
+    {
+        var name = typeof(TStream).FullName!;
+        ConfigureNamed(name, configure);
+        return AddRewardStream(sp => ActivatorUtilities.CreateInstance<TStream>(sp, BuiltInStreams.Named<TOptions>(sp, name)));
+    }
+
+    /// <summary>
+    /// Adds a reward stream beside the others (a CLIP-score check, a VQA self-check, a judge
     /// model...). Its <see cref="IRewardStream.Name"/> keys its signals in the journal and its weight in
     /// <see cref="RewardCombinerOptions.Weights"/>. Several streams can be added.
     /// </summary>
@@ -77,8 +135,27 @@ public sealed class ViGoRBuilder
     }
 
     /// <summary>
+    /// Adds the reward stream that <paramref name="spec"/> asks for by name, made by the registered
+    /// <see cref="IRewardStreamFactory"/> of that name when the trainer is resolved.
+    /// </summary>
+    /// <example><code>builder.AddRewardStream(RewardStreamSpec.Parse("automatic:box_threshold=0.3"));</code></example>
+    public ViGoRBuilder AddRewardStream(RewardStreamSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return AddRewardStream(sp => spec.Create(sp, sp.GetServices<IRewardStreamFactory>()));
+    }
+
+    /// <summary>Registers a factory that makes a reward stream by name (<see cref="AddRewardStream(RewardStreamSpec)"/>, <c>vigor run --stream</c>).</summary>
+    public ViGoRBuilder AddRewardStreamFactory(IRewardStreamFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddSingleton(factory);
+        return this;
+    }
+
+    /// <summary>
     /// Wraps the registered <typeparamref name="TComponent"/> (detector, reward model, LVLM, noun
-    /// extractor, or each stream added with <see cref="AddRewardStream(Func{IServiceProvider, IRewardStream})"/>)
+    /// extractor, or each stream added on this builder)
     /// in a decorator, as Microsoft.Extensions.AI's <c>ChatClientBuilder.Use</c> does: the first
     /// <c>Use</c> is the outermost. Wrappers apply whenever the component is registered through this
     /// builder, before or after the <c>Use</c> call; derive them from the <c>Delegating*</c> classes
@@ -120,6 +197,16 @@ public sealed class ViGoRBuilder
 
     /// <summary>Replaces the default combiner.</summary>
     public ViGoRBuilder UseRewardCombiner(Func<IServiceProvider, IRewardCombiner> factory) => Replace(factory);
+
+    private void ConfigureNamed<TOptions>(string name, Action<TOptions>? configure)
+        where TOptions : class
+    {
+        var options = Services.AddOptions<TOptions>(name);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+    }
 
     private ViGoRBuilder Replace<T>(Func<IServiceProvider, T> factory)
         where T : class

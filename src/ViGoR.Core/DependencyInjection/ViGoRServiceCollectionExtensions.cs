@@ -9,16 +9,25 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ViGoRServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="RejectionSamplingTrainer"/>, its options and the default
-    /// <see cref="IRewardCombiner"/> (<see cref="LinearRewardCombiner"/>), and returns a builder
-    /// on which the models are added (<c>UseVisionLanguageModel</c>, <c>UseNounExtractor</c>, ... or an
-    /// adapter package's extensions) and further reward streams (<c>AddRewardStream</c>). Options can
-    /// also be bound from configuration with <c>services.Configure&lt;RejectionSamplingOptions&gt;(section)</c>
-    /// and <c>services.Configure&lt;RewardCombinerOptions&gt;(section)</c>.
+    /// Registers <see cref="RejectionSamplingTrainer"/>, its options, the default
+    /// <see cref="IRewardCombiner"/> (<see cref="LinearRewardCombiner"/>) and the factories of the
+    /// built-in streams (<see cref="IRewardStreamFactory"/>: <c>automatic</c>, <c>reward_model</c>,
+    /// <c>vqa</c>), and returns a builder on which the models are added (<c>UseVisionLanguageModel</c>,
+    /// <c>UseNounExtractor</c>, ... or an adapter package's extensions) and the reward streams
+    /// (<c>UseViGoRAll()</c>, <c>AddAutomaticStream(...)</c>, <c>AddRewardModelStream(...)</c>,
+    /// <c>AddRewardStream(...)</c>). Options can also be bound from configuration with
+    /// <c>services.Configure&lt;RejectionSamplingOptions&gt;(section)</c>,
+    /// <c>services.Configure&lt;RewardCombinerOptions&gt;(section)</c> and each stream's named options.
     /// </summary>
     /// <remarks>
-    /// Resolving the trainer builds only the models its reward sources use (a registered detector is
-    /// not loaded for ViGoR-RM). When a model it needs is missing it throws an
+    /// The trainer scores with exactly the streams added on the builder. The compatibility settings of
+    /// <see cref="RejectionSamplingOptions"/> (<see cref="RejectionSamplingOptions.Automatic"/>,
+    /// <see cref="RejectionSamplingOptions.RewardGranularity"/>, ...) are the defaults of the built-in
+    /// streams' named options, which each stream's own configuration then overrides. When none is added it uses
+    /// ViGoR-All, the paper's method; <see cref="RejectionSamplingOptions.RewardSources"/>, when set,
+    /// is the compatibility path that adds that preset's streams in front of the added ones. Resolving
+    /// the trainer builds only the models its streams use (a registered detector is not loaded for
+    /// ViGoR-RM). When a model a stream needs is missing it throws an
     /// <see cref="InvalidOperationException"/> that names the missing interface and how to add it.
     /// </remarks>
     public static ViGoRBuilder AddViGoR(this IServiceCollection services, Action<RejectionSamplingOptions>? configure = null)
@@ -30,47 +39,62 @@ public static class ViGoRServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // The compatibility settings are the defaults of the built-in streams' named options, so a flag
+        // or configuration written for RewardSources reaches the same stream added by name or preset.
+        services.AddOptions<AutomaticStreamOptions>(RewardStreams.Automatic).Configure<IOptions<RejectionSamplingOptions>>((o, run) =>
+        {
+            var automatic = run.Value.Automatic;
+            o.Grounding = new GroundingOptions { BoxThreshold = automatic.Grounding.BoxThreshold, TextThreshold = automatic.Grounding.TextThreshold };
+            o.CheckCounts = automatic.CheckCounts;
+        });
+        services.AddOptions<RewardModelStreamOptions>(RewardStreams.RewardModel).Configure<IOptions<RejectionSamplingOptions>>((o, run) =>
+        {
+            o.Granularity = run.Value.RewardGranularity;
+            o.Signal = run.Value.RewardSignal;
+            o.DropObjectHallucinations = run.Value.DropRewardModelHallucinations;
+        });
         services.AddOptions<RewardCombinerOptions>();
         services.TryAddSingleton<IRewardCombiner>(sp => new LinearRewardCombiner(sp.GetRequiredService<IOptions<RewardCombinerOptions>>().Value));
         services.TryAddSingleton(CreateTrainer);
-        return new ViGoRBuilder(services);
+        var builder = new ViGoRBuilder(services);
+        foreach (var factory in BuiltInStreams.Factories)
+        {
+            if (!services.Any(d => d.ServiceType == typeof(IRewardStreamFactory) && d.ImplementationInstance == factory))
+            {
+                builder.AddRewardStreamFactory(factory);
+            }
+        }
+
+        return builder;
     }
 
     private static RejectionSamplingTrainer CreateTrainer(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<RejectionSamplingOptions>>().Value;
-        var sources = options.RewardSources;
-        IGroundingDetector? detector = null;
-        ISentenceRewardModel? rewardModel = null;
-        if (sources is RewardSources.Both or RewardSources.Automatic)
+
+        // The streams first: a stream that cannot be made fails before any model is loaded.
+        var added = services.GetServices<IRewardStream>().ToList();
+        var preset = options.RewardSources ?? (added.Count == 0 ? RewardSources.Both : RewardSources.None);
+        var why = options.RewardSources is { } sources ? $"reward sources '{sources}' use the" : "with no stream added, the trainer uses ViGoR-All, whose";
+        if (preset == RewardSources.None && added.Count == 0)
         {
-            detector = services.GetService<IGroundingDetector>()
-                ?? throw Missing(nameof(IGroundingDetector), $"reward sources '{sources}' use the automatic stream", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationGroundingDetector(...)");
+            throw BuiltInStreams.Missing(nameof(IRewardStream), "reward sources 'None' use only the streams added on the builder", "UseViGoRAll(), AddAutomaticStream(...), AddRewardModelStream(...) or AddRewardStream(...)");
         }
 
-        if (sources is RewardSources.Both or RewardSources.RewardModel)
-        {
-            rewardModel = services.GetService<ISentenceRewardModel>()
-                ?? throw Missing(nameof(ISentenceRewardModel), $"reward sources '{sources}' use the reward model", "UseSentenceRewardModel(...), UseRecordedJudgements(...) or UseLlavaRewardModel(...)");
-        }
-
-        var additional = services.GetServices<IRewardStream>().ToList();
-        if (sources == RewardSources.None && additional.Count == 0)
-        {
-            throw Missing(nameof(IRewardStream), "reward sources 'None' use only the streams added with AddRewardStream", "AddRewardStream(...)");
-        }
+        var detector = preset is RewardSources.Both or RewardSources.Automatic
+            ? BuiltInStreams.Require<IGroundingDetector>(services, $"{why} automatic stream asks it", "UseGroundingDetector(...), UseGroundingDinoOnnx(...) or UseAnnotationGroundingDetector(...)")
+            : null;
+        var rewardModel = preset is RewardSources.Both or RewardSources.RewardModel
+            ? BuiltInStreams.Require<ISentenceRewardModel>(services, $"{why} reward-model stream asks it", "UseSentenceRewardModel(...), UseRecordedJudgements(...) or UseLlavaRewardModel(...)")
+            : null;
+        IReadOnlyList<IRewardStream> streams = [.. RewardStreams.ForSources(preset, detector, rewardModel, options), .. added];
 
         return new RejectionSamplingTrainer(
-            services.GetService<IVisionLanguageModel>() ?? throw Missing(nameof(IVisionLanguageModel), "the trainer samples it", "UseVisionLanguageModel(...) or UseLlava(...)"),
-            services.GetService<INounExtractor>() ?? throw Missing(nameof(INounExtractor), "the trainer splits sentences and finds nouns with it", "UseNounExtractor(...) or UseWordNetNounExtractor()"),
+            BuiltInStreams.Require<IVisionLanguageModel>(services, "the trainer samples it", "UseVisionLanguageModel(...) or UseLlava(...)"),
+            BuiltInStreams.Require<INounExtractor>(services, "the trainer splits sentences and finds nouns with it", "UseNounExtractor(...) or UseWordNetNounExtractor()"),
+            streams,
             services.GetRequiredService<IRewardCombiner>(),
-            detector,
-            rewardModel,
             options,
-            services.GetService<ILogger<RejectionSamplingTrainer>>(),
-            additional);
+            services.GetService<ILogger<RejectionSamplingTrainer>>());
     }
-
-    private static InvalidOperationException Missing(string service, string why, string fix) =>
-        new($"ViGoR: no {service} is registered, but {why}. Add one on the builder returned by AddViGoR(): {fix}.");
 }

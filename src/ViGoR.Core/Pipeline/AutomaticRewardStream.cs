@@ -12,13 +12,13 @@ namespace ViGoR;
 public sealed class AutomaticRewardStream : IBatchRewardStream
 {
     private readonly IGroundingDetector _detector;
-    private readonly AutomaticScoringOptions _options;
+    private readonly AutomaticStreamOptions _options;
 
     /// <summary>Creates the stream.</summary>
-    public AutomaticRewardStream(IGroundingDetector detector, AutomaticScoringOptions? options = null)
+    public AutomaticRewardStream(IGroundingDetector detector, AutomaticStreamOptions? options = null)
     {
         _detector = detector ?? throw new ArgumentNullException(nameof(detector));
-        _options = options ?? new AutomaticScoringOptions();
+        _options = options?.Clone() ?? new AutomaticStreamOptions();
         Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["detector"] = ComponentIdentity.Of(detector),

@@ -1,6 +1,10 @@
 namespace ViGoR;
 
-/// <summary>Which reward streams score the samples (the paper's ablation, Yan et al., Table 4).</summary>
+/// <summary>
+/// The paper's stream presets (its ablation, Yan et al., Table 4), as the compatibility path
+/// <see cref="RejectionSamplingOptions.RewardSources"/> names them. New code adds the streams
+/// themselves on the builder (<c>UseViGoRAll()</c>, <c>AddAutomaticStream(...)</c>, ...).
+/// </summary>
 public enum RewardSources
 {
     /// <summary>Both the automatic (detector) stream and the reward model: ViGoR-All.</summary>
@@ -62,8 +66,8 @@ public enum TrainingMode
     Online,
 }
 
-/// <summary>Settings of the automatic (detector) stream.</summary>
-public sealed class AutomaticScoringOptions
+/// <summary>Settings of the automatic (detector) stream, <see cref="AutomaticRewardStream"/>.</summary>
+public sealed class AutomaticStreamOptions
 {
     /// <summary>Detector thresholds; defaults are the paper's 0.25 / 0.25.</summary>
     public GroundingOptions Grounding { get; set; } = new();
@@ -74,6 +78,13 @@ public sealed class AutomaticScoringOptions
     /// under-count crowds.
     /// </summary>
     public bool CheckCounts { get; set; }
+
+    /// <summary>A copy (the grounding options copied too), so that a stream never shares its settings with its caller.</summary>
+    public AutomaticStreamOptions Clone() => new()
+    {
+        Grounding = new GroundingOptions { BoxThreshold = Grounding.BoxThreshold, TextThreshold = Grounding.TextThreshold },
+        CheckCounts = CheckCounts,
+    };
 }
 
 /// <summary>Settings of the rejection-sampling trainer. Defaults follow the ViGoR paper.</summary>
@@ -82,21 +93,35 @@ public sealed class RejectionSamplingOptions
     /// <summary>How the k samples are drawn; k = 5 by default (paper, Sec. 3.1).</summary>
     public SamplingOptions Sampling { get; set; } = new();
 
-    /// <summary>Which streams score the samples. Default both (ViGoR-All).</summary>
-    public RewardSources RewardSources { get; set; } = RewardSources.Both;
+    /// <summary>
+    /// Compatibility path for the paper's presets: when set, <c>AddViGoR()</c>'s trainer scores with
+    /// that preset's streams (<see cref="RewardStreams.ForSources"/>, built from
+    /// <see cref="Automatic"/>, <see cref="RewardGranularity"/>, <see cref="RewardSignal"/> and
+    /// <see cref="DropRewardModelHallucinations"/>) plus the streams added on the builder. Null
+    /// (default): exactly the streams added on the builder (<c>UseViGoRAll()</c>,
+    /// <c>AddAutomaticStream(...)</c>, <c>AddRewardModelStream(...)</c>, <c>AddRewardStream(...)</c>),
+    /// or ViGoR-All, the paper's method, when none is added. The trainer's constructor that takes
+    /// streams never reads it.
+    /// </summary>
+    public RewardSources? RewardSources { get; set; }
 
-    /// <summary>Fine-grained (paper) or holistic reward-model judgements.</summary>
+    /// <summary>
+    /// Compatibility path (read only with <see cref="RewardSources"/> or the ViGoR-All default): fine-grained
+    /// (paper) or holistic reward-model judgements. New code sets <see cref="RewardModelStreamOptions.Granularity"/>.
+    /// </summary>
     public RewardGranularity RewardGranularity { get; set; } = RewardGranularity.FineGrained;
 
     /// <summary>
-    /// Which number of each reward-model judgement is its signal: the judged label (the paper's,
-    /// default) or the expected score. See <see cref="RewardModelStreamOptions.Signal"/>.
+    /// Compatibility path (as <see cref="RewardGranularity"/>): which number of each reward-model judgement
+    /// is its signal: the judged label (the paper's, default) or the expected score. See
+    /// <see cref="RewardModelStreamOptions.Signal"/>.
     /// </summary>
     public RewardSignal RewardSignal { get; set; } = RewardSignal.Label;
 
     /// <summary>
-    /// Refinement also drops the sentences the reward model labels object hallucination (Sec. 3.4),
-    /// in ViGoR-RM and ViGoR-All. Default true.
+    /// Compatibility path (as <see cref="RewardGranularity"/>): refinement also drops the sentences the
+    /// reward model labels object hallucination (Sec. 3.4), in ViGoR-RM and ViGoR-All. Default true. See
+    /// <see cref="RewardModelStreamOptions.DropObjectHallucinations"/>.
     /// </summary>
     public bool DropRewardModelHallucinations { get; set; } = true;
 
@@ -113,8 +138,11 @@ public sealed class RejectionSamplingOptions
     /// <summary>Which statistics selection normalises with (data set by default), precomputed ones, and whether it refines first.</summary>
     public SelectionOptions Selection { get; set; } = new();
 
-    /// <summary>Automatic stream settings.</summary>
-    public AutomaticScoringOptions Automatic { get; set; } = new();
+    /// <summary>
+    /// Compatibility path (as <see cref="RewardGranularity"/>): the automatic stream's settings. New code
+    /// passes them to <c>AddAutomaticStream(o =&gt; ...)</c>.
+    /// </summary>
+    public AutomaticStreamOptions Automatic { get; set; } = new();
 
     /// <summary>
     /// The chunk of a job array that the scored items are (<see cref="DatasetShards.GetChunk{T}"/>);

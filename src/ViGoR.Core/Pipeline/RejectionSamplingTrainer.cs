@@ -97,8 +97,9 @@ public sealed class RejectionSamplingTrainer
     }
 
     /// <summary>
-    /// Composes the trainer with the streams of <see cref="RejectionSamplingOptions.RewardSources"/>
-    /// (ViGoR-AT, -RM or -All) plus <paramref name="additionalStreams"/>.
+    /// The compatibility path: composes the trainer with the streams of
+    /// <see cref="RejectionSamplingOptions.RewardSources"/> (ViGoR-AT, -RM or -All; ViGoR-All when unset)
+    /// plus <paramref name="additionalStreams"/>. New code passes its streams to the constructor that takes them.
     /// </summary>
     /// <exception cref="ArgumentException">A model the chosen reward sources need is missing.</exception>
     public RejectionSamplingTrainer(
@@ -113,7 +114,7 @@ public sealed class RejectionSamplingTrainer
         : this(
             model,
             nounExtractor,
-            [.. RewardStreams.ForSources((options ?? new RejectionSamplingOptions()).RewardSources, detector, rewardModel, options), .. additionalStreams ?? []],
+            [.. RewardStreams.ForSources((options ?? new RejectionSamplingOptions()).RewardSources ?? RewardSources.Both, detector, rewardModel, options), .. additionalStreams ?? []],
             combiner,
             options,
             logger)

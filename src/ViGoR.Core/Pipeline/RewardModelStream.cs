@@ -21,6 +21,9 @@ public sealed class RewardModelStreamOptions
     /// detector did not find (Sec. 3.4). Default true; the only refinement ViGoR-RM has.
     /// </summary>
     public bool DropObjectHallucinations { get; set; } = true;
+
+    /// <summary>A copy, so that a stream never shares its settings with its caller.</summary>
+    public RewardModelStreamOptions Clone() => (RewardModelStreamOptions)MemberwiseClone();
 }
 
 /// <summary>
@@ -41,7 +44,7 @@ public sealed class RewardModelStream : IBatchRewardStream
     public RewardModelStream(ISentenceRewardModel model, RewardModelStreamOptions? options = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        _options = options ?? new RewardModelStreamOptions();
+        _options = options?.Clone() ?? new RewardModelStreamOptions();
         if (_options.Granularity == RewardGranularity.Holistic && model.GetService<IDescriptionRewardModel>() is null)
         {
             throw new ArgumentException(
@@ -177,7 +180,7 @@ public sealed class RewardModelStream : IBatchRewardStream
 /// <summary>The built-in stream names and the paper's presets (ViGoR-AT, -RM, -All).</summary>
 public static class RewardStreams
 {
-    /// <summary>The automatic (detector) stream's name.</summary>
+    /// <summary>The automatic (detector) stream's name (<see cref="AutomaticRewardStream"/>).</summary>
     public const string Automatic = "automatic";
 
     /// <summary>The reward-model stream's name.</summary>

@@ -1,13 +1,25 @@
 namespace ViGoR;
 
-/// <summary>Why a sentence was dropped from the refined target.</summary>
+/// <summary>A sentence dropped from the refined target: which streams dropped it and why.</summary>
 /// <param name="SentenceIndex">The sentence's index in the chosen sample.</param>
 /// <param name="Text">The dropped sentence.</param>
-/// <param name="MissingObjects">The asserted objects the detector did not find (empty when only another stream dropped it).</param>
-public sealed record DroppedSentence(int SentenceIndex, string Text, IReadOnlyList<string> MissingObjects)
+/// <param name="Reasons">
+/// Each stream that asked for the drop, by stream name, with its <see cref="SentenceSignal.Drop"/> as
+/// it gave it (e.g. <c>automatic</c>: the objects the detector did not find; <c>reward_model</c>:
+/// <c>object_hallucination</c>; <c>vqa</c>: the objects answered no).
+/// </param>
+public sealed record DroppedSentence(int SentenceIndex, string Text, IReadOnlyDictionary<string, IReadOnlyList<string>> Reasons)
 {
-    /// <summary>Each stream's reasons, by stream name (e.g. <c>automatic</c>: the missing objects; <c>reward_model</c>: <c>object_hallucination</c>).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Reasons { get; init; } = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+    /// <summary>
+    /// The automatic stream's reasons: the asserted objects the detector did not find (empty when only
+    /// other streams dropped the sentence). A shorthand for <c>Reasons["automatic"]</c>, not journalled.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> MissingObjects => Reasons.GetValueOrDefault(RewardStreams.Automatic) ?? [];
+
+    /// <summary>Each stream's reasons as one line, streams in name order: <c>automatic: giraffe; vqa: cat, kite</c>.</summary>
+    public string DescribeReasons() =>
+        string.Join("; ", Reasons.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {string.Join(", ", r.Value)}"));
 }
 
 /// <summary>The refined supervision text.</summary>
@@ -20,10 +32,11 @@ public sealed record RefinedText(string Text, IReadOnlyList<DroppedSentence> Dro
 }
 
 /// <summary>
-/// Refinement (Yan et al., Sec. 3.4): drops every sentence that a stream asks to drop
-/// (<see cref="SentenceSignal.Drop"/>): the automatic stream's sentences that name an object the
-/// detector did not find, and the reward model's object hallucinations unless switched off
-/// (<see cref="RewardModelStreamOptions.DropObjectHallucinations"/>). The rest is kept verbatim.
+/// Refinement (Yan et al., Sec. 3.4): drops every sentence that any stream asks to drop
+/// (<see cref="SentenceSignal.Drop"/>), recording each stream's reasons: the automatic stream's
+/// sentences that name an object the detector did not find, the reward model's object
+/// hallucinations unless switched off (<see cref="RewardModelStreamOptions.DropObjectHallucinations"/>),
+/// and whatever another stream drops. The rest is kept verbatim.
 /// </summary>
 public static class SupervisionRefiner
 {
@@ -50,8 +63,7 @@ public static class SupervisionRefiner
 
             if (reasons.Count > 0)
             {
-                var missing = sample.Streams.GetValueOrDefault(RewardStreams.Automatic)?.Sentences[i]?.Missing ?? [];
-                dropped.Add(new DroppedSentence(i, sentence.Text, missing) { Reasons = reasons });
+                dropped.Add(new DroppedSentence(i, sentence.Text, reasons));
                 continue;
             }
 

@@ -17,12 +17,16 @@ namespace ViGoR.Torch.Rewards;
 internal sealed record RewardLabelTokens(long[] Lead, long[] First)
 {
     /// <summary>The label tokens of <paramref name="scheme"/>, or null with <paramref name="collision"/> naming the labels whose first tokens coincide.</summary>
-    public static RewardLabelTokens? Analyse(LlavaTokenizer tokenizer, ConversationMode mode, RewardLabelScheme scheme, out string? collision)
+    public static RewardLabelTokens? Analyse(LlavaTokenizer tokenizer, ConversationMode mode, RewardLabelScheme scheme, out string? collision) =>
+        Analyse(tokenizer, mode, scheme.Labels.Select(l => l.Label).ToList(), out collision);
+
+    /// <summary>The tokens that tell the replies <paramref name="labels"/> apart (e.g. "Yes" and "No"), or null with <paramref name="collision"/> naming the replies whose first tokens coincide.</summary>
+    public static RewardLabelTokens? Analyse(LlavaTokenizer tokenizer, ConversationMode mode, IReadOnlyList<string> labels, out string? collision)
     {
         // Any user turn does: the reply follows the template's fixed "ASSISTANT:" ending.
         var probe = ConversationTemplate.Format(mode, "x");
         int promptLength = tokenizer.EncodePrompt(probe).Length;
-        var replies = scheme.Labels.Select(l => tokenizer.EncodeForTraining(probe, l.Label).Ids[promptLength..^1]).ToList();
+        var replies = labels.Select(l => tokenizer.EncodeForTraining(probe, l).Ids[promptLength..^1]).ToList();
         int lead = replies.Min(r => r.Length) - 1;
         for (int i = 0; i < lead; i++)
         {
@@ -34,7 +38,7 @@ internal sealed record RewardLabelTokens(long[] Lead, long[] First)
         }
 
         var first = replies.Select(r => r[lead]).ToArray();
-        var clashes = scheme.Labels.Select((l, i) => (l.Label, Token: first[i]))
+        var clashes = labels.Select((l, i) => (Label: l, Token: first[i]))
             .GroupBy(x => x.Token)
             .Where(g => g.Count() > 1)
             .Select(g => $"{string.Join(", ", g.Select(x => $"'{x.Label}'"))} (token {g.Key}, '{tokenizer.Decode([g.Key])}')")

@@ -427,24 +427,7 @@ public sealed partial class LlavaSentenceRewardModel : IBatchSentenceRewardModel
         RunAsync(() => work(FeaturesOf(image)), cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> on a worker thread under the model's gate and no_grad.</summary>
-    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
-    {
-        await _model.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await Task.Run(
-                () =>
-                {
-                    using var noGrad = no_grad();
-                    return work();
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _model.Gate.Release();
-        }
-    }
+    private Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken) => _model.RunExclusiveAsync(work, cancellationToken);
 
     // The k samples of one image arrive as k calls with the same ImageInput: keep its features so the
     // vision tower runs once per image. Keyed by instance and id (an ImageInput is immutable, but a

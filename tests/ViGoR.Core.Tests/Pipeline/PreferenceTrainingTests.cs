@@ -130,7 +130,7 @@ public sealed class PreferenceTrainingTests : IDisposable
             Samples = [chosen, worst],
             Chosen = 0,
             Target = penalty > 0 ? "A dog." : "A dog. A cat.",
-            Dropped = penalty > 0 ? [new DroppedSentence(1, "A cat.", ["cat"])] : [],
+            Dropped = penalty > 0 ? [new DroppedSentence(1, "A cat.", new Dictionary<string, IReadOnlyList<string>> { ["automatic"] = ["missing: cat"] })] : [],
             Statistics = new RewardStatistics { Streams = new SortedDictionary<string, StreamStatistics>(StringComparer.Ordinal) { ["automatic"] = new(new SignalStatistics(10, 1, 4), new SignalStatistics(10, 0, 0)) } },
         };
     }

@@ -85,7 +85,7 @@ public class RefinerTests
         var detector = new FakeDetector(_ => new HashSet<string> { "dog", "car" }) { CountOf = (_, p) => p == "dog" ? 2 : 1 };
 
         var input = new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [parsed]);
-        var withCheck = await new AutomaticRewardStream(detector, new AutomaticScoringOptions { CheckCounts = true }).ScoreAsync(input);
+        var withCheck = await new AutomaticRewardStream(detector, new AutomaticStreamOptions { CheckCounts = true }).ScoreAsync(input);
         var without = await new AutomaticRewardStream(detector).ScoreAsync(input);
 
         Assert.Equal(["dog"], withCheck[0].Sentences[0]!.CountMismatches);

@@ -46,7 +46,7 @@ public sealed class VqaSelfCheckStreamTests : IDisposable
         Assert.Equal(1, record.Chosen); // the only sample without the absent cat
         Assert.Equal(new StreamTotals(1, 2), record.Samples[0].Streams[VqaSelfCheckStream.StreamName]);
         var scores = await File.ReadAllLinesAsync(Path.Combine(_folder, "scores.jsonl"));
-        Assert.Contains("\"evidence\":{\"answers\":{\"cat\":0.2}}", scores[1], StringComparison.Ordinal); // as the stream wrote it
+        Assert.Contains("\"evidence\":{\"answers\":{\"cat\":0.2},\"questions\":{\"cat\":\"Is there a cat in the image?\"}}", scores[1], StringComparison.Ordinal); // as the stream wrote it
         var (header, journalled) = SupervisionJournal.ReadAll(Path.Combine(_folder, "scores.jsonl"));
         Assert.Equal("Is there a {0} in the image?", header!.Settings["vqa.question"]);
         var evidence = journalled[0].Samples[0].Sentences[0].Signals[VqaSelfCheckStream.StreamName].Evidence!;

@@ -17,13 +17,17 @@ public sealed class VqaSelfCheckOptions
     /// only ranks samples, since the LVLM checks its own claims and shares their blind spots).
     /// </summary>
     public bool DropOnNo { get; set; }
+
+    /// <summary>A copy, so that a stream never shares its settings with its caller.</summary>
+    public VqaSelfCheckOptions Clone() => (VqaSelfCheckOptions)MemberwiseClone();
 }
 
 /// <summary>
 /// A VQA self-check (the second check Woodpecker's maintainers suggest against detector false
 /// alarms): for each object a sample asserts, ask the LVLM "Is there a {noun} in the image?" in
 /// one pass per image, and penalise every sentence by the objects it answers "no" to. Each
-/// sentence's evidence is the P(yes) of each of its objects, journalled under <c>answers</c>.
+/// sentence's evidence is the P(yes) of each of its objects, journalled under <c>answers</c>, and the
+/// question asked about each, under <c>questions</c>.
 /// </summary>
 /// <remarks>
 /// Penalty: the number of the sentence's asserted objects answered "no"; bonus: those answered
@@ -54,7 +58,7 @@ public sealed class VqaSelfCheckStream : IRewardStream
             throw new ArgumentException($"YesThreshold must be in [0, 1]; got {given.YesThreshold}.", nameof(options));
         }
 
-        _options = new VqaSelfCheckOptions { QuestionTemplate = given.QuestionTemplate, YesThreshold = given.YesThreshold, DropOnNo = given.DropOnNo };
+        _options = given.Clone();
         Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["answerer"] = ComponentIdentity.Of(answerer),
@@ -85,10 +89,11 @@ public sealed class VqaSelfCheckStream : IRewardStream
         }
 
         var yes = objects.Select((o, i) => (o, p: answers[i])).ToDictionary(x => x.o, x => x.p, StringComparer.Ordinal);
-        return input.Samples.Select(sample => StreamScore.Sum(sample.Sentences.Select(s => Judge(s, yes)).ToList())).ToList();
+        var asked = objects.Select((o, i) => (o, q: questions[i])).ToDictionary(x => x.o, x => x.q, StringComparer.Ordinal);
+        return input.Samples.Select(sample => StreamScore.Sum(sample.Sentences.Select(s => Judge(s, yes, asked)).ToList())).ToList();
     }
 
-    private SentenceSignal? Judge(ParsedSentence sentence, Dictionary<string, double> yes)
+    private SentenceSignal? Judge(ParsedSentence sentence, Dictionary<string, double> yes, Dictionary<string, string> questions)
     {
         var asked = Asserted(sentence.Nouns).Distinct(StringComparer.Ordinal).ToList();
         if (asked.Count == 0)
@@ -105,6 +110,7 @@ public sealed class VqaSelfCheckStream : IRewardStream
             Evidence = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
             {
                 ["answers"] = JsonSerializer.SerializeToElement(asked.ToDictionary(o => o, o => yes[o], StringComparer.Ordinal)),
+                ["questions"] = JsonSerializer.SerializeToElement(asked.ToDictionary(o => o, o => questions[o], StringComparer.Ordinal)),
             },
         };
     }
