@@ -6,8 +6,8 @@ namespace ViGoR;
 
 /// <summary>
 /// The one way ViGoR appends to a JSON Lines file it may have to resume: the supervision journal,
-/// the recorded samples and judgements (<c>RecordingVisionLanguageModel</c>,
-/// <c>RecordingSentenceRewardModel</c>) and the labelling tool's output. Opening reads the
+/// the recorded samples and judgements (<see cref="RecordingVisionLanguageModel"/>,
+/// <see cref="RecordingSentenceRewardModel"/>) and the labelling tool's output. Opening reads the
 /// complete lines, drops a torn last line (a write cut short by a crash), and writes a
 /// <see cref="JournalHeader"/> first into a new file; each append is one write call, flushed to disk
 /// before it returns, so a crash tears at most the lines of that call.

@@ -311,7 +311,11 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"seed {seed}: judge sentences (fine-grained reward model)";
         using var judge = LlavaSentenceRewardModel.Load(rewardModel, _cpu);
-        await JudgementRecorder.RecordAsync(judge, Items(split), RecordedVisionLanguageModel.Load(samplesPath), samplesPath, path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        using (var recording = new RecordingSentenceRewardModel(judge, path, SampleJudging.Settings(samplesPath)))
+        {
+            await SampleJudging.JudgeAsync(recording, Items(split), RecordedVisionLanguageModel.Load(samplesPath), (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        }
+
         AtomicFile.WriteAllText(done, string.Empty);
         return path;
     }
