@@ -276,11 +276,21 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"train {(holistic ? "holistic" : "fine-grained")} reward model";
         var file = Annotations.Read(annotationsPath, World.Annotation.ImagesDirectory);
-        var (train, eval) = Annotations.SplitByImage(file.Descriptions, 0.2, seed);
         using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
-        var options = new FineTuningOptions { Epochs = Settings.RewardEpochs, LearningRate = Settings.RewardLearningRate, BatchSize = Settings.BatchSize, MicroBatchSize = Settings.BatchSize, Seed = seed };
-        new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features }.ApplyTo(options);
-        await RewardModelTrainer.TrainAsync(model, train, eval, World.Annotation.ImagesDirectory, output, holistic, options, Steps(phase), cancellationToken);
+        var options = new LlavaRewardModelTrainerOptions
+        {
+            OutputDirectory = output,
+            ImagesDirectory = World.Annotation.ImagesDirectory,
+            Holistic = holistic,
+            EvalFraction = 0.2,
+            Epochs = Settings.RewardEpochs,
+            LearningRate = Settings.RewardLearningRate,
+            BatchSize = Settings.BatchSize,
+            MicroBatchSize = Settings.BatchSize,
+            Seed = seed,
+            FineTuning = new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features },
+        };
+        await new LlavaRewardModelTrainer(model, options, RewardModelMeasure.Metrics(World.Annotation.ImagesDirectory, holistic)).TrainAsync(file.Descriptions, heldOut: null, Steps(phase), cancellationToken);
         return output;
     }
 
