@@ -159,12 +159,12 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             return;
         }
 
-        builder.UseAnnotationGroundingDetector((split ?? World.Train).InstancesPath, o =>
+        builder.UseAnnotationGroundingDetector((split ?? World.Train).InstancesPath);
+        if (Settings.DetectorMissRate > 0 || Settings.DetectorFalseAlarmRate > 0)
         {
-            o.MissRate = Settings.DetectorMissRate;
-            o.FalseAlarmRate = Settings.DetectorFalseAlarmRate;
-            o.NoiseSeed = seed;
-        });
+            var noise = new NoisyDetectorOptions { MissRate = Settings.DetectorMissRate, FalseAlarmRate = Settings.DetectorFalseAlarmRate, Seed = seed };
+            builder.Use<IGroundingDetector>(groundTruth => new NoisyGroundingDetector(groundTruth, noise));
+        }
     }
 
     private void CheckSettings()
