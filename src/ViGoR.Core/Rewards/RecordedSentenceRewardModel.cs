@@ -155,7 +155,7 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
             if (found is null && _missing == MissingJudgementPolicy.Error)
             {
                 throw new KeyNotFoundException(
-                    $"{_source} has no judgement for image '{image.Id}', sentence \"{sentence.Text}\". Add it, or judge missing sentences as neutral (MissingJudgementPolicy.Neutral, --missing-judgement neutral).");
+                    $"{_source} has no judgement for image '{image.Id}', sentence \"{sentence.Text}\". Add it, or load the file with MissingJudgementPolicy.Neutral to judge missing sentences neutral.");
             }
 
             result.Add(found ?? new SentenceJudgement(0));
