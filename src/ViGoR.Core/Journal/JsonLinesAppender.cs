@@ -190,7 +190,14 @@ public sealed class JsonLinesAppender : IDisposable, IAsyncDisposable
         {
             if (header is null && lines.Count == 0 && IsHeader(value))
             {
-                header = value.Deserialize<JournalHeader>(JournalJson.Options);
+                try
+                {
+                    header = value.Deserialize<JournalHeader>(JournalJson.Options);
+                }
+                catch (JsonException e)
+                {
+                    throw new InvalidDataException($"{path}, line {lineNumber}: not a valid journal header ({e.Message}).", e);
+                }
             }
             else
             {

@@ -74,4 +74,14 @@ public sealed class JsonLinesAppenderTests : IDisposable
         Assert.Equal(("test", 1, true), (found!.VigorJournal, lines.Count, torn));
         Assert.Equal(2, lines[0].Line);
     }
+
+    [Fact]
+    public void A_malformed_header_is_an_error_naming_the_file_and_line()
+    {
+        var path = File("\n{\"vigor_journal\": \"judgements\", \"settings\": 3}\n{\"x\": 1}\n");
+
+        var e = Assert.Throws<InvalidDataException>(() => JsonLinesAppender.Open(path));
+
+        Assert.Contains($"{path}, line 2: not a valid journal header", e.Message, StringComparison.Ordinal);
+    }
 }
