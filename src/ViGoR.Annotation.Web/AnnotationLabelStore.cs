@@ -9,14 +9,14 @@ namespace ViGoR.Annotation.Web;
 /// </summary>
 public sealed class AnnotationLabelStore : IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly JsonLinesAppender _appender;
     private readonly Dictionary<string, AnnotatedDescription> _latest;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private AnnotationLabelStore(string path, FileStream stream, Dictionary<string, AnnotatedDescription> latest)
+    private AnnotationLabelStore(string path, JsonLinesAppender appender, Dictionary<string, AnnotatedDescription> latest)
     {
         Path = path;
-        _stream = stream;
+        _appender = appender;
         _latest = latest;
     }
 
@@ -33,25 +33,22 @@ public sealed class AnnotationLabelStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(logger);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        var appender = JsonLinesAppender.Open(path);
         try
         {
-            CutTornLine(stream, path, logger);
-            var latest = stream.Length == 0
+            if (appender.HadTornLine)
+            {
+                logger.LogWarning("{Path}: cut a torn last line of {Bytes} bytes (written when the tool stopped; it was never reported as saved).", path, appender.DroppedBytes);
+            }
+
+            var latest = appender.ExistingLines.Count == 0
                 ? []
                 : Annotations.Read(path, imagesDirectory).Descriptions.ToDictionary(d => d.Id, StringComparer.Ordinal);
-            stream.Seek(0, SeekOrigin.End);
-            return new AnnotationLabelStore(path, stream, latest);
+            return new AnnotationLabelStore(path, appender, latest);
         }
         catch
         {
-            stream.Dispose();
+            appender.Dispose();
             throw;
         }
     }
@@ -76,10 +73,9 @@ public sealed class AnnotationLabelStore : IDisposable
         try
         {
             var revised = description with { Revision = Latest(description.Id) is { } previous ? previous.Revision + 1 : 0 };
-            await _stream.WriteAsync(Annotations.ToJsonLine(revised), CancellationToken.None).ConfigureAwait(false);
 
-            // Flush(true) is fsync: the line is on the disk, not in the page cache, before anyone hears "saved".
-            _stream.Flush(flushToDisk: true);
+            // Flushed to the disk (fsync), not only to the page cache, before anyone hears "saved".
+            await _appender.AppendAsync([Annotations.ToJsonLine(revised)], CancellationToken.None).ConfigureAwait(false);
             lock (_latest)
             {
                 _latest[revised.Id] = revised;
@@ -96,36 +92,7 @@ public sealed class AnnotationLabelStore : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _stream.Dispose();
+        _appender.Dispose();
         _gate.Dispose();
-    }
-
-    private static void CutTornLine(FileStream stream, string path, ILogger logger)
-    {
-        if (stream.Length == 0)
-        {
-            return;
-        }
-
-        var buffer = new byte[1];
-        var end = stream.Length;
-        while (end > 0)
-        {
-            stream.Seek(end - 1, SeekOrigin.Begin);
-            stream.ReadExactly(buffer);
-            if (buffer[0] == (byte)'\n')
-            {
-                break;
-            }
-
-            end--;
-        }
-
-        if (end < stream.Length)
-        {
-            logger.LogWarning("{Path}: cut a torn last line of {Bytes} bytes (written when the tool stopped; it was never reported as saved).", path, stream.Length - end);
-            stream.SetLength(end);
-            stream.Flush(flushToDisk: true);
-        }
     }
 }

@@ -9,38 +9,6 @@ public sealed class GenerateCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void Resume_drops_a_torn_last_line_and_keeps_the_finished_images()
-    {
-        var output = Path.Combine(_directory, "samples.jsonl");
-        File.WriteAllText(output, "{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}\n{\"image\":\"b.png\",\"prompt\":\"p\",\"samples\":[\"y\"]}\n{\"image\":\"c.png\",\"pro");
-
-        var done = GenerateCommand.ReadDone(output);
-
-        Assert.Equal(["a.png", "b.png"], done.Order(StringComparer.Ordinal));
-        Assert.Equal("{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}\n{\"image\":\"b.png\",\"prompt\":\"p\",\"samples\":[\"y\"]}\n", File.ReadAllText(output));
-    }
-
-    [Fact]
-    public void Resume_adds_the_missing_newline_after_a_complete_last_line()
-    {
-        var output = Path.Combine(_directory, "samples.jsonl");
-        File.WriteAllText(output, "{\"image\":\"a.png\",\"prompt\":\"p\",\"samples\":[\"x\"]}");
-        Assert.Single(GenerateCommand.ReadDone(output));
-        Assert.EndsWith("}\n", File.ReadAllText(output), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_bad_line_before_the_end_is_an_error_naming_the_line_and_nothing_is_removed()
-    {
-        var output = Path.Combine(_directory, "samples.jsonl");
-        var text = "{\"image\":\"a.png\",\"samples\":[]}\nnot json\n{\"image\":\"b.png\",\"samples\":[]}\n";
-        File.WriteAllText(output, text);
-        var e = Assert.Throws<InvalidDataException>(() => GenerateCommand.ReadDone(output));
-        Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
-        Assert.Equal(text, File.ReadAllText(output));
-    }
-
-    [Fact]
     public void Jsonl_items_resolve_paths_against_the_file_and_take_their_own_prompt_and_id()
     {
         var list = Path.Combine(_directory, "items.jsonl");

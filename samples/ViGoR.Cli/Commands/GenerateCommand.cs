@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -11,15 +10,13 @@ namespace ViGoR.Cli.Commands;
 
 /// <summary>
 /// <c>vigor generate</c>: samples k descriptions per image from a LLaVA folder into JSON Lines
-/// (<c>{"image", "prompt", "samples"}</c>), appending one line per image so that a rerun skips the
-/// images already done (a torn last line from a crash is dropped and redone).
+/// (<c>{"image", "prompt", "samples"}</c>) through a <see cref="RecordingVisionLanguageModel"/>, which
+/// appends one line per image so that a rerun skips the images already done (a torn last line from a
+/// crash is dropped and redone).
 /// </summary>
 internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 {
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
-
-    // Descriptions stay readable (UTF-8, not \uXXXX) in the output file.
-    private static readonly JsonSerializerOptions OutputJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public sealed class Settings : CommandSettings
     {
@@ -56,11 +53,11 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? ConvMode { get; init; }
 
         [CommandOption("--seed <S>")]
-        [Description("Seed; a batch is seeded with S + the input index of its first image, so reruns with the same --batch-size reproduce texts. Default: random.")]
+        [Description("Seed; each image is seeded with S + its input index, so reruns reproduce its texts whatever --batch-size. Default: random.")]
         public long? Seed { get; init; }
 
         [CommandOption("--batch-size <N>")]
-        [Description("Images per forward pass (left-padded batch; default 1).")]
+        [Description("Images per forward pass (left-padded batch, prompts may differ; default 1).")]
         public int BatchSize { get; init; } = 1;
 
         [CommandOption("--device <DEVICE>")]
@@ -110,7 +107,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         // Before --out is read: one writer per output file.
         using var writer = WorkFolderLock.ForFile(settings.Out);
         var items = ReadItems(settings);
-        var done = ReadDone(settings.Out);
+        var done = File.Exists(settings.Out) ? JsonLinesAppender.Read(settings.Out).Lines.Select(l => l.TryGetId("image")).ToHashSet(StringComparer.Ordinal) : [];
         var todo = items.Where(i => !done.Contains(i.Id)).ToList();
         AnsiConsole.MarkupLineInterpolated($"{items.Count} image(s), {items.Count - todo.Count} already in {settings.Out}, {todo.Count} to sample.");
         if (todo.Count == 0)
@@ -131,40 +128,34 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         using var loaded = model!;
         AnsiConsole.MarkupLineInterpolated($"Loaded on {loaded.Module.Device.type} ({loaded.Module.DType}), prompt format {ConversationTemplate.Name(loaded.ConversationMode)}.");
 
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(settings.Out));
-        if (!string.IsNullOrEmpty(directory))
+        using var recording = new RecordingVisionLanguageModel(loaded, settings.Out);
+        if (recording.HadTornLine)
         {
-            Directory.CreateDirectory(directory);
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Dropped a torn last line of {settings.Out}; that image is sampled again.[/]");
         }
 
-        await using var output = new StreamWriter(new FileStream(settings.Out, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        var sampling = new SamplingOptions
+        {
+            NumSamples = settings.NumSamples,
+            Temperature = settings.Temperature,
+            TopP = settings.TopP,
+            MaxNewTokens = settings.MaxNewTokens,
+        };
+        var seed = settings.Seed ?? Random.Shared.NextInt64();
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Sampling", maxValue: todo.Count);
-                foreach (var batch in Batches(todo, settings.BatchSize))
+                foreach (var batch in todo.Chunk(settings.BatchSize))
                 {
                     token.ThrowIfCancellationRequested();
-                    var sampling = new SamplingOptions
-                    {
-                        NumSamples = settings.NumSamples,
-                        Temperature = settings.Temperature,
-                        TopP = settings.TopP,
-                        MaxNewTokens = settings.MaxNewTokens,
-                        Seed = settings.Seed is { } s ? (int)((s + batch[0].Index) & int.MaxValue) : null,
-                    };
-                    var images = batch.Select(i => ImageInput.FromFile(i.Path, i.Id)).ToList();
-                    var progress = new Progress<int>(n => task.Description = $"Sampling {batch[0].Id}{(batch.Count > 1 ? $" (+{batch.Count - 1})" : "")}: token {n}");
-                    var samples = await loaded.SampleBatchAsync(images, batch[0].Prompt, sampling, progress, token);
-                    for (int i = 0; i < batch.Count; i++)
-                    {
-                        await output.WriteLineAsync(JsonSerializer.Serialize(new { image = batch[i].Id, prompt = batch[i].Prompt, samples = samples[i] }, OutputJson));
-                    }
+                    task.Description = $"Sampling {batch[0].Id}{(batch.Length > 1 ? $" (+{batch.Length - 1})" : "")}";
 
-                    // One flush per batch: a crash loses at most the batch in flight.
-                    await output.FlushAsync(token);
-                    task.Increment(batch.Count);
+                    // Appended and flushed per batch: a crash loses at most the batch in flight.
+                    var requests = batch.Select(i => new SampleRequest(ImageInput.FromFile(i.Path, i.Id), i.Prompt, (int)((seed + i.Index) & int.MaxValue))).ToList();
+                    await recording.SampleBatchAsync(requests, sampling, token);
+                    task.Increment(batch.Length);
                 }
 
                 task.Description = "Sampling done";
@@ -172,27 +163,6 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
 
         AnsiConsole.MarkupLineInterpolated($"Wrote {todo.Count} line(s) to {settings.Out}.");
         return 0;
-    }
-
-    /// <summary>Consecutive items with the same prompt, at most <paramref name="size"/> each.</summary>
-    private static IEnumerable<List<Item>> Batches(List<Item> items, int size)
-    {
-        var batch = new List<Item>();
-        foreach (var item in items)
-        {
-            if (batch.Count == size || (batch.Count > 0 && batch[0].Prompt != item.Prompt))
-            {
-                yield return batch;
-                batch = [];
-            }
-
-            batch.Add(item);
-        }
-
-        if (batch.Count > 0)
-        {
-            yield return batch;
-        }
     }
 
     internal static List<Item> ReadItems(Settings settings)
@@ -261,69 +231,5 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         }
 
         return items;
-    }
-
-    /// <summary>
-    /// Image ids already in <paramref name="outPath"/>. A last line that is not valid JSON (a write cut by a
-    /// crash) is removed from the file so that the image is sampled again; a bad line elsewhere is an error.
-    /// </summary>
-    internal static HashSet<string> ReadDone(string outPath)
-    {
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        if (!File.Exists(outPath))
-        {
-            return done;
-        }
-
-        var bytes = File.ReadAllBytes(outPath);
-        var text = Encoding.UTF8.GetString(bytes);
-        var lines = text.Split('\n');
-        long validBytes = 0;
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var line = lines[i];
-            bool last = i == lines.Length - 1;
-            if (line.Trim().Length == 0)
-            {
-                if (!last)
-                {
-                    validBytes += Encoding.UTF8.GetByteCount(line) + 1;
-                }
-
-                continue;
-            }
-
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                var image = doc.RootElement.GetProperty("image").GetString() ?? throw new InvalidDataException("'image' is null");
-                done.Add(image);
-                validBytes += Encoding.UTF8.GetByteCount(line) + (last ? 0 : 1);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException)
-            {
-                if (!last && lines.Skip(i + 1).Any(l => l.Trim().Length > 0))
-                {
-                    throw new InvalidDataException($"{outPath}, line {i + 1}: not a sample record ({e.Message}); fix or remove it to resume.", e);
-                }
-
-                AnsiConsole.MarkupLineInterpolated($"[yellow]Dropping a torn last line (line {i + 1}) of {outPath}; that image is sampled again.[/]");
-                break;
-            }
-        }
-
-        if (validBytes < bytes.Length)
-        {
-            using var f = new FileStream(outPath, FileMode.Open, FileAccess.Write);
-            f.SetLength(validBytes);
-        }
-
-        // Make sure the next appended record starts on its own line.
-        if (validBytes > 0 && bytes[validBytes - 1] != (byte)'\n')
-        {
-            File.AppendAllText(outPath, "\n");
-        }
-
-        return done;
     }
 }

@@ -46,18 +46,23 @@ internal sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         // Before --out is read: one writer per judgements file.
         using var writer = WorkFolderLock.ForFile(settings.Out);
         using var judge = LlavaSentenceRewardModel.Load(settings.RewardModel, TorchFlags.ModelOptions(settings.Device, settings.DType));
-        JudgementRecorder.RequireFineGrained(judge);
+        if (judge.IsHolistic)
+        {
+            // The judgements format is per sentence; a holistic model judges whole descriptions.
+            throw new InvalidOperationException($"{judge.Model.Directory} is a holistic reward model: it judges whole descriptions, not sentences. Use it with vigor run --reward-model {judge.Model.Directory} --granularity holistic.");
+        }
+
         var items = TrainingDataset.ReadJsonLines(settings.Samples, settings.Images, "Describe this image in detail.");
         var recorded = RecordedVisionLanguageModel.Load(settings.Samples);
-        int written = 0;
+        using var recording = new RecordingSentenceRewardModel(judge, settings.Out, SampleJudging.Settings(settings.Samples));
+        var already = recording.Count;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Scoring", maxValue: items.Count);
-            written = await JudgementRecorder.RecordAsync(judge, items, recorded, settings.Samples, settings.Out, (done, _) => task.Value = done, ct);
+            await SampleJudging.JudgeAsync(recording, items, recorded, (done, _) => task.Value = done, ct);
         });
 
-        var already = items.Count - written;
-        AnsiConsole.MarkupLineInterpolated($"Judged {written} images ({already} already in {settings.Out}). Replay them: vigor run --samples {settings.Samples} --judgements {settings.Out} ...");
+        AnsiConsole.MarkupLineInterpolated($"Judged {recording.Count - already} sentences ({already} already in {settings.Out}). Replay them: vigor run --samples {settings.Samples} --judgements {settings.Out} ...");
         return 0;
     }
 }

@@ -3,7 +3,9 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ViGoR.Cli.RewardModel;
+using ViGoR.Evaluation;
 using ViGoR.Torch;
+using ViGoR.Torch.Rewards;
 using ViGoR.Torch.Training;
 
 using ViGoR.Cli.Pipeline;
@@ -71,23 +73,30 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
     {
         var ct = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
         var descriptions = Read(settings.Annotations, settings);
-        var (train, eval) = settings.Eval is null
-            ? ViGoR.Annotations.SplitByImage(descriptions, settings.EvalFraction, settings.Seed)
-            : (descriptions, Read(settings.Eval, settings));
-        var shared = train.Select(d => d.Image).Intersect(eval.Select(d => d.Image), StringComparer.Ordinal).FirstOrDefault();
-        if (shared is not null)
-        {
-            throw new InvalidDataException($"Image '{shared}' is in both the training and the held-out annotations: held-out metrics must be on unseen images.");
-        }
-
-        AnsiConsole.MarkupLineInterpolated($"{train.Count} training and {eval.Count} held-out descriptions ({(settings.Holistic ? "holistic" : "fine-grained")} reward model).");
+        var heldOut = settings.Eval is null ? null : Read(settings.Eval, settings);
         using var features = TorchFlags.FeatureCache(settings.FeatureCache);
         var fineTuning = settings.FineTuningOptions(features);
+        var options = new LlavaRewardModelTrainerOptions
+        {
+            OutputDirectory = settings.Out,
+            ImagesDirectory = settings.Images,
+            Holistic = settings.Holistic,
+            EvalFraction = settings.EvalFraction,
+            Epochs = fineTuning.Epochs,
+            BatchSize = fineTuning.BatchSize,
+            MicroBatchSize = fineTuning.MicroBatchSize,
+            LearningRate = fineTuning.LearningRate,
+            WarmupRatio = fineTuning.WarmupRatio,
+            Seed = fineTuning.Seed,
+            SaveEverySteps = fineTuning.SaveEverySteps,
+            FineTuning = LlavaFineTuningOptions.From(fineTuning),
+        };
 
         LlavaVisionLanguageModel? loaded = null;
         AnsiConsole.Status().Start($"Loading {settings.Base}", _ => loaded = LlavaVisionLanguageModel.Load(settings.Base, settings.ModelOptions()));
         using var model = loaded!;
-        RewardModelTrainingResult? result = null;
+        var trainer = new LlavaRewardModelTrainer(model, options, RewardModelMeasure.Metrics(settings.Images, settings.Holistic));
+        LlavaRewardModelTrainingResult? result = null;
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async progressContext =>
@@ -99,13 +108,13 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
                     task.Value = p.Step;
                     task.Description = string.Create(CultureInfo.InvariantCulture, $"Step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}");
                 });
-                result = await RewardModelTrainer.TrainAsync(model, train, eval, settings.Images, settings.Out, settings.Holistic, fineTuning, progress, ct);
+                result = await trainer.TrainAsync(descriptions, heldOut, progress, ct);
                 task.Value = task.MaxValue;
             });
 
         TorchFlags.ReportFeatureCache(features);
-
-        var m = result!.Metrics;
+        AnsiConsole.MarkupLineInterpolated($"{result!.TrainDescriptions} training and {result.EvalDescriptions} held-out descriptions ({(settings.Holistic ? "holistic" : "fine-grained")} reward model).");
+        var m = result.Metrics as RewardModelMetrics ?? throw new InvalidDataException("No held-out description: give --eval-fraction > 0 (with two or more images) or --eval FILE.");
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Held out ({m.Sentences} {(settings.Holistic ? "descriptions" : "sentences")}, {m.Errors} wrong): accuracy {m.Accuracy:F3}, error precision {m.ErrorPrecision:F3}, recall {m.ErrorRecall:F3}, F1 {m.ErrorF1:F3}, ROC AUC {(m.RocAuc is { } auc ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}.");
         AnsiConsole.MarkupLineInterpolated($"Reward model written to [green]{settings.Out}[/] (metrics.json beside it). Use it: vigor run --reward-model {settings.Out}{(settings.Holistic ? " --granularity holistic" : string.Empty)}");
         return 0;

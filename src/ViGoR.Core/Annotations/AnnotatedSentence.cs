@@ -15,4 +15,11 @@ public sealed record AnnotatedSentence(int Start, int End, IReadOnlyList<Sentenc
 {
     /// <summary>True when the annotator found no error in the sentence.</summary>
     public bool IsCorrect => Errors.Count == 0;
+
+    /// <summary>
+    /// The one kind a reward model is trained and measured on for this sentence: its first annotated
+    /// error, or <see cref="SentenceErrorKind.None"/> when it is correct.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SentenceErrorKind Label => Errors.Count > 0 ? Errors[0] : SentenceErrorKind.None;
 }

@@ -34,7 +34,8 @@ public class DelegatingVisionLanguageModel : IBatchVisionLanguageModel
             : await Delegation.OneByOneAsync(requests, r => SampleAsync(r.Image, r.Prompt, Seeded(options, r.Seed), cancellationToken)).ConfigureAwait(false);
     }
 
-    private static SamplingOptions Seeded(SamplingOptions? options, int seed)
+    /// <summary>A copy of <paramref name="options"/> (or the defaults) with <paramref name="seed"/>: how a batch request's seed reaches a one-image call.</summary>
+    internal static SamplingOptions Seeded(SamplingOptions? options, int seed)
     {
         var seeded = options?.Clone() ?? new SamplingOptions();
         seeded.Seed = seed;

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using ViGoR.Evaluation;
 
 namespace ViGoR;
 
@@ -12,28 +12,25 @@ namespace ViGoR;
 /// <remarks>One writer per file. Not thread-safe: append from one task at a time.</remarks>
 public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly JsonLinesAppender _appender;
 
-    private SupervisionJournal(string path, FileStream stream, JournalHeader? header, IReadOnlyList<SupervisionRecord> existing, bool hadTornLine)
+    private SupervisionJournal(JsonLinesAppender appender)
     {
-        Path = path;
-        Header = header;
-        _stream = stream;
-        ExistingRecords = existing;
-        HadTornLine = hadTornLine;
+        _appender = appender;
+        ExistingRecords = Records(appender.ExistingLines);
     }
 
     /// <summary>The journal file.</summary>
-    public string Path { get; }
+    public string Path => _appender.Path;
 
     /// <summary>The journal's header (null for a headerless journal opened without one).</summary>
-    public JournalHeader? Header { get; }
+    public JournalHeader? Header => _appender.Header;
 
     /// <summary>The complete records that were already in the file when it was opened.</summary>
     public IReadOnlyList<SupervisionRecord> ExistingRecords { get; }
 
     /// <summary>True when the file ended in a torn line (from a crash), which was removed on open.</summary>
-    public bool HadTornLine { get; }
+    public bool HadTornLine => _appender.HadTornLine;
 
     /// <summary>
     /// Opens <paramref name="path"/> for appending, creating it (and its folder) if needed, reading
@@ -46,38 +43,20 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     public static SupervisionJournal Open(string path, JournalHeader? header = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
+        var appender = JsonLinesAppender.Open(path, header, found =>
         {
-            Directory.CreateDirectory(folder);
-        }
-
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            if (header is not null)
+            {
+                Check(path, found, header);
+            }
+        });
         try
         {
-            var contents = ReadContents(stream, path);
-            if (header is not null && contents.CompleteLength > 0)
-            {
-                Check(path, contents.Header, header);
-            }
-
-            if (contents.CompleteLength < stream.Length)
-            {
-                stream.SetLength(contents.CompleteLength);
-            }
-
-            stream.Seek(0, SeekOrigin.End);
-            var journal = new SupervisionJournal(path, stream, contents.Header ?? header, contents.Records, contents.HadTornLine);
-            if (header is not null && contents.CompleteLength == 0)
-            {
-                journal.WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, JournalJson.Options));
-            }
-
-            return journal;
+            return new SupervisionJournal(appender);
         }
         catch
         {
-            stream.Dispose();
+            appender.Dispose();
             throw;
         }
     }
@@ -92,9 +71,8 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     /// <exception cref="InvalidDataException">A complete line is not a valid record (the message names the line).</exception>
     public static (JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) ReadAll(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var contents = ReadContents(stream, path);
-        return (contents.Header, contents.Records);
+        var (header, lines, _) = JsonLinesAppender.Read(path);
+        return (header, Records(lines));
     }
 
     /// <summary>
@@ -127,10 +105,10 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Appends one record and flushes it to disk before returning.</summary>
-    public async Task AppendAsync(SupervisionRecord record, CancellationToken cancellationToken = default)
+    public Task AppendAsync(SupervisionRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await WriteLineAsync(JsonSerializer.SerializeToUtf8Bytes(record, JournalJson.Options), cancellationToken).ConfigureAwait(false);
+        return _appender.AppendAsync([JsonLinesAppender.Line(record)], cancellationToken);
     }
 
     /// <summary>
@@ -154,14 +132,13 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
         var shards = new List<(string Path, Contents Contents)>(shardPaths.Count);
         foreach (var shard in shardPaths)
         {
-            using var stream = new FileStream(shard, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var contents = ReadContents(stream, shard);
-            if (contents.HadTornLine)
+            var (found, lines, torn) = JsonLinesAppender.Read(shard);
+            if (torn)
             {
                 throw new InvalidDataException($"Shard '{shard}' ends in an unfinished line: its job was interrupted. Resume it before merging.");
             }
 
-            shards.Add((shard, contents));
+            shards.Add((shard, new Contents(found, Records(lines))));
         }
 
         shards = InChunkOrder(shards);
@@ -236,7 +213,7 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _appender.Dispose();
 
     private static void Check(string path, JournalHeader? found, JournalHeader expected)
     {
@@ -264,106 +241,22 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
 
     private static string Describe(DatasetChunk? chunk) => chunk is { } c ? $"{c.Index} of {c.Count}" : "the whole data set";
 
-    private void WriteLine(byte[] line) => WriteLineAsync(line, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    private async ValueTask WriteLineAsync(byte[] line, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[line.Length + 1];
-        line.CopyTo(buffer, 0);
-        buffer[^1] = (byte)'\n';
-
-        // One write call per line: a crash tears at most this line, never an earlier one.
-        await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _stream.Flush(flushToDisk: true);
-    }
-
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+    public ValueTask DisposeAsync() => _appender.DisposeAsync();
 
-    private static Contents ReadContents(FileStream stream, string path)
-    {
-        stream.Position = 0;
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        var records = new List<SupervisionRecord>();
-        JournalHeader? header = null;
-        var lineStart = 0;
-        var lineNumber = 0;
-        while (true)
+    private static List<SupervisionRecord> Records(IReadOnlyList<JsonLine> lines) =>
+        lines.Select(line =>
         {
-            var newline = Array.IndexOf(bytes, (byte)'\n', lineStart);
-            if (newline < 0)
+            try
             {
-                break;
+                return line.Value.Deserialize<SupervisionRecord>(JournalJson.Options)
+                    ?? throw new InvalidDataException($"{line.Where}: expected a supervision record, found null.");
             }
-
-            lineNumber++;
-            var line = new ReadOnlySpan<byte>(bytes, lineStart, newline - lineStart);
-            if (!line.Trim((byte)'\r').IsEmpty)
+            catch (JsonException e)
             {
-                if (records.Count == 0 && header is null && IsHeader(line))
-                {
-                    header = Parse<JournalHeader>(line, path, lineNumber, "journal header");
-                }
-                else
-                {
-                    records.Add(Parse<SupervisionRecord>(line, path, lineNumber, "supervision record"));
-                }
+                throw new InvalidDataException($"{line.Where}: not a valid supervision record ({e.Message}).", e);
             }
+        }).ToList();
 
-            lineStart = newline + 1;
-        }
-
-        var torn = lineStart < bytes.Length && !IsWhiteSpace(bytes.AsSpan(lineStart));
-        return new Contents(header, records, lineStart, torn);
-    }
-
-    private static bool IsHeader(ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(line);
-            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
-                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("vigor_journal"u8);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static T Parse<T>(ReadOnlySpan<byte> line, string path, int lineNumber, string what)
-        where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(line, JournalJson.Options)
-                ?? throw new InvalidDataException($"{path}, line {lineNumber}: expected a {what}, found null.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}, line {lineNumber}: not a valid {what} ({e.Message}). Preview: {Preview(line)}", e);
-        }
-    }
-
-    private static string Preview(ReadOnlySpan<byte> line)
-    {
-        var text = Encoding.UTF8.GetString(line);
-        return text.Length <= 80 ? text : text[..80] + "...";
-    }
-
-    private static bool IsWhiteSpace(ReadOnlySpan<byte> bytes)
-    {
-        foreach (var b in bytes)
-        {
-            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private sealed record Contents(JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records, long CompleteLength, bool HadTornLine);
+    private sealed record Contents(JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records);
 }

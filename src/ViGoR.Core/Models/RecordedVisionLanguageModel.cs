@@ -47,8 +47,17 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, ICompone
     /// <exception cref="InvalidDataException">A line is malformed or repeats an image.</exception>
     public static RecordedVisionLanguageModel Load(TextReader reader, string sourceName)
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var samples = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var line in JsonLines.Parse(reader.ReadToEnd(), sourceName))
+        Read(JsonLines.Parse(reader.ReadToEnd(), sourceName), samples);
+        return new RecordedVisionLanguageModel(samples, sourceName);
+    }
+
+    /// <summary>Adds the samples of <paramref name="lines"/> (the recorded-samples format) to <paramref name="samples"/>, keyed by image id.</summary>
+    /// <exception cref="InvalidDataException">A line is malformed or repeats an image.</exception>
+    internal static void Read(IEnumerable<JsonLine> lines, Dictionary<string, IReadOnlyList<string>> samples)
+    {
+        foreach (var line in lines)
         {
             var image = (line.Value.ValueKind == JsonValueKind.Object ? ReadId(line.Value) : null)
                 ?? throw new InvalidDataException($"{line.Where}: needs 'image', 'image_id' or 'id'.");
@@ -65,8 +74,6 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, ICompone
                 throw new InvalidDataException($"{line.Where}: image '{image}' is recorded twice.");
             }
         }
-
-        return new RecordedVisionLanguageModel(samples, sourceName);
     }
 
     /// <inheritdoc />
@@ -76,30 +83,30 @@ public sealed class RecordedVisionLanguageModel : IVisionLanguageModel, ICompone
     {
         ArgumentNullException.ThrowIfNull(image);
         cancellationToken.ThrowIfCancellationRequested();
-        var k = (options ?? new SamplingOptions()).NumSamples;
-        var recorded = Recorded(image);
-
-        if (recorded.Count < k)
-        {
-            throw new InvalidOperationException($"{_source} has {recorded.Count} samples for image '{image.Id}'; {k} were asked for.");
-        }
-
-        return Task.FromResult<IReadOnlyList<string>>(recorded.Take(k).ToList());
+        return Task.FromResult(FirstK(Recorded(image), (options ?? new SamplingOptions()).NumSamples, image, _source));
     }
 
     /// <summary>Every sample recorded for <paramref name="image"/> (looked up by id, then by file name).</summary>
     /// <exception cref="KeyNotFoundException">No samples are recorded for the image.</exception>
-    public IReadOnlyList<string> Recorded(ImageInput image)
+    public IReadOnlyList<string> Recorded(ImageInput image) =>
+        Find(_samples, image) ?? throw new KeyNotFoundException($"No recorded samples for image '{image.Id}' in {_source}.");
+
+    /// <summary>The samples recorded for <paramref name="image"/> in <paramref name="samples"/> (by id, then by file name), or null.</summary>
+    internal static IReadOnlyList<string>? Find(IReadOnlyDictionary<string, IReadOnlyList<string>> samples, ImageInput image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (!_samples.TryGetValue(image.Id, out var recorded)
-            && (image.Path is null || !_samples.TryGetValue(Path.GetFileName(image.Path), out recorded)))
-        {
-            throw new KeyNotFoundException($"No recorded samples for image '{image.Id}' in {_source}.");
-        }
-
-        return recorded;
+        return samples.TryGetValue(image.Id, out var recorded)
+            || (image.Path is not null && samples.TryGetValue(Path.GetFileName(image.Path), out recorded))
+            ? recorded
+            : null;
     }
+
+    /// <summary>The first <paramref name="k"/> of <paramref name="recorded"/>, the samples of <paramref name="image"/> in <paramref name="source"/>.</summary>
+    /// <exception cref="InvalidOperationException">Fewer samples are recorded than asked for.</exception>
+    internal static IReadOnlyList<string> FirstK(IReadOnlyList<string> recorded, int k, ImageInput image, string source) =>
+        recorded.Count < k
+            ? throw new InvalidOperationException($"{source} has {recorded.Count} samples for image '{image.Id}'; {k} were asked for.")
+            : recorded.Take(k).ToList();
 
     private static string? ReadId(JsonElement root)
     {

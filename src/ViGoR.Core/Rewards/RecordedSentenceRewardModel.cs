@@ -63,8 +63,19 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
     public static RecordedSentenceRewardModel Load(string text, string sourceName, MissingJudgementPolicy missing)
     {
         var judgements = new Dictionary<(string, string), SentenceJudgement>();
-        var lines = new Dictionary<(string, string), int>();
-        foreach (var line in JsonLines.Parse(text, sourceName))
+        Read(JsonLines.Parse(text, sourceName), judgements);
+        return new RecordedSentenceRewardModel(judgements, sourceName, missing);
+    }
+
+    /// <summary>
+    /// Adds the judgements of <paramref name="lines"/> (the judgements format; a header on line 1 is
+    /// skipped) to <paramref name="judgements"/>, keyed by (image, sentence).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A line is malformed, or contradicts an earlier one.</exception>
+    internal static void Read(IEnumerable<JsonLine> lines, Dictionary<(string Image, string Sentence), SentenceJudgement> judgements)
+    {
+        var where = new Dictionary<(string, string), int>();
+        foreach (var line in lines)
         {
             if (line.Value.ValueKind != JsonValueKind.Object)
             {
@@ -73,7 +84,7 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
 
             if (line.Line == 1 && line.Has("vigor_journal"))
             {
-                continue; // vigor score's header: which reward model judged which samples
+                continue; // the recording's header: which reward model judged which samples
             }
 
             var image = line.TryGetId("image") ?? throw new InvalidDataException($"{line.Where}: missing field 'image'.");
@@ -85,17 +96,50 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
             {
                 if (earlier != judgement)
                 {
-                    throw new InvalidDataException($"{line.Where}: image '{image}', sentence \"{sentence}\" was judged differently on line {lines[key].ToString(CultureInfo.InvariantCulture)}.");
+                    var first = where.TryGetValue(key, out var number) ? $"on line {number.ToString(CultureInfo.InvariantCulture)}" : "earlier";
+                    throw new InvalidDataException($"{line.Where}: image '{image}', sentence \"{sentence}\" was judged differently {first}.");
                 }
 
                 continue;
             }
 
             judgements[key] = judgement;
-            lines[key] = line.Line;
+            where[key] = line.Line;
+        }
+    }
+
+    /// <summary>One judgement as a line of the judgements format (what <see cref="Read"/> reads back).</summary>
+    internal static Dictionary<string, object?> ToLine(string image, string sentence, SentenceJudgement judgement) => new()
+    {
+        ["image"] = image,
+        ["sentence"] = sentence,
+        ["score"] = judgement.Score,
+        ["error"] = SentenceErrorKindNames.ToName(judgement.Error),
+        ["label_score"] = judgement.LabelScore,
+    };
+
+    /// <summary>The judgement of <paramref name="sentence"/> under the image's id, file name or path, or null.</summary>
+    internal static SentenceJudgement? Find(IReadOnlyDictionary<(string Image, string Sentence), SentenceJudgement> judgements, ImageInput image, string sentence)
+    {
+        foreach (var key in Keys(image))
+        {
+            if (judgements.TryGetValue((key, sentence), out var judgement))
+            {
+                return judgement;
+            }
         }
 
-        return new RecordedSentenceRewardModel(judgements, sourceName, missing);
+        return null;
+    }
+
+    private static IEnumerable<string> Keys(ImageInput image)
+    {
+        yield return image.Id;
+        if (image.Path is { } path)
+        {
+            yield return Path.GetFileName(path);
+            yield return path;
+        }
     }
 
     /// <inheritdoc />
@@ -104,30 +148,14 @@ public sealed class RecordedSentenceRewardModel : ISentenceRewardModel, ICompone
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(description);
-        var keys = new List<string>(3) { image.Id };
-        if (image.Path is { } path)
-        {
-            keys.Add(Path.GetFileName(path));
-            keys.Add(path);
-        }
-
         var result = new List<SentenceJudgement>(description.Sentences.Count);
         foreach (var sentence in description.Sentences)
         {
-            SentenceJudgement? found = null;
-            foreach (var key in keys)
-            {
-                if (_judgements.TryGetValue((key, sentence.Text), out var judgement))
-                {
-                    found = judgement;
-                    break;
-                }
-            }
-
+            var found = Find(_judgements, image, sentence.Text);
             if (found is null && _missing == MissingJudgementPolicy.Error)
             {
                 throw new KeyNotFoundException(
-                    $"{_source} has no judgement for image '{image.Id}', sentence \"{sentence.Text}\". Add it, or judge missing sentences as neutral (MissingJudgementPolicy.Neutral, --missing-judgement neutral).");
+                    $"{_source} has no judgement for image '{image.Id}', sentence \"{sentence.Text}\". Add it, or load the file with MissingJudgementPolicy.Neutral to judge missing sentences neutral.");
             }
 
             result.Add(found ?? new SentenceJudgement(0));

@@ -15,7 +15,8 @@ public sealed record AnnotationDetectionResult(IReadOnlyList<Detection> Detectio
 /// An <see cref="IGroundingDetector"/> that answers from ground-truth boxes instead of a model:
 /// a phrase is present when it names (through <see cref="AnnotationDetectorOptions.Vocabulary"/>,
 /// with simple plural handling) a category annotated in the image. The upper bound of the
-/// automatic reward, and a detector for demos without weights.
+/// automatic reward, and a detector for demos without weights. It is exact: wrap it in a
+/// <see cref="NoisyGroundingDetector"/> to give it a real detector's misses and false alarms.
 /// </summary>
 /// <remarks>
 /// Each annotated box of a requested category is one detection, with score 1, the file's category
@@ -43,7 +44,6 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         ArgumentNullException.ThrowIfNull(annotations);
         Annotations = annotations;
         _options = options?.Clone() ?? new AnnotationDetectorOptions();
-        _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _annotatedCategories = new(() => annotations.Images.SelectMany(i => i.Objects).Select(o => o.Category).ToHashSet(StringComparer.Ordinal));
     }
@@ -88,17 +88,9 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         }
 
         var byCategory = new Dictionary<string, List<AnnotatedObject>>(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal); // annotated, missed or not: never a false alarm
-        for (int index = 0; index < annotated.Objects.Count; index++)
+        foreach (var obj in annotated.Objects)
         {
-            var obj = annotated.Objects[index];
             var category = CategoryOf(obj.Category) ?? obj.Category;
-            present.Add(category);
-            if (_options.MissRate > 0 && Draw(annotated.Id, category, index) < _options.MissRate)
-            {
-                continue;
-            }
-
             if (!byCategory.TryGetValue(category, out var list))
             {
                 byCategory[category] = list = [];
@@ -120,19 +112,9 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         var asked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var phrase in phrases)
         {
-            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category)
+            if (phrase is null || !asked.Add(phrase) || CategoryOf(phrase) is not { } category || !byCategory.ContainsKey(category))
             {
                 continue;
-            }
-
-            if (!byCategory.ContainsKey(category))
-            {
-                if (_options.FalseAlarmRate <= 0 || present.Contains(category) || Draw(annotated.Id, category, -1) >= _options.FalseAlarmRate)
-                {
-                    continue;
-                }
-
-                byCategory[category] = [new AnnotatedObject(category, FalseAlarmBox(annotated, category))];
             }
 
             if (!phrasesByCategory.TryGetValue(category, out var list))
@@ -166,18 +148,6 @@ public sealed class AnnotationGroundingDetector : IGroundingDetector, IClosedVoc
         }
 
         return Task.FromResult(new AnnotationDetectionResult(detections, normalised));
-    }
-
-    /// <summary>A uniform draw in [0, 1) that depends only on the noise seed, the image, the category and the box (-1 for a false alarm).</summary>
-    private double Draw(string image, string category, int box) =>
-        StableDraw.Uniform(FormattableString.Invariant($"{_options.NoiseSeed}\u001f{image}\u001f{category}\u001f{box}"));
-
-    /// <summary>Where a false alarm is reported: a box a quarter of the image's size (or of the unit square), placed by the same draws.</summary>
-    private BoundingBox FalseAlarmBox(AnnotatedImage image, string category)
-    {
-        float width = image.BoxesNormalised ? 1f : image.Width ?? 1, height = image.BoxesNormalised ? 1f : image.Height ?? 1;
-        float x = (float)(Draw(image.Id, category, -2) * 0.75 * width), y = (float)(Draw(image.Id, category, -3) * 0.75 * height);
-        return new BoundingBox(x, y, x + (width / 4), y + (height / 4));
     }
 
     /// <summary>True when <paramref name="phrase"/> names a category of the vocabulary or of the file, so that its absence means something.</summary>

@@ -159,12 +159,12 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
             return;
         }
 
-        builder.UseAnnotationGroundingDetector((split ?? World.Train).InstancesPath, o =>
+        builder.UseAnnotationGroundingDetector((split ?? World.Train).InstancesPath);
+        if (Settings.DetectorMissRate > 0 || Settings.DetectorFalseAlarmRate > 0)
         {
-            o.MissRate = Settings.DetectorMissRate;
-            o.FalseAlarmRate = Settings.DetectorFalseAlarmRate;
-            o.NoiseSeed = seed;
-        });
+            var noise = new NoisyDetectorOptions { MissRate = Settings.DetectorMissRate, FalseAlarmRate = Settings.DetectorFalseAlarmRate, Seed = seed };
+            builder.Use<IGroundingDetector>(groundTruth => new NoisyGroundingDetector(groundTruth, noise));
+        }
     }
 
     private void CheckSettings()
@@ -276,11 +276,21 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"train {(holistic ? "holistic" : "fine-grained")} reward model";
         var file = Annotations.Read(annotationsPath, World.Annotation.ImagesDirectory);
-        var (train, eval) = Annotations.SplitByImage(file.Descriptions, 0.2, seed);
         using var model = LlavaVisionLanguageModel.Load(BaseModel, _cpu);
-        var options = new FineTuningOptions { Epochs = Settings.RewardEpochs, LearningRate = Settings.RewardLearningRate, BatchSize = Settings.BatchSize, MicroBatchSize = Settings.BatchSize, Seed = seed };
-        new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features }.ApplyTo(options);
-        await RewardModelTrainer.TrainAsync(model, train, eval, World.Annotation.ImagesDirectory, output, holistic, options, Steps(phase), cancellationToken);
+        var options = new LlavaRewardModelTrainerOptions
+        {
+            OutputDirectory = output,
+            ImagesDirectory = World.Annotation.ImagesDirectory,
+            Holistic = holistic,
+            EvalFraction = 0.2,
+            Epochs = Settings.RewardEpochs,
+            LearningRate = Settings.RewardLearningRate,
+            BatchSize = Settings.BatchSize,
+            MicroBatchSize = Settings.BatchSize,
+            Seed = seed,
+            FineTuning = new ViGoR.Torch.Training.LlavaFineTuningOptions { ImageFeatureCache = _features },
+        };
+        await new LlavaRewardModelTrainer(model, options, RewardModelMeasure.Metrics(World.Annotation.ImagesDirectory, holistic)).TrainAsync(file.Descriptions, heldOut: null, Steps(phase), cancellationToken);
         return output;
     }
 
@@ -311,7 +321,11 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
 
         var phase = $"seed {seed}: judge sentences (fine-grained reward model)";
         using var judge = LlavaSentenceRewardModel.Load(rewardModel, _cpu);
-        await JudgementRecorder.RecordAsync(judge, Items(split), RecordedVisionLanguageModel.Load(samplesPath), samplesPath, path, (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        using (var recording = new RecordingSentenceRewardModel(judge, path, SampleJudging.Settings(samplesPath)))
+        {
+            await SampleJudging.JudgeAsync(recording, Items(split), RecordedVisionLanguageModel.Load(samplesPath), (n, total) => progress?.Report(new DemoProgress(phase, n, total)), cancellationToken);
+        }
+
         AtomicFile.WriteAllText(done, string.Empty);
         return path;
     }
