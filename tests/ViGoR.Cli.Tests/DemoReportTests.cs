@@ -170,7 +170,7 @@ public sealed class DemoReportTests
 
             Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), html, StringComparison.Ordinal);
             Assert.DoesNotContain(folder, html, StringComparison.Ordinal);
-            Assert.Contains("Base model: the committed model, samples/ViGoR.Cli/Demo/Model", html, StringComparison.Ordinal);
+            Assert.Contains("Base model: the committed model, src/ViGoR.Cli/Demo/Model", html, StringComparison.Ordinal);
             Assert.Contains("Grounding DINO from gdino-onnx.", html, StringComparison.Ordinal);
         }
         finally

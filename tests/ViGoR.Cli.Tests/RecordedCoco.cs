@@ -2,7 +2,7 @@ namespace ViGoR.Cli.Tests;
 
 /// <summary>
 /// Five real LVLM descriptions of each of three COCO images with their ground-truth boxes
-/// (samples/ViGoR.Cli/Demo/demo_*.jsonl, sources in Demo/NOTICE.md): copied into a folder and run
+/// (src/ViGoR.Cli/Demo/demo_*.jsonl, sources in Demo/NOTICE.md): copied into a folder and run
 /// through <c>vigor run --supervision-only</c>, the pipeline on real captions without any model.
 /// </summary>
 internal static class RecordedCoco

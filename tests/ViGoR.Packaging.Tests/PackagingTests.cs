@@ -69,8 +69,8 @@ public sealed class PackagingTests : IDisposable
               </packageSources>
             </configuration>
             """);
-        File.Copy(Path.Combine(repo, "samples/ViGoR.Cli/Demo/demo_samples.jsonl"), Path.Combine(consumer, "samples.jsonl"));
-        File.Copy(Path.Combine(repo, "samples/ViGoR.Cli/Demo/demo_boxes.jsonl"), Path.Combine(consumer, "boxes.jsonl"));
+        File.Copy(Path.Combine(repo, "src/ViGoR.Cli/Demo/demo_samples.jsonl"), Path.Combine(consumer, "samples.jsonl"));
+        File.Copy(Path.Combine(repo, "src/ViGoR.Cli/Demo/demo_boxes.jsonl"), Path.Combine(consumer, "boxes.jsonl"));
 
         // A private packages folder, so no copy of these test versions lingers in the user's cache.
         var packages = Path.Combine(_work, "packages");

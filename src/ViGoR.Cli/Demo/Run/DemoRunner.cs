@@ -10,6 +10,10 @@ using static TorchSharp.torch;
 namespace ViGoR.Cli.Demo.Run;
 
 /// <summary>One configuration of the paper's ablation (Yan et al., Table 4): which reward streams select and refine.</summary>
+/// <param name="Name">Folder and results key.</param>
+/// <param name="Label">What the report calls it.</param>
+/// <param name="Sources">Which streams score (the paper's preset).</param>
+/// <param name="Granularity">Fine-grained or holistic reward model.</param>
 /// <param name="Signal">How the reward model's judgements become penalties (the paper's label by default).</param>
 /// <param name="Order">Select then refine (the paper) or refine then select.</param>
 internal sealed record DemoConfig(string Name, string Label, RewardSources Sources, RewardGranularity Granularity, RewardSignal Signal = RewardSignal.Label, SelectionOrder Order = SelectionOrder.SelectThenRefine)

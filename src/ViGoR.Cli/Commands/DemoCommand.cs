@@ -97,7 +97,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         }
     }
 
-    /// <summary>Where the committed base model is copied with the tool (samples/ViGoR.Cli/Demo/Model).</summary>
+    /// <summary>Where the committed base model is copied with the tool (src/ViGoR.Cli/Demo/Model).</summary>
     public static string CommittedModel => Path.Combine(AppContext.BaseDirectory, "Demo", "Model");
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -108,7 +108,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         {
             // Never point at the committed model: pretraining into it would overwrite the tree's copy.
             throw new DirectoryNotFoundException(settings.Model is null
-                ? $"The committed base model '{model}' is missing (it is copied beside the tool from samples/ViGoR.Cli/Demo/Model): rebuild the tool from a full checkout, or make your own with vigor pretrain --out my-base-model and pass --model my-base-model."
+                ? $"The committed base model '{model}' is missing (it is copied beside the tool from src/ViGoR.Cli/Demo/Model): rebuild the tool from a full checkout, or make your own with vigor pretrain --out my-base-model and pass --model my-base-model."
                 : $"The base model folder '{model}' has no config.json. Make one with: vigor pretrain --out {model}, or pass another --model DIR.");
         }
 
@@ -242,7 +242,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
     private static string DisplayName(string folder)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        return full == Path.TrimEndingDirectorySeparator(Path.GetFullPath(CommittedModel)) ? "the committed model, samples/ViGoR.Cli/Demo/Model" : Path.GetFileName(full);
+        return full == Path.TrimEndingDirectorySeparator(Path.GetFullPath(CommittedModel)) ? "the committed model, src/ViGoR.Cli/Demo/Model" : Path.GetFileName(full);
     }
 
     private static string Number(JsonElement root, string name) =>
