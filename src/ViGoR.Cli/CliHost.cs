@@ -46,7 +46,9 @@ internal static class CliHost
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException or InvalidOperationException or ImageDecodeException or UnauthorizedAccessException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // The library says what to do in its own terms; the tool adds its flags for it.
+            var hint = e is JournalSettingsException ? " (vigor: --restart, or another --work)" : string.Empty;
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}{hint}");
             return 1;
         }
     }

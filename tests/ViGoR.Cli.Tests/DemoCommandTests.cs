@@ -55,27 +55,6 @@ public sealed class DemoCommandTests : IDisposable
             Assert.True(config.Value.GetProperty("words").GetProperty("mean").GetDouble() > 0);
         }
 
-        // The objectives ablation on the same folder: the paper's run is resumed, the arms added.
-        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--ablation", "objectives"]));
-        using (var ablated = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "results.json"))))
-        {
-            var arms = ablated.RootElement.GetProperty("ablations").GetProperty("objectives");
-            Assert.Equal(["vigor_all", "vigor_all_dpo", "vigor_all_dpo_sentence", "vigor_all_sft_dpo", "vigor_all_online"], arms.EnumerateObject().Select(p => p.Name));
-            Assert.Equal(
-                configs.GetProperty("vigor_all").GetProperty("chair_i").GetProperty("mean").GetDouble(),
-                arms.GetProperty("vigor_all").GetProperty("chair_i").GetProperty("mean").GetDouble());
-            Assert.All(arms.EnumerateObject(), a => Assert.InRange(a.Value.GetProperty("chair_i").GetProperty("mean").GetDouble(), 0, 1));
-        }
-
-        var dpoPairs = PreferencePairs.Read(Path.Combine(_folder, "seed-1", "vigor_all_dpo", "pairs.jsonl"), ImageInput.FromId);
-        Assert.Equal("base model", dpoPairs.Header.Settings["reference"]);
-        Assert.All(dpoPairs.Pairs, p => Assert.True(p.HasReference));
-        Assert.True(File.Exists(Path.Combine(_folder, "seed-1", "vigor_all_dpo", "model", "config.json")));
-
-        // The online round sampled from the first round's model with round-1 seeds: not the base's samples.
-        Assert.NotEqual(File.ReadAllLines(Path.Combine(_folder, "seed-1", "samples.jsonl")), File.ReadAllLines(Path.Combine(_folder, "seed-1", "vigor_all_online", "samples.jsonl")));
-        Assert.True(File.Exists(Path.Combine(_folder, "seed-1", "vigor_all_online", "round-1", "supervision.jsonl")));
-
         var claims = root.GetProperty("claims").EnumerateObject().ToList();
         Assert.Equal(["all_hallucinates_least", "all_chair_i_30pct_lower", "all_recall_within_10pct", "each_stream_beats_base", "fine_grained_beats_holistic"], claims.Select(c => c.Name));
         Assert.All(claims, c => Assert.True(c.Value.GetProperty("held").ValueKind is JsonValueKind.True or JsonValueKind.False));
@@ -154,6 +133,27 @@ public sealed class DemoCommandTests : IDisposable
         error = await Assert.ThrowsAsync<InvalidOperationException>(() => VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--model", other]));
         Assert.Contains("base_model_fingerprint", error.Message, StringComparison.Ordinal);
         Directory.Delete(other, recursive: true);
+
+        // The objectives ablation on the same folder: the paper's run is resumed, the arms added.
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["demo", "--quick", "--out", _folder, "--ablation", "objectives"]));
+        using (var ablated = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "results.json"))))
+        {
+            var arms = ablated.RootElement.GetProperty("ablations").GetProperty("objectives");
+            Assert.Equal(["vigor_all", "vigor_all_dpo", "vigor_all_dpo_sentence", "vigor_all_sft_dpo", "vigor_all_ipo", "vigor_all_online"], arms.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(
+                configs.GetProperty("vigor_all").GetProperty("chair_i").GetProperty("mean").GetDouble(),
+                arms.GetProperty("vigor_all").GetProperty("chair_i").GetProperty("mean").GetDouble());
+            Assert.All(arms.EnumerateObject(), a => Assert.InRange(a.Value.GetProperty("chair_i").GetProperty("mean").GetDouble(), 0, 1));
+        }
+
+        var dpoPairs = PreferencePairs.Read(Path.Combine(_folder, "seed-1", "vigor_all_dpo", "pairs.jsonl"), ImageInput.FromId);
+        Assert.Equal("base model", dpoPairs.Header.Settings["reference"]);
+        Assert.All(dpoPairs.Pairs, p => Assert.True(p.HasReference));
+        Assert.True(File.Exists(Path.Combine(_folder, "seed-1", "vigor_all_dpo", "model", "config.json")));
+
+        // The online round sampled from the first round's model with round-1 seeds: not the base's samples.
+        Assert.NotEqual(File.ReadAllLines(Path.Combine(_folder, "seed-1", "samples.jsonl")), File.ReadAllLines(Path.Combine(_folder, "seed-1", "vigor_all_online", "samples.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_folder, "seed-1", "vigor_all_online", "round-1", "supervision.jsonl")));
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class RewardModelCommandTests : IDisposable
         Assert.Equal(0, await VigorApp.Create().RunAsync(["score", "--reward-model", output, "--samples", samples, "--images", images, "--out", judgements]));
         Assert.Equal(complete, await File.ReadAllTextAsync(judgements));
 
-        // Another reward model (a copy elsewhere), or other samples, do not add to the file.
+        // The same reward model copied elsewhere is the same model (inputs are known by content): it resumes the file.
         var other = Path.Combine(_folder, "rm-copy");
         Directory.CreateDirectory(other);
         foreach (var file in Directory.GetFiles(output))
@@ -140,6 +140,13 @@ public sealed class RewardModelCommandTests : IDisposable
             File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
         }
 
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["score", "--reward-model", other, "--samples", samples, "--images", images, "--out", judgements]));
+        Assert.Equal(complete, await File.ReadAllTextAsync(judgements));
+
+        // Another reward model (the copy with one weight changed), or other samples, do not add to the file.
+        var weights = await File.ReadAllBytesAsync(Path.Combine(other, "model.safetensors"));
+        weights[^1] ^= 1;
+        await File.WriteAllBytesAsync(Path.Combine(other, "model.safetensors"), weights);
         var byOther = await Assert.ThrowsAsync<JournalSettingsException>(() => VigorApp.Create().RunAsync(["score", "--reward-model", other, "--samples", samples, "--images", images, "--out", judgements]));
         Assert.Contains("reward_model:", byOther.Message, StringComparison.Ordinal);
         await File.AppendAllTextAsync(samples, """{"image": "img01.png", "prompt": "Describe the image.", "samples": ["There is a red ball on the left."]}""" + "\n");

@@ -135,6 +135,12 @@ public sealed class RunCommandTests : IDisposable
         var boxes = Path.Combine(demo, "demo_boxes.jsonl");
         var k = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync("run", "--samples", samples, "--annotations", boxes, "--work", demo, "-k", "2"));
         Assert.Contains("sampling.num_samples: 5 in the journal, 2 now", k.Message);
+        Assert.DoesNotContain("--restart", k.Message, StringComparison.Ordinal); // the library's words; the tool adds its flags
+
+        // The tool says which of its flags start afresh.
+        var shown = await VigorProcess.RunAsync(["run", "--samples", samples, "--annotations", boxes, "--work", demo, "-k", "2"]);
+        Assert.Equal(1, shown.ExitCode);
+        Assert.Contains("(vigor: --restart, or another --work)", shown.Output.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
 
         Assert.Equal(0, await RunAsync("run", "--samples", samples, "--annotations", boxes, "--work", demo, "-k", "2", "--restart"));
         Assert.All(SupervisionJournal.Read(Path.Combine(demo, "round-0", "supervision.jsonl")), r => Assert.Equal(2, r.Samples.Count));

@@ -64,7 +64,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         public bool Restart { get; init; }
 
         [CommandOption("--ablation <NAME>")]
-        [Description("After the demo, an ablation beyond the paper, on the same supervision, seeds and budget: objectives (ViGoR-All learnt with SFT, DPO, sentence-level DPO, SFT+DPO, and SFT over 2 online rounds). Adds ablations.objectives to results.json; not part of the default run's budget.")]
+        [Description("After the demo, an ablation beyond the paper, on the same supervision, seeds and budget: objectives (ViGoR-All learnt with SFT, DPO, sentence-level DPO, SFT+DPO, IPO, and SFT over 2 online rounds). Adds ablations.objectives to results.json; not part of the default run's budget.")]
         public string? Ablation { get; init; }
 
         public override ValidationResult Validate() =>

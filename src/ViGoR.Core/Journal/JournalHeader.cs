@@ -68,7 +68,7 @@ public sealed class JournalSettingsException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>
     public JournalSettingsException(string path, IReadOnlyList<string> differences)
-        : base($"{path} was written with other settings: {string.Join("; ", differences)}. Resume with the journal's settings, or start fresh: remove the journal or use another work directory (vigor: --restart, or another --work).")
+        : base($"{path} was written with other settings: {string.Join("; ", differences)}. Resume with the journal's settings, or start fresh: remove the journal or use another work directory.")
     {
         Path = path;
         Differences = differences;

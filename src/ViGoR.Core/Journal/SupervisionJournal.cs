@@ -219,7 +219,7 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     {
         if (found is null)
         {
-            throw new InvalidDataException($"{path} has no settings header: it was written by an earlier ViGoR version, or is not a journal. Start fresh: remove it or use another work directory (vigor: --restart, or another --work).");
+            throw new InvalidDataException($"{path} has no settings header: it was written by an earlier ViGoR version, or is not a journal. Start fresh: remove it or use another work directory.");
         }
 
         if (found.VigorJournal != expected.VigorJournal)

@@ -18,6 +18,10 @@ internal sealed record ObjectiveArm(string Name, string Label, DpoOptions? Dpo, 
         new("vigor_all_dpo", "ViGoR-All, DPO", new DpoOptions()),
         new("vigor_all_dpo_sentence", "ViGoR-All, sentence-level DPO", new DpoOptions { Pairing = PreferencePairing.SentenceLevel }),
         new("vigor_all_sft_dpo", "ViGoR-All, SFT+DPO", new DpoOptions { SftWeight = 1 }),
+
+        // Not in the list: IPO compares log-probabilities averaged per token, so it tests whether DPO's gain is
+        // the brevity its longer rejected answers teach. Its margin target 1/(2β) is in nats per token, hence β 0.5 (1 nat), not DPO's 0.1 (5).
+        new("vigor_all_ipo", "ViGoR-All, IPO (per-token)", new DpoOptions { Loss = PreferenceLoss.Ipo, Beta = 0.5 }),
         new("vigor_all_online", "ViGoR-All, SFT, 2 online rounds", null, OnlineRounds: 2),
     ];
 }
@@ -26,7 +30,7 @@ internal sealed record ObjectiveArm(string Name, string Label, DpoOptions? Dpo, 
 /// <c>vigor demo --ablation objectives</c>: ViGoR-All's supervision (the same journal, seeds and
 /// budget) learnt with the paper's SFT, DPO (refined target over the most penalised sample),
 /// sentence-level DPO (refined target over the chosen sample with its dropped sentences kept,
-/// penalty-weighted), SFT+DPO, and SFT over two online rounds; each evaluated on the test split.
+/// penalty-weighted), SFT+DPO, IPO (length-normalised) and SFT over two online rounds; each evaluated on the test split.
 /// </summary>
 /// <remarks>
 /// Same budget: every arm takes Epochs × ceil(N / batch) optimizer steps over N examples a round, N the

@@ -20,6 +20,23 @@ internal sealed record DemoConfig(string Name, string Label, RewardSources Sourc
 {
     public const string Base = "base";
 
+    /// <summary>The configuration's reward streams, through the library's presets (ViGoR-AT, -RM, -All).</summary>
+    public void AddStreams(ViGoRBuilder builder)
+    {
+        void RewardModel(RewardModelStreamOptions o)
+        {
+            o.Granularity = Granularity;
+            o.Signal = Signal;
+        }
+
+        _ = Sources switch
+        {
+            RewardSources.Automatic => builder.UseViGoRAutomatic(),
+            RewardSources.RewardModel => builder.UseViGoRRewardModel(RewardModel),
+            _ => builder.UseViGoRAll(rewardModel: RewardModel),
+        };
+    }
+
     public static readonly IReadOnlyList<DemoConfig> Trained =
     [
         new("vigor_at", "ViGoR-AT", RewardSources.Automatic, RewardGranularity.FineGrained),
@@ -345,13 +362,11 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         var builder = services.AddViGoR(o =>
         {
             o.Sampling = new SamplingOptions { NumSamples = Settings.NumSamples, Temperature = Settings.Temperature, MaxNewTokens = Settings.MaxNewTokens };
-            o.RewardSources = config.Sources;
-            o.RewardGranularity = config.Granularity;
-            o.RewardSignal = config.Signal;
             o.Selection.Order = config.Order;
             o.Seed = seed;
         }).UseWordNetNounExtractor().UseVisionLanguageModel(RecordedVisionLanguageModel.Load(samplesPath));
         UseDetector(builder, seed, split);
+        config.AddStreams(builder);
         if (config.Sources != RewardSources.Automatic)
         {
             if (holisticModel is not null)
