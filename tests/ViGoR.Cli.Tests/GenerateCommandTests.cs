@@ -27,6 +27,26 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_image_is_seeded_as_vigor_run_seeds_it_whatever_the_batch()
+    {
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "TinyLlava");
+        var list = Path.Combine(_directory, "items.jsonl");
+        File.WriteAllLines(list, [$$"""{"image": "{{Path.Combine(fixtures, "image0.png")}}"}""", $$"""{"image": "{{Path.Combine(fixtures, "image1.png")}}"}"""]);
+        var output = Path.Combine(_directory, "samples.jsonl");
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync(["generate", "--model", Path.Combine(fixtures, "hf"), "--images", list, "--prompt", "Describe.", "-k", "2", "--temperature", "1", "--max-new-tokens", "6", "--batch-size", "2", "--seed", "5", "--out", output]));
+
+        var recorded = RecordedVisionLanguageModel.Load(output);
+        using var model = ViGoR.Torch.LlavaVisionLanguageModel.Load(Path.Combine(fixtures, "hf"));
+        foreach (var id in new[] { "image0.png", "image1.png" })
+        {
+            // One image at a time, seeded by the trainer's rule: the same texts generate wrote in a batch of two.
+            var alone = await model.SampleAsync(ImageInput.FromFile(Path.Combine(fixtures, id), id), "Describe.", new SamplingOptions { NumSamples = 2, Temperature = 1, MaxNewTokens = 6, Seed = RejectionSamplingTrainer.DeriveSeed(5, id, 0) });
+            Assert.Equal(alone, await recorded.SampleAsync(ImageInput.FromId(id), "Describe.", new SamplingOptions { NumSamples = 2 }));
+        }
+    }
+
+    [Fact]
     public void A_jsonl_item_without_prompt_or_image_names_its_line()
     {
         var list = Path.Combine(_directory, "items.jsonl");

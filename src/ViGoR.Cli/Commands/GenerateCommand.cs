@@ -53,8 +53,8 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         public string? ConvMode { get; init; }
 
         [CommandOption("--seed <S>")]
-        [Description("Seed; each image is seeded with S + its input index, so reruns reproduce its texts whatever --batch-size. Default: random.")]
-        public long? Seed { get; init; }
+        [Description("Seed; each image's seed derives from S and its id as vigor run derives it (round 0), so its texts do not depend on --batch-size and run --samples replays what run --model --seed S would sample. Default: random.")]
+        public int? Seed { get; init; }
 
         [CommandOption("--batch-size <N>")]
         [Description("Images per forward pass (left-padded batch, prompts may differ; default 1).")]
@@ -141,7 +141,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
             TopP = settings.TopP,
             MaxNewTokens = settings.MaxNewTokens,
         };
-        var seed = settings.Seed ?? Random.Shared.NextInt64();
+        var seed = settings.Seed ?? Random.Shared.Next();
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
@@ -153,7 +153,7 @@ internal sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
                     task.Description = $"Sampling {batch[0].Id}{(batch.Length > 1 ? $" (+{batch.Length - 1})" : "")}";
 
                     // Appended and flushed per batch: a crash loses at most the batch in flight.
-                    var requests = batch.Select(i => new SampleRequest(ImageInput.FromFile(i.Path, i.Id), i.Prompt, (int)((seed + i.Index) & int.MaxValue))).ToList();
+                    var requests = batch.Select(i => new SampleRequest(ImageInput.FromFile(i.Path, i.Id), i.Prompt, RejectionSamplingTrainer.DeriveSeed(seed, i.Id, 0))).ToList();
                     await recording.SampleBatchAsync(requests, sampling, token);
                     task.Increment(batch.Length);
                 }
