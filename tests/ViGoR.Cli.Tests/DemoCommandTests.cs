@@ -157,6 +157,41 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Sampling_interrupted_mid_phase_resumes_at_the_image_it_reached()
+    {
+        var settings = DemoSettings.Quick([1]) with { BaseModel = DemoCommand.CommittedModel };
+        using var cancel = new CancellationTokenSource();
+        var interrupted = new DemoRunner(_folder, settings, new Pipeline.SyncProgress<DemoProgress>(p =>
+        {
+            if (p.Phase.Contains("sample k", StringComparison.Ordinal) && p.Done >= 8)
+            {
+                cancel.Cancel();
+            }
+        }));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted.RunAsync(cancel.Token));
+        var samples = Directory.GetFiles(_folder, "samples.jsonl", SearchOption.AllDirectories).Single();
+        var partial = File.ReadAllLines(samples);
+        Assert.InRange(partial.Length, 8, settings.ValidationImages - 1);
+        Assert.False(File.Exists(samples + ".done"));
+
+        using var second = new CancellationTokenSource();
+        var resumed = new DemoRunner(_folder, settings, new Pipeline.SyncProgress<DemoProgress>(p =>
+        {
+            if (p.Phase.Contains("judge", StringComparison.Ordinal))
+            {
+                second.Cancel();
+            }
+        }));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resumed.RunAsync(second.Token));
+
+        // The recorded images were kept as they were, the others appended: one line per image, none twice.
+        var complete = File.ReadAllLines(samples);
+        Assert.Equal(partial, complete.Take(partial.Length));
+        Assert.Equal(settings.ValidationImages, complete.Length);
+        Assert.True(File.Exists(samples + ".done"));
+    }
+
+    [Fact]
     public async Task A_Grounding_DINO_folder_replaces_the_simulated_detector()
     {
         var onnx = Path.Combine(AppContext.BaseDirectory, "Fixtures", "GroundingDino");

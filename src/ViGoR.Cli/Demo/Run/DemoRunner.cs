@@ -315,18 +315,29 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         return output;
     }
 
-    /// <summary>Phase 3: k descriptions of every training image from the base model, seeded per image, in the recorded-samples format.</summary>
+    /// <summary>
+    /// Phase 3: k descriptions of every training image from the base model (or <paramref name="modelDirectory"/>),
+    /// seeded per image, recorded by the library's <see cref="RecordingVisionLanguageModel"/>: each batch is
+    /// appended as it is sampled, so an interrupted phase resumes at the image it reached.
+    /// </summary>
     internal async Task<string> SampleAsync(int seed, DemoSplit split, string directory, CancellationToken cancellationToken, string? modelDirectory = null, int round = 0)
     {
         var path = Path.Combine(directory, "samples.jsonl");
-        if (File.Exists(path))
+        var done = path + ".done";
+        if (File.Exists(done))
         {
             return path;
         }
 
+        // Without the marker the file is partial (or complete from an earlier version): the recorder replays what it holds and samples the rest.
+        System.IO.Directory.CreateDirectory(directory);
         using var model = LlavaVisionLanguageModel.Load(modelDirectory ?? BaseModel, _cpu);
-        var samples = await DescribeAsync(model, split.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples} ({Path.GetFileName(split.Directory)}{(round > 0 ? $", round {round}" : string.Empty)})", cancellationToken, round);
-        AtomicFile.WriteAllLines(path, split.Scenes.Select((s, i) => JsonSerializer.Serialize(new { image = s.FileName, prompt = ShapesWorldCorpus.DescribePrompt, samples = samples[i] })));
+        using (var recording = new RecordingVisionLanguageModel(model, path))
+        {
+            await DescribeAsync(recording, split.Scenes, seed, Settings.NumSamples, Settings.Temperature, $"seed {seed}: sample k = {Settings.NumSamples} ({Path.GetFileName(split.Directory)}{(round > 0 ? $", round {round}" : string.Empty)})", cancellationToken, round);
+        }
+
+        AtomicFile.WriteAllText(done, string.Empty);
         return path;
     }
 
@@ -477,7 +488,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
     }
 
     /// <summary>Samples descriptions of <paramref name="scenes"/>, eight images per batch, each image seeded as the trainer seeds it.</summary>
-    private async Task<List<IReadOnlyList<string>>> DescribeAsync(LlavaVisionLanguageModel model, IReadOnlyList<Scene> scenes, int seed, int numSamples, float temperature, string phase, CancellationToken cancellationToken, int round = 0)
+    private async Task<List<IReadOnlyList<string>>> DescribeAsync(IBatchVisionLanguageModel model, IReadOnlyList<Scene> scenes, int seed, int numSamples, float temperature, string phase, CancellationToken cancellationToken, int round = 0)
     {
         var result = new List<IReadOnlyList<string>>(scenes.Count);
         var options = new SamplingOptions { NumSamples = numSamples, Temperature = temperature, MaxNewTokens = Settings.MaxNewTokens };
@@ -485,7 +496,7 @@ internal sealed class DemoRunner(string directory, DemoSettings settings, IProgr
         {
             cancellationToken.ThrowIfCancellationRequested();
             var requests = scenes.Skip(start).Take(8)
-                .Select(s => new SampleRequest(ImageInput.FromPixels(s.Image), ShapesWorldCorpus.DescribePrompt, RejectionSamplingTrainer.DeriveSeed(seed, s.FileName, round)))
+                .Select(s => new SampleRequest(ImageInput.FromPixels(new RgbImage(s.FileName, s.Image.Width, s.Image.Height, s.Image.Pixels.ToArray())), ShapesWorldCorpus.DescribePrompt, RejectionSamplingTrainer.DeriveSeed(seed, s.FileName, round)))
                 .ToList();
             result.AddRange(await model.SampleBatchAsync(requests, options, cancellationToken));
             progress?.Report(new DemoProgress(phase, result.Count, scenes.Count));
