@@ -218,7 +218,9 @@ internal sealed class FineTuningLoop<TExample>
         bool finite = true;
         using (var scope = NewDisposeScope())
         using (no_grad())
+        using (NativeScalarRace.Enter())
         {
+            // Clipping divides by a scalar (maxNorm / (norm + 1e-6)): the same finalizer race as the forward's.
             var grads = parameters.Select(p => p.Parameter.grad).Where(g => g is not null).Select(g => g!).ToList();
             if (lossScale != 1)
             {
