@@ -222,16 +222,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
             throw new InvalidDataException($"{settings.Data}: no preference pair ({settings.Pairs}): no image has a target and a sample to prefer it over.");
         }
 
-        var header = new JournalHeader
-        {
-            VigorJournal = PreferencePairs.FileKind,
-            Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["supervision"] = ContentFingerprint.Of(settings.Data),
-                ["pairing"] = pairing.ToString(),
-                ["reference"] = ComponentIdentity.ForPath("llava", settings.Model),
-            },
-        };
+        var header = PreferencePairs.Header(settings.Data, pairing, ComponentIdentity.ForPath("llava", settings.Model));
         Directory.CreateDirectory(settings.Out);
         AnsiConsole.MarkupLineInterpolated($"{pairs.Count} preference pair(s); reference log-probabilities from {settings.Model}.");
         return await PreferencePairs.WithReferenceAsync(model, pairs, Path.Combine(settings.Out, RejectionSamplingTrainer.PairsFileName), header, settings.MicroBatchSize, cancellationToken);

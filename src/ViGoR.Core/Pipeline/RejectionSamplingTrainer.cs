@@ -549,16 +549,7 @@ public sealed class RejectionSamplingTrainer
             throw new InvalidOperationException($"Round {round} produced no preference pair ({_options.Dpo.Pairing}): no image had a target and a sample to prefer it over (see {roundDirectory}/{SupervisionFileName}).");
         }
 
-        var header = new JournalHeader
-        {
-            VigorJournal = PreferencePairs.FileKind,
-            Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["supervision"] = ContentFingerprint.Of(System.IO.Path.Combine(roundDirectory, SupervisionFileName)),
-                ["pairing"] = _options.Dpo.Pairing.ToString(),
-                ["reference"] = round == 0 ? "initial model" : $"round-{round - 1}/model",
-            },
-        };
+        var header = PreferencePairs.Header(System.IO.Path.Combine(roundDirectory, SupervisionFileName), _options.Dpo.Pairing, round == 0 ? "initial model" : $"round-{round - 1}/model");
         return await PreferencePairs.WithReferenceAsync(model, pairs, System.IO.Path.Combine(roundDirectory, PairsFileName), header, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 

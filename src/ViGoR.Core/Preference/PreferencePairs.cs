@@ -99,6 +99,24 @@ public static class PreferencePairs
         return (chosen.Text, Math.Max(weight, 1e-3));
     }
 
+    /// <summary>
+    /// The header of a pairs file: what its pairs and reference log-probabilities were made from, which
+    /// <see cref="WithReferenceAsync"/> checks before reusing them.
+    /// </summary>
+    /// <param name="supervisionPath">The supervision journal the pairs were built from (recorded by content).</param>
+    /// <param name="pairing">How they were built.</param>
+    /// <param name="reference">Which model computed the reference log-probabilities, in the caller's words (e.g. "initial model", a model's identity).</param>
+    public static JournalHeader Header(string supervisionPath, PreferencePairing pairing, string reference) => new()
+    {
+        VigorJournal = FileKind,
+        Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["supervision"] = ContentFingerprint.Of(supervisionPath),
+            ["pairing"] = pairing.ToString(),
+            ["reference"] = reference,
+        },
+    };
+
     /// <summary>Writes <paramref name="pairs"/> (with whatever reference log-probabilities they have) to a temporary file and renames it into place.</summary>
     /// <param name="path">The pairs file.</param>
     /// <param name="header">What the pairs were built from (supervision, reference model, pairing), checked by <see cref="Read"/>'s callers on resume.</param>

@@ -59,10 +59,7 @@ internal sealed class DpoTrainingTarget(LlavaTrainingTarget inner, DpoOptions op
         }
 
         int n = microBatch.Count;
-        var rows = microBatch.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Chosen))
-            .Concat(microBatch.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Rejected)))
-            .ToList();
-        var (logProbs, tokens) = inner.SequenceLogProbs(rows, generator);
+        var (logProbs, tokens) = PairLogProbs(inner, microBatch, generator);
         var policy = logProbs.to(ScalarType.Float64);
         var counts = tokens.to(ScalarType.Float64);
         CheckTokenCounts(microBatch, tokens);
@@ -77,6 +74,17 @@ internal sealed class DpoTrainingTarget(LlavaTrainingTarget inner, DpoOptions op
         var weights = tensor(microBatch.Select(p => p.Weight).ToArray(), ScalarType.Float64, policy.device);
         return ((loss * weights).sum(), n);
     }
+
+    /// <summary>
+    /// Every pair's chosen then every pair's rejected answer through <paramref name="target"/> in one forward
+    /// (TRL's concatenated forward): log-probabilities and token counts, [2 × pairs], chosen first.
+    /// </summary>
+    public static (Tensor LogProbs, Tensor Tokens) PairLogProbs(LlavaTrainingTarget target, IReadOnlyList<PreferencePair> pairs, Generator? generator) =>
+        target.SequenceLogProbs(
+            pairs.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Chosen))
+                .Concat(pairs.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Rejected)))
+                .ToList(),
+            generator);
 
     // The stored reference counted the tokens of the same tokenization; a change (e.g. another tokenizer) would pair wrong numbers.
     private static void CheckTokenCounts(IReadOnlyList<PreferencePair> pairs, Tensor tokens)

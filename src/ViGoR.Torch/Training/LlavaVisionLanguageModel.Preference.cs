@@ -40,10 +40,7 @@ public sealed partial class LlavaVisionLanguageModel : IPreferenceTunableVisionL
                         using var noGrad = no_grad();
                         using var guard = NativeScalarRace.Enter();
                         var batch = pairs.Skip(start).Take(batchSize).ToList();
-                        var rows = batch.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Chosen))
-                            .Concat(batch.Select(p => new FineTuningExample(p.Image, p.Prompt, p.Rejected)))
-                            .ToList();
-                        var (logProbs, tokens) = target.SequenceLogProbs(rows, null);
+                        var (logProbs, tokens) = DpoTrainingTarget.PairLogProbs(target, batch, null);
                         var values = logProbs.to(ScalarType.Float64).cpu().data<double>().ToArray();
                         var counts = tokens.to(ScalarType.Int64).cpu().data<long>().ToArray();
                         for (int i = 0; i < batch.Count; i++)

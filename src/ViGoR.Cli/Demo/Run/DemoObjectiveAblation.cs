@@ -88,16 +88,7 @@ internal static class DemoObjectiveAblation
 
         return await runner.TrainAsync(seed, arm.Name, arm.Label, journal, runner.BaseModel, async (model, examples, options, steps) =>
         {
-            var header = new JournalHeader
-            {
-                VigorJournal = PreferencePairs.FileKind,
-                Settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["supervision"] = ContentFingerprint.Of(journal),
-                    ["pairing"] = dpo.Pairing.ToString(),
-                    ["reference"] = "base model",
-                },
-            };
+            var header = PreferencePairs.Header(journal, dpo.Pairing, "base model");
             progress?.Report(new DemoProgress($"seed {seed}: reference log-probs for {arm.Label}", 0, pairs.Count));
             var referenced = await PreferencePairs.WithReferenceAsync(model, pairs, Path.Combine(directory, RejectionSamplingTrainer.PairsFileName), header, 16, cancellationToken);
 
