@@ -41,7 +41,9 @@ public class HelpTests
     [InlineData("finetune", "--feature-cache")]
     [InlineData("run", "--reward-signal")]
     [InlineData("run", "--selection-order")]
-    [InlineData("merge", "--selection-order")]
+    [InlineData("run", "--warmup-ratio")]
+    [InlineData("run", "--feature-cache")]
+    [InlineData("run", "--dpo-loss")]
     public void A_verbs_help_lists_its_flag(string verb, string flag)
     {
         var app = new CommandAppTester();
@@ -51,6 +53,24 @@ public class HelpTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains(flag, result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("merge", "--weight")] // merge applies the selection the chunks' runs recorded
+    [InlineData("merge", "--selection-order")]
+    [InlineData("merge", "--lr")]
+    [InlineData("finetune", "--weight")] // a verb's help lists what it reads, and no flag of another
+    [InlineData("finetune", "--statistics")]
+    [InlineData("train-reward", "--objective")]
+    public void A_verbs_help_lists_no_flag_it_does_not_read(string verb, string flag)
+    {
+        var app = new CommandAppTester();
+        app.Configure(VigorApp.Configure);
+
+        var result = app.Run([verb, "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex($@"^\s+(-\w, )?{flag}\b", System.Text.RegularExpressions.RegexOptions.Multiline), result.Output);
     }
 
     [Fact]

@@ -100,9 +100,44 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["automatic", "reward_model"], header!.Statistics!.Streams.Keys);
         Assert.Contains(records.SelectMany(r => r.Samples).SelectMany(s => s.Sentences), s => s.Signals.ContainsKey("reward_model"));
 
-        // Another weight changes the header, and so the bytes: the comparison above can fail.
-        Assert.Equal(0, await RunAsync(["merge", "--out", Path.Combine(_folder, "weighted"), "--weight", "reward_model=3", .. shards]));
-        Assert.NotEqual(await File.ReadAllTextAsync(Path.Combine(whole, "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(_folder, "weighted", "supervision.jsonl")));
+        // The merged scores journal is the unsharded one too: the selection the chunks carried is not left in it.
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, "scores.jsonl")), await File.ReadAllTextAsync(Path.Combine(merged, "scores.jsonl")));
+    }
+
+    [Fact]
+    public async Task A_job_arrays_selection_flags_go_on_its_run_line_and_the_merge_applies_them()
+    {
+        var demo = Path.Combine(_folder, "demo");
+        await RecordedCoco.RunAsync(RunAsync, demo);
+        var judgements = Path.Combine(_folder, "judgements.jsonl");
+        await File.WriteAllLinesAsync(judgements, await JudgementsAsync(RecordedCoco.Samples(demo)));
+        string[] streams = ["--samples", RecordedCoco.Samples(demo), "--annotations", Path.Combine(demo, "demo_boxes.jsonl"), "--judgements", judgements];
+        string[] selection = ["--weight", "reward_model=3", "--normalization", "variance", "--selection-order", "refine-then-select"];
+        async Task<string[]> ChunksAsync(string work, params string[][] flags)
+        {
+            for (var chunk = 0; chunk < 2; chunk++)
+            {
+                Assert.Equal(0, await RunAsync(["run", .. streams, .. flags[chunk], "--work", work, "--num-chunks", "2", "--chunk-idx", chunk.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+            }
+
+            return [Path.Combine(work, "scores.chunk-0-of-2.jsonl"), Path.Combine(work, "scores.chunk-1-of-2.jsonl")];
+        }
+
+        string Text(string folder) => File.ReadAllText(Path.Combine(folder, "supervision.jsonl"));
+        Assert.Equal(0, await RunAsync(["run", .. streams, .. selection, "--work", Path.Combine(_folder, "whole")]));
+        Assert.Equal(0, await RunAsync(["run", .. streams, "--work", Path.Combine(_folder, "plain")]));
+        Assert.Equal(0, await RunAsync(["merge", "--out", Path.Combine(_folder, "merged"), .. await ChunksAsync(Path.Combine(_folder, "chunks"), selection, selection)]));
+
+        var header = SupervisionJournal.ReadAll(Path.Combine(_folder, "merged", "supervision.jsonl")).Header!;
+        Assert.Equal(("refine_then_select", "variance", "reward_model=3,default=1"), (header.Settings["selection.order"], header.Settings["selection.normalization"], header.Settings["selection.weights"]));
+        Assert.Equal(Text(Path.Combine(_folder, "whole", "round-0")), Text(Path.Combine(_folder, "merged")));
+        Assert.NotEqual(Text(Path.Combine(_folder, "plain", "round-0")), Text(Path.Combine(_folder, "merged"))); // the flags changed the selection: the comparison above can fail
+
+        // Chunks of one array given different weights do not merge: the difference is named.
+        var mixed = await ChunksAsync(Path.Combine(_folder, "mixed"), ["--weight", "reward_model=3"], ["--weight", "reward_model=2"]);
+        var error = await Assert.ThrowsAsync<JournalSettingsException>(() => RunAsync(["merge", "--out", Path.Combine(_folder, "mixed-out"), .. mixed]));
+        Assert.Contains("selection.weights", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "mixed-out", "supervision.jsonl")));
     }
 
     [Fact]
@@ -215,14 +250,14 @@ public sealed class RunCommandTests : IDisposable
         var demo = Path.Combine(_folder, "demo");
         Assert.Equal(0, await RecordedCoco.RunAsync(RunAsync, demo, "--selection-order", "refine-then-select"));
         var scores = Path.Combine(demo, "round-0", "scores.jsonl");
+        // A whole run's scores journal records no selection (a rerun may choose another): merged, it gets the paper's.
         Assert.Equal(0, await RunAsync("merge", "--out", Path.Combine(_folder, "paper"), scores));
-        Assert.Equal(0, await RunAsync("merge", "--out", Path.Combine(_folder, "refined"), "--selection-order", "refine-then-select", scores));
         string Supervision(string folder) => Path.Combine(folder, "supervision.jsonl");
         string Order(string folder) => SupervisionJournal.ReadAll(Supervision(folder)).Header!.Settings["selection.order"];
 
         Assert.Equal("refine_then_select", Order(Path.Combine(demo, "round-0")));
         Assert.Equal("select_then_refine", Order(Path.Combine(_folder, "paper")));
-        Assert.Equal(await File.ReadAllTextAsync(Supervision(Path.Combine(demo, "round-0"))), await File.ReadAllTextAsync(Supervision(Path.Combine(_folder, "refined"))));
+        Assert.NotEqual(await File.ReadAllTextAsync(Supervision(Path.Combine(demo, "round-0"))), await File.ReadAllTextAsync(Supervision(Path.Combine(_folder, "paper"))));
     }
 
     /// <summary>Judgements for every sentence of the recorded samples, as WordNet's splitter cuts them: sentences naming a couch are hallucinations.</summary>

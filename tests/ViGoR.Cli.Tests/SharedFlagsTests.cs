@@ -64,15 +64,24 @@ public sealed class SharedFlagsTests : IDisposable
     }
 
     [Fact]
-    public void Fine_tuning_flags_become_options_once_for_finetune_and_train_reward_alike()
+    public void Fine_tuning_flags_become_options_once_for_run_finetune_and_train_reward_alike()
     {
         var finetune = Parse<FinetuneCommand.Settings>("finetune", "--model", "m", "--data", "d", "--out", "o", "--lr", "1e-4", "--batch-size", "8", "--micro-batch-size", "2",
             "--warmup-ratio", "0.1", "--seed", "7", "--save-every", "3", "--lora", "--lora-targets", "attention", "--lora-dropout", "0.2", "--gradient-checkpointing");
         var reward = Parse<TrainRewardCommand.Settings>("train-reward", "--base", "m", "--annotations", "a", "--images", "i", "--out", "o", "--lr", "1e-4", "--batch-size", "8",
             "--micro-batch-size", "2", "--warmup-ratio", "0.1", "--seed", "7", "--save-every", "3", "--lora", "--gradient-checkpointing");
 
-        var a = finetune.FineTuningOptions(null);
-        var b = reward.FineTuningOptions(null);
+        var run = Parse<RunCommand.Settings>("run", "--samples", "s", "--lr", "1e-4", "--batch-size", "8", "--micro-batch-size", "2",
+            "--warmup-ratio", "0.1", "--seed", "7", "--save-every", "3", "--lora", "--gradient-checkpointing", "--objective", "sft+dpo", "--dpo-beta", "0.3", "--sft-weight", "0.5");
+
+        var a = finetune.FineTuningOptions(null, finetune.Seed);
+        var b = reward.FineTuningOptions(null, reward.Seed);
+        var c = run.FineTuningOptions(null);
+
+        // run's --seed seeds its sampling; its fine-tuning keeps FineTuningOptions' own seed, as finetune's default does.
+        Assert.Equal((2, 1e-4, 8, 2, 0.1, 42, 3), (c.Epochs, c.LearningRate, c.BatchSize, c.MicroBatchSize, c.WarmupRatio, c.Seed, c.SaveEverySteps));
+        Assert.Equal((TorchFlags.LlavaLoraRank, true, true), (LlavaFineTuningOptions.From(c).LoraRank, LlavaFineTuningOptions.From(c).GradientCheckpointing, LlavaFineTuningOptions.From(c).FreezeVisionTower));
+        Assert.Equal((0.3, 0.5), (ObjectiveFlags.Dpo(run).Beta, ObjectiveFlags.Dpo(run).SftWeight));
 
         // The paper's epochs differ by verb (2 to fine-tune the LVLM, 5 for the reward model); the rest is read alike.
         Assert.Equal((2, 5), (a.Epochs, b.Epochs));

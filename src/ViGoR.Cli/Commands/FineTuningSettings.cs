@@ -24,62 +24,13 @@ internal abstract class DeviceSettings : CommandSettings
 }
 
 /// <summary>
-/// The fine-tuning flags every verb that fine-tunes has. <c>vigor run</c> declares its own (its settings
-/// derive from <see cref="SelectionSettings"/>, shared with <c>vigor merge</c>, and a class has one base), so
-/// the flags are read through this interface, by <see cref="FineTuningFlags.FineTuningOptions"/> alone.
+/// The fine-tuning flags of every verb that fine-tunes (<c>vigor run</c>, <c>vigor finetune</c>,
+/// <c>vigor train-reward</c>): the optimisation (<see cref="FineTuningOptions"/>), LoRA, checkpointing
+/// and the feature cache (<see cref="LlavaFineTuningOptions"/>) and the device, each declared once and
+/// turned into options by <see cref="FineTuningOptions(VisionFeatureCache?, int?)"/>. The seed is each
+/// verb's own: <c>run</c>'s seeds its sampling.
 /// </summary>
-internal interface IFineTuningFlags
-{
-    int Epochs { get; }
-
-    double LearningRate { get; }
-
-    int BatchSize { get; }
-
-    int MicroBatchSize { get; }
-
-    int SaveEvery { get; }
-
-    bool Lora { get; }
-
-    int? LoraRank { get; }
-
-    bool GradientCheckpointing { get; }
-}
-
-/// <summary>The one conversion of the fine-tuning flags into options.</summary>
-internal static class FineTuningFlags
-{
-    /// <summary>The LoRA rank of the flags: --lora-rank when given, else 128 with --lora, else 0 (full fine-tuning).</summary>
-    public static int EffectiveLoraRank(this IFineTuningFlags flags) => TorchFlags.LoraRank(flags.Lora, flags.LoraRank);
-
-    /// <summary>
-    /// <see cref="ViGoR.FineTuningOptions"/> of the flags, with their LLaVA settings (<see cref="LlavaFineTuningOptions"/>:
-    /// LoRA, checkpointing, the feature cache, and whatever <paramref name="configure"/> adds) applied to it.
-    /// </summary>
-    public static FineTuningOptions FineTuningOptions(this IFineTuningFlags flags, VisionFeatureCache? features = null, Action<LlavaFineTuningOptions>? configure = null)
-    {
-        var options = new FineTuningOptions
-        {
-            Epochs = flags.Epochs,
-            LearningRate = flags.LearningRate,
-            BatchSize = flags.BatchSize,
-            MicroBatchSize = flags.MicroBatchSize,
-            SaveEverySteps = flags.SaveEvery,
-        };
-        var llava = new LlavaFineTuningOptions { LoraRank = flags.EffectiveLoraRank(), GradientCheckpointing = flags.GradientCheckpointing, ImageFeatureCache = features };
-        configure?.Invoke(llava);
-        llava.ApplyTo(options);
-        return options;
-    }
-}
-
-/// <summary>
-/// The fine-tuning flags of <c>vigor finetune</c> and <c>vigor train-reward</c>: the optimisation
-/// (<see cref="FineTuningOptions"/>), LoRA and checkpointing (<see cref="LlavaFineTuningOptions"/>) and the
-/// device, each declared once and turned into options by <see cref="FineTuningOptions(VisionFeatureCache?)"/>.
-/// </summary>
-internal abstract class FineTuningSettings : DeviceSettings, IFineTuningFlags
+internal abstract class FineTuningSettings : DeviceSettings
 {
     [CommandOption("--epochs <N>")]
     [Description("Passes over the data (default: the paper's, 2 for fine-tuning the LVLM, 5 for training the reward model).")]
@@ -121,9 +72,8 @@ internal abstract class FineTuningSettings : DeviceSettings, IFineTuningFlags
     [Description("Checkpoint every N optimizer steps (default 50; always at the end and on Ctrl+C), so a rerun resumes mid-training.")]
     public int SaveEvery { get; init; } = 50;
 
-    [CommandOption("--seed <S>")]
-    [Description("Seed of the data order and dropout, and of train-reward's held-out split (default 42).")]
-    public int Seed { get; init; } = 42;
+    /// <summary>The LoRA rank of the flags: --lora-rank when given, else 128 with --lora, else 0 (full fine-tuning).</summary>
+    public int EffectiveLoraRank => TorchFlags.LoraRank(Lora, LoraRank);
 
     public override ValidationResult Validate()
     {
@@ -147,20 +97,75 @@ internal abstract class FineTuningSettings : DeviceSettings, IFineTuningFlags
     }
 
     /// <summary>
-    /// <see cref="FineTuningFlags.FineTuningOptions"/> of these flags, with the warm-up and seed that
-    /// <c>vigor run</c> leaves at their defaults, and <see cref="ConfigureLlava"/>.
+    /// The one conversion of these flags into <see cref="ViGoR.FineTuningOptions"/>, with their LLaVA
+    /// settings (<see cref="LlavaFineTuningOptions"/>: LoRA, checkpointing, the feature cache, and what
+    /// <see cref="ConfigureLlava"/> adds) applied to it.
     /// </summary>
     /// <param name="features">The vision-feature cache of <c>--feature-cache</c> (<see cref="TorchFlags.FeatureCache"/>), or null.</param>
-    public FineTuningOptions FineTuningOptions(VisionFeatureCache? features)
+    /// <param name="seed">The seed of the data order and dropout; null keeps <see cref="ViGoR.FineTuningOptions.Seed"/>'s default.</param>
+    public FineTuningOptions FineTuningOptions(VisionFeatureCache? features, int? seed = null)
     {
-        var options = FineTuningFlags.FineTuningOptions(this, features, ConfigureLlava);
-        options.WarmupRatio = WarmupRatio;
-        options.Seed = Seed;
+        var options = new FineTuningOptions
+        {
+            Epochs = Epochs,
+            LearningRate = LearningRate,
+            BatchSize = BatchSize,
+            MicroBatchSize = MicroBatchSize,
+            WarmupRatio = WarmupRatio,
+            SaveEverySteps = SaveEvery,
+        };
+        if (seed is { } s)
+        {
+            options.Seed = s;
+        }
+
+        var llava = new LlavaFineTuningOptions { LoraRank = EffectiveLoraRank, GradientCheckpointing = GradientCheckpointing, ImageFeatureCache = features };
+        ConfigureLlava(llava);
+        llava.ApplyTo(options);
         return options;
     }
 
     /// <summary>Sets what a verb's own flags add to the LLaVA settings (LoRA targets, a trained tower...).</summary>
     protected virtual void ConfigureLlava(LlavaFineTuningOptions options)
     {
+    }
+}
+
+/// <summary>
+/// The fine-tuning flags plus the training objective's (<c>--objective</c>, <c>--pairs</c>, <c>--dpo-beta</c>,
+/// <c>--dpo-loss</c>, <c>--sft-weight</c>): the verbs that fine-tune the LVLM, <c>vigor run</c> and
+/// <c>vigor finetune</c>. <see cref="ObjectiveFlags"/> reads them.
+/// </summary>
+internal abstract class ObjectiveSettings : FineTuningSettings
+{
+    [CommandOption("--objective <O>")]
+    [Description("What the model learns from the supervision: sft (default, the paper: the refined targets) | dpo (preference pairs from the journal; the starting model's reference log-probs are kept in pairs.jsonl: finetune's OUT/, run's round-N/) | sft+dpo (DPO plus --sft-weight times the SFT loss on the chosen answer).")]
+    public string Objective { get; init; } = "sft";
+
+    [CommandOption("--pairs <P>")]
+    [Description("How preference pairs are built: best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, weighted by their penalty).")]
+    public string Pairs { get; init; } = "best-vs-worst";
+
+    [CommandOption("--dpo-beta <B>")]
+    [Description("DPO's beta, > 0 (default 0.1, TRL's): smaller lets the model move further from the reference.")]
+    public double DpoBeta { get; init; } = 0.1;
+
+    [CommandOption("--dpo-loss <L>")]
+    [Description("sigmoid (default, DPO) | ipo.")]
+    public string DpoLoss { get; init; } = "sigmoid";
+
+    [CommandOption("--sft-weight <W>")]
+    [Description("With --objective sft+dpo: the weight of the SFT loss on the chosen answer (default 1).")]
+    public double SftWeight { get; init; } = 1;
+
+    public override ValidationResult Validate()
+    {
+        var shared = base.Validate();
+        if (!shared.Successful)
+        {
+            return shared;
+        }
+
+        return ObjectiveFlags.Validate(this) is { } objective ? ValidationResult.Error(objective) : ValidationResult.Success();
     }
 }

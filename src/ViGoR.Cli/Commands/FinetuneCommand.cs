@@ -21,7 +21,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
 {
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
-    public sealed class Settings : FineTuningSettings, IObjectiveFlags
+    public sealed class Settings : ObjectiveSettings
     {
         [CommandOption("--model <DIR>")]
         [Description("LLaVA folder to start from: llava-hf or original LLaVA.")]
@@ -59,25 +59,9 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         [Description("vicuna_v1 | llava_v1 | llava_hf. Default: llava_hf for llava-hf folders, vicuna_v1 for original LLaVA. Use the mode you will sample with.")]
         public string? ConvMode { get; init; }
 
-        [CommandOption("--objective <O>")]
-        [Description("What the model learns from the supervision: sft (default, the paper: the refined targets) | dpo (preference pairs from the journal, reference log-probs of --model kept in OUT/pairs.jsonl) | sft+dpo (DPO plus --sft-weight times the SFT loss on the chosen answer).")]
-        public string Objective { get; init; } = "sft";
-
-        [CommandOption("--pairs <P>")]
-        [Description("How preference pairs are built: best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, weighted by their penalty).")]
-        public string Pairs { get; init; } = "best-vs-worst";
-
-        [CommandOption("--dpo-beta <B>")]
-        [Description("DPO's beta, > 0 (default 0.1, TRL's): smaller lets the model move further from the reference.")]
-        public double DpoBeta { get; init; } = 0.1;
-
-        [CommandOption("--dpo-loss <L>")]
-        [Description("sigmoid (default, DPO) | ipo.")]
-        public string DpoLoss { get; init; } = "sigmoid";
-
-        [CommandOption("--sft-weight <W>")]
-        [Description("With --objective sft+dpo: the weight of the SFT loss on the chosen answer (default 1).")]
-        public double SftWeight { get; init; } = 1;
+        [CommandOption("--seed <S>")]
+        [Description("Seed of the data order and dropout (default 42).")]
+        public int Seed { get; init; } = 42;
 
         [CommandOption("--plan")]
         [Description("Print what this configuration needs in memory (weights, gradients, optimizer state, activations) from the model's config.json, and exit.")]
@@ -108,11 +92,6 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
                 return ValidationResult.Error("--model, --data and --out are required (--plan needs only --model).");
             }
 
-            if (ObjectiveFlags.Validate(this) is { } objective)
-            {
-                return ValidationResult.Error(objective);
-            }
-
             if (FeatureCache > 0 && TrainVisionTower)
             {
                 return ValidationResult.Error("--feature-cache must be 0 with --train-vision-tower (a tower that trains has no fixed features to reuse).");
@@ -136,7 +115,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         var plan = FineTuningMemoryPlan.Estimate(LlavaModelConfig.Load(settings.Model, settings.VisionTower), new FineTuningPlanRequest
         {
             DType = TorchFlags.ParseDType(settings.DType),
-            LoraRank = settings.EffectiveLoraRank(),
+            LoraRank = settings.EffectiveLoraRank,
             LoraTargets = TorchFlags.ParseLoraTargets(settings.LoraTargets),
             FreezeVisionTower = !settings.TrainVisionTower,
             GradientCheckpointing = settings.GradientCheckpointing,
@@ -175,7 +154,7 @@ internal sealed class FinetuneCommand : AsyncCommand<FinetuneCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"Loaded on {model.Module.Device.type} ({model.Module.DType}), prompt format {ConversationTemplate.Name(model.ConversationMode)}.");
 
         using var features = TorchFlags.FeatureCache(settings.FeatureCache);
-        var options = settings.FineTuningOptions(features);
+        var options = settings.FineTuningOptions(features, settings.Seed);
         options.CheckpointDirectory = Path.Combine(settings.Out, "checkpoints");
 
         FineTuningResult? result = null;

@@ -1,19 +1,5 @@
 namespace ViGoR.Cli.Commands;
 
-/// <summary>The objective flags a verb declares (run and finetune), read by <see cref="ObjectiveFlags"/>.</summary>
-internal interface IObjectiveFlags
-{
-    string Objective { get; }
-
-    string Pairs { get; }
-
-    double DpoBeta { get; }
-
-    string DpoLoss { get; }
-
-    double SftWeight { get; }
-}
-
 /// <summary>The training objective's flags (<c>--objective</c>, <c>--pairs</c>, <c>--dpo-beta</c>, <c>--dpo-loss</c>, <c>--sft-weight</c>) turned into options, in one place.</summary>
 internal static class ObjectiveFlags
 {
@@ -32,7 +18,7 @@ internal static class ObjectiveFlags
         _ => throw new ArgumentException($"--pairs: expected best-vs-worst or sentence-level, got '{value}'."),
     };
 
-    public static DpoOptions Dpo(IObjectiveFlags settings) => new()
+    public static DpoOptions Dpo(ObjectiveSettings settings) => new()
     {
         Beta = settings.DpoBeta,
         Loss = settings.DpoLoss.ToLowerInvariant() switch
@@ -48,7 +34,7 @@ internal static class ObjectiveFlags
     };
 
     /// <summary>The first problem with the flags, or null.</summary>
-    public static string? Validate(IObjectiveFlags settings)
+    public static string? Validate(ObjectiveSettings settings)
     {
         try
         {

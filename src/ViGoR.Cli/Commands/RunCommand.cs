@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -10,7 +11,7 @@ namespace ViGoR.Cli.Commands;
 /// <summary><c>vigor run</c>: the ViGoR method on a data set (supervision, then fine-tuning).</summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : SelectionSettings, IObjectiveFlags, IFineTuningFlags
+    public sealed class Settings : ObjectiveSettings
     {
         [CommandOption("--data <FILE>")]
         [Description("JSON Lines of images to describe: {\"id\", \"image\", \"prompt\"}. Default: the images of --samples.")]
@@ -84,25 +85,25 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Online rounds (default 2).")]
         public int Rounds { get; init; } = 2;
 
-        [CommandOption("--objective <O>")]
-        [Description("What the model learns from the supervision: sft (default, the paper: the refined targets) | dpo (preference pairs from the journal, reference log-probs kept in round-N/pairs.jsonl) | sft+dpo (DPO plus --sft-weight times the SFT loss on the chosen answer).")]
-        public string Objective { get; init; } = "sft";
+        [CommandOption("--weight <STREAM=W>")]
+        [Description("Weight of a reward stream by name, e.g. --weight reward_model=2 (repeatable; default 1 each).")]
+        public string[] Weights { get; init; } = [];
 
-        [CommandOption("--pairs <P>")]
-        [Description("How preference pairs are built: best-vs-worst (default: the refined target over the most penalised sample) | sentence-level (the refined target over the chosen sample with its dropped sentences kept, weighted by their penalty).")]
-        public string Pairs { get; init; } = "best-vs-worst";
+        [CommandOption("--normalization <N>")]
+        [Description("std (default: unit-free) | variance (the paper's words read literally) | none.")]
+        public string Normalization { get; init; } = "std";
 
-        [CommandOption("--dpo-beta <B>")]
-        [Description("DPO's beta, > 0 (default 0.1, TRL's): smaller lets the model move further from the reference.")]
-        public double DpoBeta { get; init; } = 0.1;
+        [CommandOption("--statistics <FILE>")]
+        [Description("Precomputed stream statistics: a statistics JSON or a supervision.jsonl whose header holds them.")]
+        public string? Statistics { get; init; }
 
-        [CommandOption("--dpo-loss <L>")]
-        [Description("sigmoid (default, DPO) | ipo.")]
-        public string DpoLoss { get; init; } = "sigmoid";
+        [CommandOption("--selection-order <O>")]
+        [Description("select-then-refine (default, the paper: refine the least-penalised sample; the image has no target if refinement drops all of it) | refine-then-select (refine every sample, then choose by the penalty of what each keeps, among those that keep a sentence).")]
+        public string Order { get; init; } = "select-then-refine";
 
-        [CommandOption("--sft-weight <W>")]
-        [Description("With --objective sft+dpo: the weight of the SFT loss on the chosen answer (default 1).")]
-        public double SftWeight { get; init; } = 1;
+        [CommandOption("--statistics-window <N>")]
+        [Description("Normalise by a running window of the last N samples (streaming, order-dependent) instead of the whole data set.")]
+        public int? StatisticsWindow { get; init; }
 
         [CommandOption("-k|--num-samples <K>")]
         [Description("Samples per image (default 5, the paper's k).")]
@@ -168,56 +169,31 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Generate the supervision journal and stop before fine-tuning.")]
         public bool SupervisionOnly { get; init; }
 
-        [CommandOption("--epochs <N>")]
-        [Description("Fine-tuning passes over the refined targets (default 2, the paper's).")]
-        public int Epochs { get; init; } = 2;
-
-        [CommandOption("--lr <LR>")]
-        [Description("Fine-tuning peak learning rate (default 2e-5, the paper's).")]
-        public double LearningRate { get; init; } = 2e-5;
-
-        [CommandOption("--batch-size <N>")]
-        [Description("Fine-tuning examples per optimizer step (default 32, the paper's).")]
-        public int BatchSize { get; init; } = 32;
-
-        [CommandOption("--micro-batch-size <N>")]
-        [Description("Fine-tuning examples per forward pass (default 1); gradients accumulate up to --batch-size.")]
-        public int MicroBatchSize { get; init; } = 1;
-
-        [CommandOption("--save-every <N>")]
-        [Description("Checkpoint the fine-tuning every N optimizer steps (default 50; always at the end and on Ctrl+C), so a rerun resumes mid-fine-tune.")]
-        public int SaveEvery { get; init; } = 50;
-
-        [CommandOption("--device <DEVICE>")]
-        [Description(TorchFlags.DeviceDescription)]
-        public string? Device { get; init; }
-
-        [CommandOption("--dtype <DTYPE>")]
-        [Description(TorchFlags.DTypeDescription)]
-        public string DType { get; init; } = "float32";
-
-        [CommandOption("--lora")]
-        [Description(TorchFlags.LoraDescription)]
-        public bool Lora { get; init; }
-
-        [CommandOption("--lora-rank <R>")]
-        [Description("LoRA rank (default 128 with --lora; 0 = full fine-tuning).")]
-        public int? LoraRank { get; init; }
-
-        [CommandOption("--gradient-checkpointing")]
-        [Description(TorchFlags.GradientCheckpointingDescription)]
-        public bool GradientCheckpointing { get; init; }
-
         [CommandOption("-v|--verbose")]
         [Description("Log debug messages (each image's progress and timings) as well as warnings.")]
         public bool Verbose { get; init; }
 
         public override ValidationResult Validate()
         {
-            var selection = base.Validate();
-            if (!selection.Successful)
+            var training = base.Validate();
+            if (!training.Successful)
             {
-                return selection;
+                return training;
+            }
+
+            try
+            {
+                _ = CombinerOptions();
+                _ = ParseOrder();
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+
+            if (StatisticsWindow is < 2)
+            {
+                return ValidationResult.Error($"--statistics-window must be at least 2, got {StatisticsWindow}.");
             }
 
             if (Streams.Length > 0 && Sources is not null)
@@ -247,11 +223,6 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 return ValidationResult.Error($"--rounds must be at least 1 in online mode, got {Rounds}.");
             }
 
-            if (ObjectiveFlags.Validate(this) is { } objective)
-            {
-                return ValidationResult.Error(objective);
-            }
-
             if ((Model is null) == (Samples is null))
             {
                 return ValidationResult.Error("Give exactly one of --model DIR (sample a LLaVA) or --samples FILE (replay recorded samples).");
@@ -278,6 +249,58 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             }
 
             return ValidationResult.Success();
+        }
+
+        public RewardCombinerOptions CombinerOptions()
+        {
+            var options = new RewardCombinerOptions
+            {
+                Normalization = Normalization.ToLowerInvariant() switch
+                {
+                    "std" or "standard-deviation" => RewardNormalization.StandardDeviation,
+                    "variance" => RewardNormalization.Variance,
+                    "none" => RewardNormalization.None,
+                    var other => throw new ArgumentException($"--normalization: expected std, variance or none, got '{other}'."),
+                },
+            };
+            foreach (var weight in Weights)
+            {
+                var parts = weight.Split('=', 2);
+                if (parts.Length != 2 || parts[0].Length == 0 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+                {
+                    throw new ArgumentException($"--weight: expected STREAM=W with W a number >= 0 (e.g. reward_model=2), got '{weight}'.");
+                }
+
+                options.Weights[parts[0]] = value;
+            }
+
+            return options;
+        }
+
+        public SelectionOptions SelectionOptions() => new()
+        {
+            Order = ParseOrder(),
+            Scope = StatisticsWindow is null ? StatisticsScope.DataSet : StatisticsScope.RunningWindow,
+            WindowSize = StatisticsWindow ?? 500,
+            Statistics = Statistics is null ? null : LoadStatistics(Statistics),
+        };
+
+        private SelectionOrder ParseOrder() => Order.ToLowerInvariant() switch
+        {
+            "select-then-refine" => ViGoR.SelectionOrder.SelectThenRefine,
+            "refine-then-select" => ViGoR.SelectionOrder.RefineThenSelect,
+            var other => throw new ArgumentException($"--selection-order: expected select-then-refine or refine-then-select, got '{other}'."),
+        };
+
+        private static RewardStatistics LoadStatistics(string path)
+        {
+            if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            {
+                return SupervisionJournal.ReadAll(path).Header?.Statistics
+                    ?? throw new InvalidDataException($"{path}: its header holds no statistics (use a supervision.jsonl, not a scores journal).");
+            }
+
+            return RewardStatistics.Load(path);
         }
     }
 

@@ -50,6 +50,10 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         public bool SkipInvalid { get; init; }
 
         /// <summary>The paper trains the reward model for 5 epochs.</summary>
+        [CommandOption("--seed <S>")]
+        [Description("Seed of the data order and dropout, and of the held-out split (default 42).")]
+        public int Seed { get; init; } = 42;
+
         public Settings() => Epochs = 5;
 
         public override ValidationResult Validate()
@@ -75,7 +79,7 @@ internal sealed class TrainRewardCommand : AsyncCommand<TrainRewardCommand.Setti
         var descriptions = Read(settings.Annotations, settings);
         var heldOut = settings.Eval is null ? null : Read(settings.Eval, settings);
         using var features = TorchFlags.FeatureCache(settings.FeatureCache);
-        var fineTuning = settings.FineTuningOptions(features);
+        var fineTuning = settings.FineTuningOptions(features, settings.Seed);
         var options = new LlavaRewardModelTrainerOptions
         {
             OutputDirectory = settings.Out,

@@ -21,7 +21,8 @@ internal static class PipelineRunner
         using var writer = sharded
             ? WorkFolderLock.ForFile(chunkJournal)
             : WorkFolderLock.ForFolder(settings.Work);
-        var options = BuildOptions(settings);
+        using var features = TorchFlags.FeatureCache(settings.FeatureCache);
+        var options = BuildOptions(settings, features);
         options.Chunk = new DatasetChunk(chunk, chunks);
         var items = ReadItems(settings);
         var shard = DatasetShards.GetChunk(items, chunks, chunk);
@@ -115,6 +116,7 @@ internal static class PipelineRunner
 
         if (modelDirectory is not null)
         {
+            TorchFlags.ReportFeatureCache(features);
             AnsiConsole.MarkupLineInterpolated($"Fine-tuned model: [green]{modelDirectory}[/]");
         }
         else if (!settings.SupervisionOnly && !sharded)
@@ -145,7 +147,7 @@ internal static class PipelineRunner
             .ToList();
     }
 
-    private static RejectionSamplingOptions BuildOptions(RunCommand.Settings settings)
+    private static RejectionSamplingOptions BuildOptions(RunCommand.Settings settings, ViGoR.Torch.Training.VisionFeatureCache? features)
     {
         var sources = settings.Sources?.ToLowerInvariant() switch
         {
@@ -186,7 +188,7 @@ internal static class PipelineRunner
                 Grounding = new GroundingOptions { BoxThreshold = settings.BoxThreshold, TextThreshold = settings.TextThreshold },
                 CheckCounts = settings.CheckCounts,
             },
-            FineTuning = settings.FineTuningOptions(),
+            FineTuning = settings.FineTuningOptions(features),
             Objective = ObjectiveFlags.Objective(settings.Objective),
             Dpo = ObjectiveFlags.Dpo(settings),
             Seed = settings.Seed,

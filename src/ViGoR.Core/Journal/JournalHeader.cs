@@ -29,7 +29,10 @@ public sealed record JournalHeader
     /// </summary>
     public DatasetChunk? Chunk { get; init; }
 
-    /// <summary>Supervision journals: the data-set statistics the images were ranked with.</summary>
+    /// <summary>
+    /// Supervision journals: the data-set statistics the images were ranked with. A chunk's scores
+    /// journal: the precomputed statistics its run was given to be selected with, if any.
+    /// </summary>
     public RewardStatistics? Statistics { get; init; }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace ViGoR;
 /// <param name="SupervisionPath">The supervision journal selected over all chunks (<see cref="RejectionSamplingTrainer.SupervisionFileName"/> in the output folder).</param>
 /// <param name="Scored">The scored records of every chunk, in chunk order: the data set's order.</param>
 /// <param name="Selection">The selection over all of them, as written to <paramref name="SupervisionPath"/>.</param>
-public sealed record ChunkMergeResult(string ScoresPath, string SupervisionPath, IReadOnlyList<SupervisionRecord> Scored, SelectionResult Selection);
+/// <param name="SupervisionHeader">The supervision journal's header: the chunks' settings and the selection's (<see cref="SelectionSettings"/>).</param>
+public sealed record ChunkMergeResult(string ScoresPath, string SupervisionPath, IReadOnlyList<SupervisionRecord> Scored, SelectionResult Selection, JournalHeader SupervisionHeader);
 
 /// <summary>
 /// A data set scored by a job array: each process scores one chunk (<see cref="DatasetShards.GetChunk{T}"/>)
@@ -24,7 +25,7 @@ public sealed record ChunkMergeResult(string ScoresPath, string SupervisionPath,
 /// await trainer.ScoreChunkAsync(items, work);       // work/scores.chunk-I-of-N.jsonl, resumable
 ///
 /// // Once every chunk is done, in any order:
-/// JournalShards.Merge(Directory.GetFiles(work, "scores.chunk-*.jsonl"), Path.Combine(work, "round-0"), combiner, selection);
+/// JournalShards.Merge(Directory.GetFiles(work, "scores.chunk-*.jsonl"), Path.Combine(work, "round-0")); // with the selection the chunks recorded
 /// </code>
 /// </example>
 public static class JournalShards
@@ -109,10 +110,14 @@ public static class JournalShards
     /// </summary>
     /// <param name="chunkJournals">The chunk scores journals.</param>
     /// <param name="outputDirectory">The folder written (created if needed), locked while it is written.</param>
-    /// <param name="combiner">Ranks the samples; <see cref="LinearRewardCombiner"/> with defaults when null.</param>
-    /// <param name="selection">Selection settings; defaults when null.</param>
+    /// <param name="combiner">
+    /// Ranks the samples. When null: the combiner the chunks' runs were given (their headers record it,
+    /// <see cref="SelectionSettings"/>), or <see cref="LinearRewardCombiner"/> with defaults for chunks
+    /// that record none.
+    /// </param>
+    /// <param name="selection">Selection settings. When null: those the chunks' runs were given, or defaults.</param>
     /// <exception cref="WorkFolderLockedException">A chunk journal is still held by the run writing it (it is unfinished), or another process writes <paramref name="outputDirectory"/>; nothing was written.</exception>
-    /// <exception cref="JournalSettingsException">Two chunks were scored with different settings.</exception>
+    /// <exception cref="JournalSettingsException">Two chunks were scored with different settings, or given different selections.</exception>
     /// <exception cref="InvalidDataException">A chunk is missing, repeated, of another count or unfinished, chunk journals are mixed with others, two chunks hold one image, or the journals have no settings header.</exception>
     public static ChunkMergeResult Merge(IReadOnlyList<string> chunkJournals, string outputDirectory, IRewardCombiner? combiner = null, SelectionOptions? selection = null)
     {
@@ -133,17 +138,24 @@ public static class JournalShards
 
         using var writer = WorkFolderLock.ForFolder(outputDirectory);
         var scoresPath = Path.Combine(outputDirectory, RejectionSamplingTrainer.ScoresFileName);
-        var (header, scored) = SupervisionJournal.Merge(chunkJournals, scoresPath);
-        if (header is null)
+        var (chunkHeader, header, scored) = SupervisionJournal.MergeShards(chunkJournals, scoresPath);
+        if (chunkHeader is null || header is null)
         {
             throw new InvalidDataException($"{chunkJournals[0]} has no settings header: it is not a scores journal of this ViGoR version.");
+        }
+
+        if (SelectionSettings.TryRead(chunkHeader, out var recordedCombiner, out var recordedSelection))
+        {
+            combiner ??= recordedCombiner;
+            selection ??= recordedSelection;
         }
 
         combiner ??= new LinearRewardCombiner();
         selection ??= new SelectionOptions();
         var selected = SupervisionSelector.Select(scored, combiner, selection);
         var supervisionPath = Path.Combine(outputDirectory, RejectionSamplingTrainer.SupervisionFileName);
-        SupervisionJournal.WriteAll(supervisionPath, RejectionSamplingTrainer.SelectionHeader(header, combiner, selection, selected.Statistics), selected.Records);
-        return new ChunkMergeResult(scoresPath, supervisionPath, scored, selected);
+        var supervisionHeader = RejectionSamplingTrainer.SelectionHeader(header, combiner, selection, selected.Statistics);
+        SupervisionJournal.WriteAll(supervisionPath, supervisionHeader, selected.Records);
+        return new ChunkMergeResult(scoresPath, supervisionPath, scored, selected, supervisionHeader);
     }
 }

@@ -115,13 +115,21 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
     /// Joins shard journals into <paramref name="outputPath"/> under one header. Chunks of a job array
     /// (headers with <see cref="JournalHeader.Chunk"/>) are put in chunk order whatever their files are
     /// called, and must all have one chunk count and cover every chunk exactly once; journals without
-    /// chunk headers are taken in the order given. The merged header has no chunk: the result is one
-    /// whole journal. Writes to a temporary file and renames it.
+    /// chunk headers are taken in the order given. The merged header has no chunk and none of the
+    /// selection chunks record (<see cref="SelectionSettings"/>): the result is the journal of one
+    /// whole run. Writes to a temporary file and renames it.
     /// </summary>
     /// <returns>The merged header (null when the shards have none) and records.</returns>
     /// <exception cref="JournalSettingsException">Two shards were written with different settings.</exception>
     /// <exception cref="InvalidDataException">A shard has a torn last line (unfinished), an image id appears twice, chunks are missing, repeated or of different counts, or chunk journals are mixed with others; the message names the files.</exception>
     public static (JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) Merge(IReadOnlyList<string> shardPaths, string outputPath)
+    {
+        var (_, header, records) = MergeShards(shardPaths, outputPath);
+        return (header, records);
+    }
+
+    /// <summary><see cref="Merge"/>, also returning the shards' own header (with its chunk and any selection the chunks recorded).</summary>
+    internal static (JournalHeader? ShardHeader, JournalHeader? Header, IReadOnlyList<SupervisionRecord> Records) MergeShards(IReadOnlyList<string> shardPaths, string outputPath)
     {
         ArgumentNullException.ThrowIfNull(shardPaths);
         if (shardPaths.Count == 0)
@@ -165,9 +173,10 @@ public sealed class SupervisionJournal : IAsyncDisposable, IDisposable
             }
         }
 
-        header = header is null ? null : header with { Chunk = null };
-        Write(outputPath, header, records);
-        return (header, records);
+        // The merged journal is what one unsharded run writes: no chunk, and no selection waiting to be applied.
+        var merged = header is null ? null : header with { Chunk = null, Settings = SelectionSettings.Without(header.Settings), Statistics = null };
+        Write(outputPath, merged, records);
+        return (header, merged, records);
     }
 
     /// <summary>Chunk journals in chunk order, checked to be every chunk of one count exactly once; other journals as given.</summary>

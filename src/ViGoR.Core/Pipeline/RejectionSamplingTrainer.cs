@@ -133,6 +133,9 @@ public sealed class RejectionSamplingTrainer
     /// settings prefixed by its name. Numbers are written as given (a temperature of 0.7f as 0.7).
     /// Replaying recorded samples (<see cref="RecordedVisionLanguageModel"/>) draws none, so only k is
     /// recorded of the sampling settings; the samples file's content is in the model's identity.
+    /// A job array's chunk (<see cref="RejectionSamplingOptions.Chunk"/>) also records the selection it
+    /// is to be merged with (<see cref="SelectionSettings"/>; precomputed statistics in
+    /// <see cref="JournalHeader.Statistics"/>), read back by <see cref="JournalShards.Merge"/>.
     /// </summary>
     public JournalHeader ScoresHeader()
     {
@@ -167,7 +170,19 @@ public sealed class RejectionSamplingTrainer
             }
         }
 
-        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings, Chunk = _options.Chunk is { Count: > 1 } chunk ? chunk : null };
+        if (_options.Chunk is not { Count: > 1 } chunk)
+        {
+            return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings };
+        }
+
+        // A chunk is selected later, by the merge, which has no flags of its own: the selection the
+        // run was given travels in the header, and chunks given different ones do not merge.
+        foreach (var (key, value) in SelectionSettings.Of(_combiner, _options.Selection, fingerprintStatistics: true))
+        {
+            settings[key] = value;
+        }
+
+        return new JournalHeader { VigorJournal = JournalHeader.ScoresKind, Settings = settings, Chunk = chunk, Statistics = _options.Selection.Statistics };
     }
 
     /// <summary>
@@ -400,28 +415,17 @@ public sealed class RejectionSamplingTrainer
     public JournalHeader SupervisionHeader(JournalHeader scoresHeader, RewardStatistics statistics) =>
         SelectionHeader(scoresHeader, _combiner, _options.Selection, statistics);
 
-    /// <summary>The header of a supervision journal: the scores' settings plus the selection's, and the statistics used.</summary>
+    /// <summary>
+    /// The header of a supervision journal: the scores' settings (without the selection a chunk's run
+    /// recorded) plus the selection's (<see cref="SelectionSettings.Of"/>), and the statistics used.
+    /// </summary>
     public static JournalHeader SelectionHeader(JournalHeader scoresHeader, IRewardCombiner combiner, SelectionOptions selection, RewardStatistics statistics)
     {
         ArgumentNullException.ThrowIfNull(scoresHeader);
-        ArgumentNullException.ThrowIfNull(combiner);
-        ArgumentNullException.ThrowIfNull(selection);
-        var settings = new SortedDictionary<string, string>(scoresHeader.Settings.ToDictionary(), StringComparer.Ordinal)
+        var settings = SelectionSettings.Without(scoresHeader.Settings);
+        foreach (var (key, value) in SelectionSettings.Of(combiner, selection))
         {
-            ["selection.combiner"] = ComponentIdentity.Of(combiner),
-            ["selection.order"] = selection.Order == SelectionOrder.RefineThenSelect ? "refine_then_select" : "select_then_refine",
-            ["selection.statistics"] = selection.Statistics is not null ? "precomputed" : selection.Scope == StatisticsScope.RunningWindow ? $"running_window:{selection.WindowSize.ToString(CultureInfo.InvariantCulture)}" : "data_set",
-        };
-        if (combiner is LinearRewardCombiner linear)
-        {
-            var o = linear.Options;
-            settings["selection.normalization"] = o.Normalization switch
-            {
-                RewardNormalization.StandardDeviation => "standard_deviation",
-                RewardNormalization.Variance => "variance",
-                _ => "none",
-            };
-            settings["selection.weights"] = string.Join(",", o.Weights.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.ToString("R", CultureInfo.InvariantCulture)}").Append($"default={o.DefaultWeight.ToString("R", CultureInfo.InvariantCulture)}"));
+            settings[key] = value;
         }
 
         return new JournalHeader { VigorJournal = JournalHeader.SupervisionKind, Settings = settings, Statistics = statistics };

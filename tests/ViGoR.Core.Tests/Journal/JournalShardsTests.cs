@@ -29,20 +29,20 @@ public sealed class JournalShardsTests : IDisposable
 
     private static List<TrainingItem> Items() => Samples.Keys.Select(id => new TrainingItem(ImageInput.FromId(id), "Describe this image in detail.")).ToList();
 
-    private static RejectionSamplingTrainer Trainer(DatasetChunk? chunk = null) => new(
+    private static RejectionSamplingTrainer Trainer(DatasetChunk? chunk = null, RewardCombinerOptions? combiner = null, SelectionOptions? selection = null) => new(
         new FakeVisionLanguageModel(Samples),
         new FakeNounExtractor(),
-        new LinearRewardCombiner(),
+        new LinearRewardCombiner(combiner),
         new FakeDetector(id => Present[id]),
         null,
-        new RejectionSamplingOptions { RewardSources = RewardSources.Automatic, Sampling = new SamplingOptions { NumSamples = 3 }, Chunk = chunk });
+        new RejectionSamplingOptions { RewardSources = RewardSources.Automatic, Sampling = new SamplingOptions { NumSamples = 3 }, Chunk = chunk, Selection = selection ?? new SelectionOptions() });
 
     /// <summary>Each chunk of <paramref name="count"/> scored as its own process would, into <paramref name="work"/>.</summary>
-    private static async Task<string[]> ScoreChunksAsync(string work, int count)
+    private static async Task<string[]> ScoreChunksAsync(string work, int count, RewardCombinerOptions? combiner = null, SelectionOptions? selection = null)
     {
         for (var index = 0; index < count; index++)
         {
-            await Trainer(new DatasetChunk(index, count)).ScoreChunkAsync(Items(), work);
+            await Trainer(new DatasetChunk(index, count), combiner, selection).ScoreChunkAsync(Items(), work);
         }
 
         return Enumerable.Range(0, count).Select(i => JournalShards.ChunkJournalPath(work, new DatasetChunk(i, count))).ToArray();
@@ -71,6 +71,66 @@ public sealed class JournalShardsTests : IDisposable
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, RejectionSamplingTrainer.SupervisionFileName)), await File.ReadAllTextAsync(merged.SupervisionPath));
         Assert.Equal(Path.Combine(_folder, "merged", RejectionSamplingTrainer.SupervisionFileName), merged.SupervisionPath);
         Assert.Null(SupervisionJournal.ReadAll(merged.ScoresPath).Header!.Chunk);
+    }
+
+    public static TheoryData<string> Selections => ["variance", "window", "precomputed"];
+
+    private static (RewardCombinerOptions Combiner, SelectionOptions Selection) Selection(string name) => name switch
+    {
+        "variance" => (new RewardCombinerOptions { Normalization = RewardNormalization.Variance, Weights = { ["automatic"] = 2.5 }, DefaultWeight = 0.5 }, new SelectionOptions { Order = SelectionOrder.RefineThenSelect }),
+        "window" => (new RewardCombinerOptions { Normalization = RewardNormalization.None }, new SelectionOptions { Scope = StatisticsScope.RunningWindow, WindowSize = 4 }),
+        _ => (new RewardCombinerOptions(), new SelectionOptions
+        {
+            Statistics = new RewardStatistics { Streams = new SortedDictionary<string, StreamStatistics>(StringComparer.Ordinal) { ["automatic"] = new(new SignalStatistics(10, 0.4, 0.09), new SignalStatistics(10, 1.5, 0.5)) } },
+        }),
+    };
+
+    [Theory]
+    [MemberData(nameof(Selections))]
+    public async Task Chunks_carry_the_selection_their_runs_were_given_and_the_merge_applies_it(string name)
+    {
+        var (combiner, selection) = Selection(name);
+        var whole = Path.Combine(_folder, "whole");
+        await Trainer(null, combiner, selection).GenerateSupervisionAsync(Items(), whole);
+        var chunks = await ScoreChunksAsync(Path.Combine(_folder, "array"), 2, combiner, selection);
+
+        var merged = JournalShards.Merge(chunks, Path.Combine(_folder, "merged"));
+
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, RejectionSamplingTrainer.SupervisionFileName)), await File.ReadAllTextAsync(merged.SupervisionPath));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(whole, RejectionSamplingTrainer.ScoresFileName)), await File.ReadAllTextAsync(merged.ScoresPath));
+        var defaults = JournalShards.Merge(chunks, Path.Combine(_folder, "defaults"), new LinearRewardCombiner(), new SelectionOptions()); // an explicit selection overrides the recorded one
+        Assert.NotEqual(await File.ReadAllTextAsync(merged.SupervisionPath), await File.ReadAllTextAsync(defaults.SupervisionPath));
+    }
+
+    [Theory]
+    [MemberData(nameof(Selections))]
+    public void A_recorded_selection_reads_back_as_it_was_given(string name)
+    {
+        var (combiner, selection) = Selection(name);
+        var header = Trainer(new DatasetChunk(0, 2), combiner, selection).ScoresHeader();
+
+        Assert.True(SelectionSettings.TryRead(header, out var readCombiner, out var readSelection));
+
+        Assert.Equal(SelectionSettings.Of(new LinearRewardCombiner(combiner), selection, fingerprintStatistics: true), SelectionSettings.Of(readCombiner, readSelection, fingerprintStatistics: true));
+        Assert.Equal(selection.Statistics is null, readSelection.Statistics is null);
+        Assert.False(SelectionSettings.TryRead(Trainer(null, combiner, selection).ScoresHeader(), out _, out _)); // a whole run's scores record none
+    }
+
+    [Fact]
+    public async Task Chunks_given_different_selections_or_edited_statistics_are_refused()
+    {
+        var work = Path.Combine(_folder, "array");
+        await Trainer(new DatasetChunk(0, 2), new RewardCombinerOptions { Weights = { ["automatic"] = 2 } }).ScoreChunkAsync(Items(), work);
+        await Trainer(new DatasetChunk(1, 2), new RewardCombinerOptions { Weights = { ["automatic"] = 3 } }).ScoreChunkAsync(Items(), work);
+        string[] chunks = [JournalShards.ChunkJournalPath(work, new DatasetChunk(0, 2)), JournalShards.ChunkJournalPath(work, new DatasetChunk(1, 2))];
+
+        var error = Assert.Throws<JournalSettingsException>(() => JournalShards.Merge(chunks, Path.Combine(_folder, "merged")));
+        Assert.Contains("selection.weights", error.Message, StringComparison.Ordinal);
+
+        var (_, precomputed) = Selection("precomputed");
+        var header = Trainer(new DatasetChunk(0, 2), null, precomputed).ScoresHeader();
+        var edited = header with { Statistics = new RewardStatistics() };
+        Assert.Contains("fingerprint", Assert.Throws<InvalidDataException>(() => SelectionSettings.TryRead(edited, out _, out _)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
