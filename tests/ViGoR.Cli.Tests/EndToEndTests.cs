@@ -59,6 +59,31 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_reuses_the_frozen_towers_features_with_a_feature_cache_and_trains_to_the_same_weights()
+    {
+        var data = Path.Combine(_folder, "data.jsonl");
+        await File.WriteAllLinesAsync(data, [
+            """{"id": "image0", "image": "image0.png", "prompt": "Describe this image in detail."}""",
+            """{"id": "image1", "image": "image1.png", "prompt": "Describe this image in detail."}""",
+        ]);
+        var boxes = Path.Combine(_folder, "boxes.jsonl");
+        await File.WriteAllLinesAsync(boxes, ["""{"id": "image0", "image": "image0.png", "instances": [{"category": "dog", "bbox": [0.1, 0.1, 0.5, 0.5]}]}"""]);
+        string[] Args(string work, params string[] extra) => [
+            "run", "--data", data, "--images", Fixtures, "--model", Path.Combine(Fixtures, "hf"), "--annotations", boxes,
+            "-k", "2", "--max-new-tokens", "8", "--temperature", "1", "--epochs", "3", "--batch-size", "2", "--lr", "1e-3", "--work", work, .. extra];
+
+        Assert.Equal(0, await VigorApp.Create().RunAsync(Args(Path.Combine(_folder, "plain"))));
+        var (exit, output, error) = await VigorProcess.RunAsync(Args(Path.Combine(_folder, "cached"), "--feature-cache", "8"));
+
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("the tower ran 2 time(s); 2 image(s) cached", output, StringComparison.Ordinal); // 3 epochs of 2 images: once each
+        using var plain = LlavaVisionLanguageModel.Load(Path.Combine(_folder, "plain", "round-0", "model"));
+        using var cached = LlavaVisionLanguageModel.Load(Path.Combine(_folder, "cached", "round-0", "model"));
+        var expected = plain.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.All(cached.Module.named_parameters(), p => Assert.True(p.parameter.allclose(expected[p.name], rtol: 1e-3, atol: 1e-4), p.name)); // cached features equal the tower's to 1e-4
+    }
+
+    [Fact]
     public async Task Unreadable_reward_model_replies_are_neutral_and_counted_or_stop_the_run_on_request()
     {
         // The tiny reward model has random weights: its replies are not numbers.
