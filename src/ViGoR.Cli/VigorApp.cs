@@ -52,18 +52,3 @@ internal static class VigorApp
         config.AddCommand<VersionCommand>("version").WithDescription("Print the vigor version.");
     }
 }
-
-/// <summary>
-/// <c>vigor</c> run inside a host process with the host's registrations on every pipeline it builds:
-/// a host that registers a plug-in stream's factory (<c>builder.AddRewardStreamFactory(...)</c>) can
-/// then run <c>vigor run --stream its-name</c> with no change to the tool.
-/// </summary>
-public static class VigorEntryPoint
-{
-    /// <summary>Runs the command line <paramref name="args"/> as <c>vigor</c> does (errors printed, Ctrl+C cancels); returns its exit code.</summary>
-    public static Task<int> RunAsync(string[] args, Action<ViGoRBuilder> extensions)
-    {
-        ArgumentNullException.ThrowIfNull(extensions);
-        return CliHost.RunAsync(VigorApp.Create(extensions), args);
-    }
-}

@@ -95,7 +95,7 @@ public sealed class StreamCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("clip", "--stream clip: Unknown reward stream 'clip' in 'clip'; known streams: automatic, no-word, reward_model, vqa.")]
+    [InlineData("clip", "--stream clip: Unknown reward stream 'clip' in 'clip'; known streams: automatic, no-word, reward_model, vqa. A plug-in's stream needs --plugin FILE.dll (an assembly with an IViGoRPlugin).")]
     [InlineData("no-word:colour=red", "--stream no-word:colour=red: Unknown setting 'colour' for reward stream 'no-word' in 'no-word:colour=red'; known keys: word (the word to drop (default couch)).")]
     [InlineData("automatic:box_threshold=high", "--stream automatic:box_threshold=high: Reward stream 'automatic:box_threshold=high': box_threshold=high: expected a number.")]
     public async Task A_stream_asked_for_wrongly_is_an_error_naming_the_flag_value_and_what_is_known(string value, string message)

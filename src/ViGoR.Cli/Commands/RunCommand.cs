@@ -69,6 +69,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("A reward stream by name, with settings: NAME or NAME:KEY=VALUE,KEY=VALUE. Built in: automatic (box_threshold, text_threshold, check_counts), reward-model (granularity, signal, drop_object_hallucinations), vqa (question, yes_threshold, drop_on_no; asks the --model LLaVA), and any stream a host registers. Repeat for several; the run uses exactly these, instead of --sources.")]
         public string[] Streams { get; init; } = [];
 
+        [CommandOption("--plugin <DLL>")]
+        [Description("Load a plug-in assembly: each public class in it implementing ViGoR.IViGoRPlugin registers its components (e.g. a stream's factory, then --stream its-name). Repeatable. samples/ViGoR.Samples.HedgeStream is one.")]
+        public string[] Plugins { get; init; } = [];
+
         [CommandOption("--granularity <G>")]
         [Description("fine-grained (default) | holistic reward-model judgements.")]
         public string Granularity { get; init; } = "fine-grained";
@@ -307,7 +311,8 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var token = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, CliHost.CancellationToken).Token;
-        var streams = new RunStreams(settings, (context.Data as CliExtensions)?.Configure);
+        var host = (context.Data as CliExtensions)?.Configure + ViGoR.Cli.Pipeline.Plugins.Load(settings.Plugins);
+        var streams = new RunStreams(settings, host);
         streams.Check();
         var result = await PipelineRunner.RunAsync(settings, streams.Apply, token);
         // A chunk's records are scored, not yet selected: success is having scored something.

@@ -5,8 +5,9 @@ namespace ViGoR.Cli.Pipeline;
 
 /// <summary>
 /// The reward streams of <c>vigor run</c>: each <c>--stream</c> made by the factory of its name
-/// (<see cref="IRewardStreamFactory"/>: the built-in ones and any a host registers through
-/// <see cref="CliExtensions"/>), so that a plug-in stream needs no change here.
+/// (<see cref="IRewardStreamFactory"/>: the built-in ones, those of <c>--plugin</c> assemblies
+/// (<see cref="Plugins"/>) and any an in-process host registers through <see cref="CliExtensions"/>),
+/// so that a plug-in stream needs no change here.
 /// </summary>
 internal sealed class RunStreams(RunCommand.Settings settings, Action<ViGoRBuilder>? host)
 {
@@ -29,7 +30,11 @@ internal sealed class RunStreams(RunCommand.Settings settings, Action<ViGoRBuild
         var factories = provider.GetServices<IRewardStreamFactory>().ToList();
         foreach (var value in settings.Streams)
         {
-            Flag(value, () => RewardStreamSpec.Parse(value).Check(factories));
+            var spec = RewardStreamSpec.Parse(value);
+
+            // The library names the known streams; the tool knows how another one gets here.
+            var hint = spec.Find(factories) is null && settings.Plugins.Length == 0 ? " A plug-in's stream needs --plugin FILE.dll (an assembly with an IViGoRPlugin)." : string.Empty;
+            Flag(value, () => spec.Check(factories), hint);
         }
     }
 
@@ -56,7 +61,7 @@ internal sealed class RunStreams(RunCommand.Settings settings, Action<ViGoRBuild
         }
     }
 
-    private static T Flag<T>(string value, Func<T> make)
+    private static T Flag<T>(string value, Func<T> make, string hint = "")
     {
         try
         {
@@ -64,7 +69,7 @@ internal sealed class RunStreams(RunCommand.Settings settings, Action<ViGoRBuild
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"--stream {value}: {e.Message}", e);
+            throw new ArgumentException($"--stream {value}: {e.Message}{hint}", e);
         }
     }
 }

@@ -87,6 +87,13 @@ public sealed record RewardStreamSpec(string Name, IReadOnlyDictionary<string, s
         return new RewardStreamSpec(name, settings);
     }
 
+    /// <summary>The factory of this spec's name among <paramref name="factories"/> (<c>-</c> and <c>_</c> match each other), or null.</summary>
+    public IRewardStreamFactory? Find(IEnumerable<IRewardStreamFactory> factories)
+    {
+        ArgumentNullException.ThrowIfNull(factories);
+        return factories.FirstOrDefault(f => Normalise(f.Name) == Normalise(Name));
+    }
+
     /// <summary>
     /// The factory of this spec's name among <paramref name="factories"/> (<c>-</c> and <c>_</c> match
     /// each other), once it is checked to know every key of <see cref="Settings"/>.
@@ -96,7 +103,7 @@ public sealed record RewardStreamSpec(string Name, IReadOnlyDictionary<string, s
     {
         ArgumentNullException.ThrowIfNull(factories);
         var known = factories.ToList();
-        var factory = known.FirstOrDefault(f => Normalise(f.Name) == Normalise(Name))
+        var factory = Find(known)
             ?? throw new ArgumentException($"Unknown reward stream '{Name}' in '{this}'; known streams: {string.Join(", ", known.Select(f => f.Name).Distinct().Order(StringComparer.Ordinal))}.");
         var unknown = Settings.Keys.Where(k => !factory.Keys.ContainsKey(k)).ToList();
         if (unknown.Count > 0)
