@@ -61,8 +61,8 @@ public static class AnnotationWorkItems
             {
                 var assist = sample.Sentences.Select(s =>
                 {
-                    var automatic = s.Signals.GetValueOrDefault("automatic");
-                    var model = s.Signals.GetValueOrDefault("reward_model");
+                    var automatic = AutomaticEvidence.From(s.Signals.GetValueOrDefault(RewardStreams.Automatic));
+                    var model = RewardModelEvidence.From(s.Signals.GetValueOrDefault(RewardStreams.RewardModel));
                     return new SentenceAssist(s.Start, s.End, automatic?.Found ?? [], automatic?.Missing ?? [], model?.LabelScore ?? model?.Score, model?.Error is { } e ? SentenceErrorKindNames.ToName(e) : null);
                 }).ToList();
                 Add(items, ids, new AnnotationWorkItem(ItemId(record.ImageId, sample.Index), image, record.Prompt, sample.Text) { Assist = assist }, $"{path}, image '{record.ImageId}'");

@@ -191,7 +191,7 @@ public sealed record SupervisionDiagnostics
 
         // The error-ness is the negated score (the expected score of the reply, where the model reports
         // one); a stream that recorded only totals gives bonus - penalty, which is the same number.
-        static double Errorness(SentenceSignal signal) => -(signal.Score ?? (signal.Bonus - signal.Penalty));
+        static double Errorness(SentenceSignal signal) => -(RewardModelEvidence.From(signal)?.Score ?? (signal.Bonus - signal.Penalty));
         if (granularity == RewardGranularity.Holistic)
         {
             errorness.Add(Errorness(judged[0].Signal!));

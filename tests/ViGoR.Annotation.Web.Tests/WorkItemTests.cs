@@ -86,8 +86,8 @@ public sealed class WorkItemTests : IDisposable
                             Start = 0, End = 6, Text = "A dog.",
                             Signals = new Dictionary<string, SentenceSignal>
                             {
-                                ["automatic"] = new() { Found = ["dog"], Missing = [] },
-                                ["reward_model"] = new() { Score = -0.5, LabelScore = -1, Error = SentenceErrorKind.Attribute },
+                                ["automatic"] = new() { Evidence = new AutomaticEvidence { Found = ["dog"], Missing = [] }.ToEvidence() },
+                                ["reward_model"] = new() { Evidence = new RewardModelEvidence { Score = -0.5, LabelScore = -1, Error = SentenceErrorKind.Attribute }.ToEvidence() },
                             },
                         },
                     ],

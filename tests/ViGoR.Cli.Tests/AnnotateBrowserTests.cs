@@ -133,8 +133,8 @@ public sealed class AnnotateBrowserTests(ITestOutputHelper output) : IAsyncLifet
             Start = 31, End = 56, Text = "A dog sits in the corner.",
             Signals = new Dictionary<string, SentenceSignal>
             {
-                ["automatic"] = new() { Found = [], Missing = ["dog"] },
-                ["reward_model"] = new() { Score = -0.8, LabelScore = -1, Error = SentenceErrorKind.ObjectHallucination },
+                ["automatic"] = new() { Evidence = new AutomaticEvidence { Found = [], Missing = ["dog"] }.ToEvidence() },
+                ["reward_model"] = new() { Evidence = new RewardModelEvidence { Score = -0.8, LabelScore = -1, Error = SentenceErrorKind.ObjectHallucination }.ToEvidence() },
             },
         };
         var record = new SupervisionRecord

@@ -309,7 +309,7 @@ public sealed class DemoReportTests
             Text = text,
             Signals = new Dictionary<string, SentenceSignal>
             {
-                ["automatic"] = text.Contains("dog", StringComparison.Ordinal) ? new() { Penalty = 1, Bonus = 1, Missing = ["dog"] } : new() { Bonus = 1 },
+                ["automatic"] = text.Contains("dog", StringComparison.Ordinal) ? new() { Penalty = 1, Bonus = 1, Evidence = new AutomaticEvidence { Missing = ["dog"] }.ToEvidence() } : new() { Bonus = 1 },
                 ["reward_model"] = new(),
             },
         }).ToList();

@@ -95,7 +95,7 @@ public sealed class EndToEndTests : IDisposable
 
         Assert.Equal(0, await VigorApp.Create().RunAsync(Args(Path.Combine(_folder, "neutral"))));
         var record = Assert.Single(SupervisionJournal.Read(Path.Combine(_folder, "neutral", "round-0", "supervision.jsonl")));
-        var judged = record.Samples.SelectMany(s => s.Sentences).Select(s => s.Signals["reward_model"]).ToList();
+        var judged = record.Samples.SelectMany(s => s.Sentences).Select(s => RewardModelEvidence.From(s.Signals["reward_model"])!).ToList();
         Assert.NotEmpty(judged);
         Assert.All(judged, j => Assert.Equal((true, 0.0), (j.Unreadable!.Value, j.Score!.Value)));
         Assert.Equal(judged.Count, RejectionSamplingTrainer.CountUnreadable(record));
@@ -203,7 +203,7 @@ public sealed class EndToEndTests : IDisposable
         {
             // Both streams spoke: the reward model judged sentences by first token, the detector judged nouns.
             var signals = records.SelectMany(r => r.Samples).SelectMany(s => s.Sentences).SelectMany(x => x.Signals).ToList();
-            Assert.Contains(signals, p => p.Key == RewardStreams.RewardModel && p.Value.Score is not null);
+            Assert.Contains(signals, p => p.Key == RewardStreams.RewardModel && RewardModelEvidence.From(p.Value)?.Score is not null);
             Assert.Contains(signals, p => p.Key == RewardStreams.Automatic);
             Assert.Contains(";first_token", SupervisionJournal.ReadAll(Path.Combine(_folder, $"b1-t{temperature}", "round-0", "scores.jsonl")).Header!.Settings["reward_model.model"], StringComparison.Ordinal);
         }

@@ -137,7 +137,7 @@ public sealed class SupervisionDiagnosticsTests : IDisposable
             var signals = new Dictionary<string, SentenceSignal> { [RewardStreams.Automatic] = new() { Bonus = 1 } };
             if (score is { } s)
             {
-                signals[RewardStreams.RewardModel] = new() { Score = s, Penalty = Math.Max(0, -s), Bonus = Math.Max(0, s) };
+                signals[RewardStreams.RewardModel] = new() { Evidence = new RewardModelEvidence { Score = s }.ToEvidence(), Penalty = Math.Max(0, -s), Bonus = Math.Max(0, s) };
             }
 
             records.Add(new SentenceRecord { Start = start, End = start + text.Length, Text = text, Signals = signals });

@@ -164,10 +164,13 @@ public sealed class AutomaticRewardStream : IBatchRewardStream
             Penalty = missing.Count + countMismatches.Count,
             Bonus = found.Count,
             Drop = missing.Count > 0 ? missing : null,
-            Found = found,
-            Missing = missing,
-            CountMismatches = countMismatches,
-            Unverified = unverified.Count > 0 ? unverified : null,
+            Evidence = new AutomaticEvidence
+            {
+                Found = found,
+                Missing = missing,
+                CountMismatches = countMismatches,
+                Unverified = unverified.Count > 0 ? unverified : null,
+            }.ToEvidence(),
         };
     }
 }

@@ -700,7 +700,7 @@ public sealed class RejectionSamplingTrainer
     public static int CountUnreadable(SupervisionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.Samples.Sum(s => s.Sentences.Count(x => x.Signals.Values.Any(v => v.Unreadable == true)));
+        return record.Samples.Sum(s => s.Sentences.Count(x => RewardModelEvidence.From(x.Signals.GetValueOrDefault(RewardStreams.RewardModel))?.Unreadable == true));
     }
 
     private static void EnsureUniqueIds(IReadOnlyList<TrainingItem> items)

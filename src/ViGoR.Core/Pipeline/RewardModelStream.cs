@@ -168,11 +168,14 @@ public sealed class RewardModelStream : IBatchRewardStream
         {
             Penalty = Math.Max(0, -value),
             Bonus = Math.Max(0, value),
-            Score = judgement.Score,
-            LabelScore = judgement.LabelScore,
-            Error = judgement.Error,
-            Unreadable = judgement.Unreadable ? true : null,
             Drop = _options.DropObjectHallucinations && judgement.Error == SentenceErrorKind.ObjectHallucination ? ["object_hallucination"] : null,
+            Evidence = new RewardModelEvidence
+            {
+                Score = judgement.Score,
+                LabelScore = judgement.LabelScore,
+                Error = judgement.Error,
+                Unreadable = judgement.Unreadable ? true : null,
+            }.ToEvidence(),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ViGoR;
 
@@ -57,9 +58,18 @@ public sealed record RewardStreamInput(ImageInput Image, string Prompt, IReadOnl
 
 /// <summary>
 /// One stream's verdict on one sentence. <see cref="Penalty"/> and <see cref="Bonus"/> are in the
-/// stream's own units (never negative); the combiner makes them comparable across streams. The
-/// other properties are the evidence behind them, kept in the journal for audit.
+/// stream's own units (never negative); the combiner makes them comparable across streams.
+/// <see cref="Evidence"/> is what lies behind them, kept in the journal for audit: the built-in
+/// streams' is read and written through typed views (<see cref="AutomaticEvidence"/>,
+/// <see cref="RewardModelEvidence"/>).
 /// </summary>
+/// <remarks>
+/// Journalled as <c>{"penalty": 1, "bonus": 0, "drop": ["dog"], "evidence": {"missing": ["dog"]}}</c>.
+/// Journals written before the evidence moved have it beside the signal
+/// (<c>{"penalty": 1, "bonus": 0, "missing": ["dog"]}</c>): reading folds every such property into
+/// <see cref="Evidence"/>, so they read, resume and select as before (<see cref="SentenceSignalJsonConverter"/>).
+/// </remarks>
+[JsonConverter(typeof(SentenceSignalJsonConverter))]
 public sealed record SentenceSignal
 {
     /// <summary>The negative signal, &gt;= 0 (e.g. missing objects, or the magnitude of a negative reward).</summary>
@@ -74,37 +84,10 @@ public sealed record SentenceSignal
     /// </summary>
     public IReadOnlyList<string>? Drop { get; init; }
 
-    /// <summary>Automatic stream: asserted objects the detector found.</summary>
-    public IReadOnlyList<string>? Found { get; init; }
-
-    /// <summary>Automatic stream: asserted objects the detector did not find (object-hallucination evidence).</summary>
-    public IReadOnlyList<string>? Missing { get; init; }
-
-    /// <summary>Automatic stream: objects whose stated count differs from the detections (count check on).</summary>
-    public IReadOnlyList<string>? CountMismatches { get; init; }
-
-    /// <summary>Automatic stream: asserted objects a closed-vocabulary detector cannot judge.</summary>
-    public IReadOnlyList<string>? Unverified { get; init; }
-
-    /// <summary>Reward model: the number it returned (negative = error).</summary>
-    public double? Score { get; init; }
-
     /// <summary>
-    /// Reward model: its most probable label's score, where <see cref="Score"/> is an expectation over
-    /// labels (<see cref="SentenceJudgement.LabelScore"/>); the signal under <see cref="RewardSignal.Label"/>.
-    /// </summary>
-    public double? LabelScore { get; init; }
-
-    /// <summary>Reward model: the error category it reported.</summary>
-    public SentenceErrorKind? Error { get; init; }
-
-    /// <summary>Reward model: true when its reply could not be read as a number and was taken as neutral.</summary>
-    public bool? Unreadable { get; init; }
-
-    /// <summary>
-    /// Any stream's own evidence, journalled as is under <c>evidence</c> (a VQA self-check's answers,
-    /// a judge's rationale): names are the stream's, values any JSON. Null writes nothing, so the
-    /// built-in streams' journals do not change.
+    /// The stream's evidence, journalled as is under <c>evidence</c> (the automatic stream's found and
+    /// missing objects, the reward model's score and error kind, a VQA self-check's answers, a judge's
+    /// rationale): names are the stream's, values any JSON. Null writes nothing.
     /// </summary>
     public IReadOnlyDictionary<string, JsonElement>? Evidence { get; init; }
 }

@@ -88,9 +88,9 @@ public class RefinerTests
         var withCheck = await new AutomaticRewardStream(detector, new AutomaticStreamOptions { CheckCounts = true }).ScoreAsync(input);
         var without = await new AutomaticRewardStream(detector).ScoreAsync(input);
 
-        Assert.Equal(["dog"], withCheck[0].Sentences[0]!.CountMismatches);
-        Assert.Empty(withCheck[0].Sentences[1]!.CountMismatches!);
-        Assert.Empty(without[0].Sentences[0]!.CountMismatches!);
+        Assert.Equal(["dog"], AutomaticEvidence.From(withCheck[0].Sentences[0])!.CountMismatches);
+        Assert.Empty(AutomaticEvidence.From(withCheck[0].Sentences[1])!.CountMismatches!);
+        Assert.Empty(AutomaticEvidence.From(without[0].Sentences[0])!.CountMismatches!);
         Assert.Equal(1, withCheck[0].Penalty);
         Assert.Equal(0, without[0].Penalty);
     }
@@ -104,10 +104,10 @@ public class RefinerTests
         var signals = (await new AutomaticRewardStream(detector).ScoreAsync(new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [parsed])))[0].Sentences;
 
         Assert.Equal(["dog", "cat"], Assert.Single(detector.Inner.Calls).Phrases);
-        Assert.Equal(["bench"], signals[0]!.Unverified);
-        Assert.Equal(["dog"], signals[0]!.Found);
-        Assert.Empty(signals[0]!.Missing!);
-        Assert.Equal(["cat"], signals[1]!.Missing);
+        Assert.Equal(["bench"], AutomaticEvidence.From(signals[0])!.Unverified);
+        Assert.Equal(["dog"], AutomaticEvidence.From(signals[0])!.Found);
+        Assert.Empty(AutomaticEvidence.From(signals[0])!.Missing!);
+        Assert.Equal(["cat"], AutomaticEvidence.From(signals[1])!.Missing);
     }
 
     [Fact]
@@ -121,9 +121,9 @@ public class RefinerTests
 
         var scores = await new AutomaticRewardStream(detector).ScoreAsync(new RewardStreamInput(ImageInput.FromId("img"), "Describe.", [personSample, dogSample]));
 
-        Assert.Equal(["person"], scores[0].Sentences[0]!.Found);
-        Assert.Equal(["dog"], scores[1].Sentences[0]!.Found);
-        Assert.Empty(scores[1].Sentences[0]!.Missing!);
+        Assert.Equal(["person"], AutomaticEvidence.From(scores[0].Sentences[0])!.Found);
+        Assert.Equal(["dog"], AutomaticEvidence.From(scores[1].Sentences[0])!.Found);
+        Assert.Empty(AutomaticEvidence.From(scores[1].Sentences[0])!.Missing!);
         Assert.Null(scores[1].Sentences[0]!.Drop);
     }
 

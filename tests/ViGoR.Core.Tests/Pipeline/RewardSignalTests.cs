@@ -33,8 +33,8 @@ public sealed class RewardSignalTests : IDisposable
 
         Assert.Equal([(0.0, 1.0), (1.0, 0.0), (0.5, 0.0)], score.Sentences.Select(s => (s!.Penalty, s.Bonus)));
         Assert.Equal((1.5, 1.0), (score.Penalty, score.Bonus));
-        Assert.Equal([-0.2, -0.4, -0.5], score.Sentences.Select(s => s!.Score!.Value)); // the expectation stays on record
-        Assert.Equal([1.0, -1.0, null], score.Sentences.Select(s => s!.LabelScore));
+        Assert.Equal([-0.2, -0.4, -0.5], score.Sentences.Select(s => RewardModelEvidence.From(s)!.Score!.Value)); // the expectation stays on record
+        Assert.Equal([1.0, -1.0, null], score.Sentences.Select(s => RewardModelEvidence.From(s)!.LabelScore));
         Assert.Equal(RewardSignal.Label, new RejectionSamplingOptions().RewardSignal);
     }
 

@@ -68,7 +68,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(5, record.Samples.Count);
         var first = record.Samples[0];
         Assert.Equal(new StreamTotals(1, 2), first.Streams[RewardStreams.Automatic]);
-        Assert.Equal(["person"], first.Sentences[1].Signals[RewardStreams.Automatic].Missing);
+        Assert.Equal(["person"], AutomaticEvidence.From(first.Sentences[1].Signals[RewardStreams.Automatic])!.Missing);
         Assert.Equal(0, record.Samples[3].Rank);
     }
 
@@ -85,7 +85,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(2, automaticOnly.Chosen);
         Assert.Equal(4, both.Chosen);
         Assert.Equal(5, reward.Calls);
-        Assert.Equal(-5, both.Samples[0].Sentences[0].Signals[RewardStreams.RewardModel].Score);
+        Assert.Equal(-5, RewardModelEvidence.From(both.Samples[0].Sentences[0].Signals[RewardStreams.RewardModel])!.Score);
     }
 
     [Fact]
@@ -190,6 +190,56 @@ public sealed class TrainerTests : IDisposable
         {
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(uninterrupted, file)), await File.ReadAllTextAsync(Path.Combine(resumed, file)));
         }
+    }
+
+    [Fact]
+    public async Task A_journal_written_before_the_evidence_moved_resumes_and_selects_as_a_new_one()
+    {
+        // Both streams, a reward model whose label differs from its score and that flags hallucinations,
+        // so that every built-in evidence key (and drops from both streams) is in the journal.
+        RejectionSamplingTrainer Both(IVisionLanguageModel? model = null) => Trainer(
+            model: model,
+            reward: new FakeRewardModel(s => s.Contains("cat", StringComparison.Ordinal) ? -0.5 : 0.25) { LabelScore = s => s.Contains("cat", StringComparison.Ordinal) ? -1 : 1 },
+            options: new RejectionSamplingOptions { RewardSources = RewardSources.Both });
+        var items = Items("img1", "img2", "img3");
+        var fresh = Path.Combine(_folder, "fresh");
+        await Both().GenerateSupervisionAsync(items, fresh);
+
+        // The same journal as the earlier format wrote it (evidence beside the signal), interrupted after two images.
+        var legacy = Path.Combine(_folder, "legacy");
+        Directory.CreateDirectory(legacy);
+        var lines = await File.ReadAllLinesAsync(Path.Combine(fresh, "scores.jsonl"));
+        var old = lines.Skip(1).Take(2).Select(EvidenceBesideTheSignal).ToList();
+        Assert.All(old, line => Assert.DoesNotContain("\"evidence\"", line, StringComparison.Ordinal));
+        Assert.Contains(old, line => line.Contains("\"missing\":[\"cat\"]", StringComparison.Ordinal) && line.Contains("\"label_score\":-1,\"error\":\"object_hallucination\"", StringComparison.Ordinal));
+        await File.WriteAllLinesAsync(Path.Combine(legacy, "scores.jsonl"), [lines[0], .. old]);
+
+        var model = new FakeVisionLanguageModel(Samples);
+        await Both(model).GenerateSupervisionAsync(items, legacy);
+
+        Assert.Equal(1, model.SampleCalls);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(fresh, "supervision.jsonl")), await File.ReadAllTextAsync(Path.Combine(legacy, "supervision.jsonl")));
+        Assert.Equal(lines[3], (await File.ReadAllLinesAsync(Path.Combine(legacy, "scores.jsonl")))[3]);
+    }
+
+    // A scores line with every signal's evidence moved beside its penalty, bonus and drop, as journals had it before.
+    private static string EvidenceBesideTheSignal(string line)
+    {
+        var record = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+        foreach (var signal in record["samples"]!.AsArray().SelectMany(s => s!["sentences"]!.AsArray()).SelectMany(x => x!["signals"]!.AsObject().Select(p => p.Value!.AsObject())))
+        {
+            if (signal["evidence"] is System.Text.Json.Nodes.JsonObject evidence)
+            {
+                signal.Remove("evidence");
+                foreach (var (name, value) in evidence.ToList())
+                {
+                    evidence.Remove(name);
+                    signal[name] = value;
+                }
+            }
+        }
+
+        return record.ToJsonString(JournalJson.Options);
     }
 
     [Fact]
@@ -366,7 +416,7 @@ public sealed class TrainerTests : IDisposable
         var sentences = Samples["img1"].Sum(t => t.Split(". ").Length);
         Assert.Equal(sentences, reports[^1].Unreadable);
         Assert.Equal(sentences, RejectionSamplingTrainer.CountUnreadable(records[0]));
-        Assert.All(records[0].Samples.SelectMany(s => s.Sentences), s => Assert.Equal(true, s.Signals[RewardStreams.RewardModel].Unreadable));
+        Assert.All(records[0].Samples.SelectMany(s => s.Sentences), s => Assert.Equal(true, RewardModelEvidence.From(s.Signals[RewardStreams.RewardModel])!.Unreadable));
         Assert.Equal(SupervisionStatus.Ok, records[0].Status);
     }
 
