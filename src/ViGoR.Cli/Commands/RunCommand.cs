@@ -66,7 +66,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string? Sources { get; init; }
 
         [CommandOption("--stream <SPEC>")]
-        [Description("A reward stream by name, with settings: NAME or NAME:KEY=VALUE,KEY=VALUE. Built in: automatic (box_threshold, text_threshold, check_counts), reward-model (granularity, signal, drop_object_hallucinations), vqa (question, yes_threshold, drop_on_no; asks the --model LLaVA), and any stream a host registers. Repeat for several; the run uses exactly these, instead of --sources.")]
+        [Description("A reward stream by name, with settings: NAME or NAME:KEY=VALUE,KEY=VALUE. Built in: automatic (box_threshold, text_threshold, check_counts), reward-model (granularity, signal, drop_object_hallucinations), vqa (question, yes_threshold, drop_on_no; asks the --model LLaVA), and any stream a --plugin registers. Repeat for several; the run uses exactly these, instead of --sources.")]
         public string[] Streams { get; init; } = [];
 
         [CommandOption("--plugin <DLL>")]
@@ -158,7 +158,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public string Work { get; init; } = "vigor-run";
 
         [CommandOption("--num-chunks <N>")]
-        [Description("Split the data set into N chunks (LLaVA's convention) and score one; supervision only. Default: from a Slurm job array (SLURM_ARRAY_TASK_COUNT), else 1.")]
+        [Description("Split the data set into N chunks (LLaVA's convention) and score one; supervision only. The selection flags (--weight, --normalization, --selection-order, --statistics, --statistics-window) are recorded in the chunk's header, and vigor merge applies them. Default: from a Slurm job array (SLURM_ARRAY_TASK_COUNT), else 1.")]
         public int? NumChunks { get; init; }
 
         [CommandOption("--chunk-idx <I>")]
